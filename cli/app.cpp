@@ -1,0 +1,153 @@
+// Wires the command table to CLI11, runs the chosen command, and is the one place that turns an
+// Error into "hcl: error: ..." on stderr and an exit status.
+#include "app.hpp"
+
+#include "commands.hpp"
+
+#include <hcl/version.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace hcl::cli {
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// The closest name among the subcommands and flags of the deepest subcommand that was parsed.
+std::string suggestion(const CLI::App& app, const std::string& word) {
+  const CLI::App* at = &app;
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (const CLI::App* sub : at->get_subcommands({}))
+      if (sub->parsed()) at = sub, deeper = true;
+  }
+  std::vector<std::string> names;
+  bool flag = word.starts_with("-");
+  if (!flag)
+    for (const CLI::App* sub : at->get_subcommands({})) names.push_back(sub->get_name());
+  for (const CLI::App* a = at; a != nullptr; a = a->get_parent())
+    for (const CLI::Option* o : a->get_options({}))
+      for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+  std::string best;
+  size_t best_d = 3;  // at most two edits away
+  std::string bare = word.substr(0, word.find('='));
+  for (const auto& n : names) {
+    size_t d = edit_distance(bare, n);
+    if (d < best_d) best = n, best_d = d;
+  }
+  return best;
+}
+
+int usage_error(const CLI::App& app, const std::string& message, const std::vector<std::string>& extras) {
+  std::string text = message;
+  if (!extras.empty()) {
+    const std::string& word = extras.front();
+    bool flag = word.starts_with("-");
+    text = flag ? fmt::format("unknown flag '{}'", word) : fmt::format("unexpected argument '{}'", word);
+    bool top = std::none_of(app.get_subcommands({}).begin(), app.get_subcommands({}).end(),
+                            [](const CLI::App* s) { return s->parsed(); });
+    if (!flag && top) text = fmt::format("unknown command '{}'", word);
+    if (auto s = suggestion(app, word); !s.empty()) text += fmt::format(" (did you mean '{}'?)", s);
+  }
+  fmt::print(stderr, "hcl: error: {}\nRun 'hcl --help' for usage.\n", text);
+  return exit_status(ErrorKind::Usage);
+}
+
+int report(const Error& e) {
+  if (e.kind == ErrorKind::Partial) {
+    fmt::print(stderr, "hcl: warning: partial answer: {}\n", e.message());
+  } else {
+    fmt::print(stderr, "hcl: error: {}\n", e.message());
+  }
+  return exit_status(e.kind);
+}
+
+}  // namespace
+
+void add_format_flags(CLI::App* sub, Format& format, bool* quiet) {
+  sub->add_option_function<std::string>(
+         "--format", [&format](const std::string& v) { format = v == "json" ? Format::Json : Format::Table; },
+         "Output format: table (for people) or json (stable, for scripts)")
+      ->check(CLI::Validator(
+          [](std::string& v) { return v == "table" || v == "json" ? std::string() : "expected table or json, not '" + v + "'"; },
+          "table|json"));
+  if (quiet) sub->add_flag("-q,--quiet", *quiet, "Print names only, one per line");
+}
+
+int run(int argc, char** argv) {
+  Context ctx;
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  ctx.color = isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0') &&
+              !(term != nullptr && std::string_view(term) == "dumb");
+
+  CLI::App app{"hcl: manage a small Docker swarm + Consul cluster (Hypriot Cluster Lab style)", "hcl"};
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("hcl ") + hcl::version());
+  app.footer("Exit status: 0 ok, 1 failed, 2 usage or bad input, 3 partial answer, 4 server error,\n"
+             "5 endpoint unreachable or timed out, 6 TLS or authentication, 7 not found, 8 already exists.\n"
+             "Defaults: engine tcp://master:2378, Consul http://master:8500 (HCL_MASTER changes 'master').");
+
+  auto& f = ctx.flags;
+  std::string g = "Endpoints";
+  app.add_option("-H,--host", f.host, "Docker engine: tcp://HOST:PORT or unix:///PATH (env DOCKER_HOST)")->group(g);
+  app.add_option("--consul", f.consul, "Consul HTTP address (env CONSUL_HTTP_ADDR)")->group(g);
+  app.add_option("--config", f.config_file, "Config file (env HCL_CONFIG; default $XDG_CONFIG_HOME/hcl/config.yaml)")->group(g);
+  app.add_flag("--tls", f.tls, "Use TLS to the engine without verifying it")->group(g);
+  app.add_flag("--tlsverify", f.tlsverify, "Use TLS and verify the engine (env DOCKER_TLS_VERIFY)")->group(g);
+  app.add_option("--tlscacert", f.tlscacert, "CA certificate (default $DOCKER_CERT_PATH/ca.pem)")->group(g);
+  app.add_option("--tlscert", f.tlscert, "Client certificate (default $DOCKER_CERT_PATH/cert.pem)")->group(g);
+  app.add_option("--tlskey", f.tlskey, "Client key (default $DOCKER_CERT_PATH/key.pem)")->group(g);
+  app.add_option("--connect-timeout", f.connect_timeout, "Connect timeout, e.g. 3s (env HCL_CONNECT_TIMEOUT)")->group(g);
+  app.add_option("--timeout", f.timeout, "Request timeout, e.g. 30s (env HCL_TIMEOUT)")->group(g);
+  app.add_flag("-v,--verbose", ctx.verbose, "Log each HTTP request (method, URL, status, time) to stderr");
+
+  for (const Command& c : kCommands) c.setup(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Words CLI11 could not place are most often a mistyped command or flag: name the first one
+    // and suggest the closest known name.
+    std::vector<std::string> extras;
+    for (const CLI::App* a = &app; a;) {
+      auto rem = a->remaining();
+      extras.insert(extras.end(), rem.begin(), rem.end());
+      const CLI::App* next = nullptr;
+      for (const CLI::App* s : a->get_subcommands({}))
+        if (s->parsed()) next = s;
+      a = next;
+    }
+    std::string msg = e.what();
+    if (msg == "A subcommand is required") msg = "a command is required";
+    return usage_error(app, msg, extras);
+  }
+
+  if (!ctx.action) return usage_error(app, "a command is required", {});
+  Status s = ctx.action();
+  std::fflush(stdout);
+  return s ? 0 : report(s.error());
+}
+
+}  // namespace hcl::cli

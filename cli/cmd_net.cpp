@@ -1,0 +1,182 @@
+// hcl net create|ls|inspect|rm: overlay networks on the swarm.
+#include "commands.hpp"
+#include "table.hpp"
+
+#include <hcl/networks.hpp>
+#include <hcl/output.hpp>
+
+#include <fmt/format.h>
+
+namespace hcl::cli {
+namespace {
+
+struct CreateOptions {
+  docker::NetworkSpec spec;
+  std::vector<std::string> labels;
+  bool attachable = true;
+  bool exist_ok = false;
+  std::string subnet, gateway;
+};
+
+struct ListOptions {
+  Format format = Format::Table;
+  bool quiet = false;
+  bool no_trunc = false;
+};
+
+struct InspectOptions {
+  Format format = Format::Table;
+  std::string name;
+};
+
+struct RemoveOptions {
+  std::vector<std::string> names;
+};
+
+std::string subnets(const docker::Network& n) {
+  std::string s;
+  for (const auto& c : n.ipam) s += (s.empty() ? "" : ",") + c.subnet;
+  return s.empty() ? "-" : s;
+}
+
+Status run_create(Context& ctx, CreateOptions& o) {
+  if (!o.subnet.empty()) o.spec.subnet = o.subnet;
+  if (!o.gateway.empty()) o.spec.gateway = o.gateway;
+  o.spec.attachable = o.attachable;
+  for (const auto& l : o.labels) {
+    auto kv = ops::parse_label(l, "--label");
+    if (!kv) return kv.error();
+    o.spec.labels[kv->first] = kv->second;
+  }
+  // Everything hcl can check is checked before the engine is asked.
+  if (auto s = ops::validate_network_spec(o.spec); !s) return s;
+
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  auto created = (*docker)->create_network(o.spec);
+  if (!created) {
+    if (created.error().kind == ErrorKind::Conflict && o.exist_ok) {
+      auto existing = (*docker)->network(o.spec.name);
+      if (!existing) return existing.error();
+      if (existing->driver != o.spec.driver)
+        return Error{ErrorKind::Conflict, fmt::format("network {}", o.spec.name),
+                     fmt::format("exists with driver {}, not {}", existing->driver, o.spec.driver)};
+      ctx.out(existing->id + "\n");
+      return ok();
+    }
+    if (created.error().kind == ErrorKind::Conflict)
+      return Error{ErrorKind::Conflict, fmt::format("network {}", o.spec.name),
+                   "already exists (use --exist-ok to accept an existing network)"};
+    return wrap(created.error(), fmt::format("creating network {}", o.spec.name));
+  }
+  if (!created->warning.empty()) ctx.warn(created->warning);
+  ctx.out(created->id + "\n");
+  return ok();
+}
+
+Status run_list(Context& ctx, const ListOptions& o) {
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  auto nets = (*docker)->networks();
+  if (!nets) return nets.error();
+  std::sort(nets->begin(), nets->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  if (o.quiet) {
+    std::string names;
+    for (const auto& n : *nets) names += n.name + "\n";
+    ctx.out(names);
+  } else if (o.format == Format::Json) {
+    ctx.out(output::networks_json(*nets));
+  } else {
+    Table t({"NETWORK ID", "NAME", "DRIVER", "SCOPE", "ATTACHABLE", "INTERNAL", "SUBNET"});
+    for (const auto& n : *nets)
+      t.add({o.no_trunc ? n.id : n.id.substr(0, 12), n.name, n.driver, n.scope, n.attachable ? "yes" : "no",
+             n.internal ? "yes" : "no", subnets(n)});
+    ctx.out(t.render(ctx));
+  }
+  return ok();
+}
+
+Status run_inspect(Context& ctx, const InspectOptions& o) {
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  auto n = (*docker)->network(o.name);
+  if (!n) return n.error();
+  if (o.format == Format::Json) {
+    ctx.out(output::network_json(*n));
+    return ok();
+  }
+  std::string s = fmt::format("Name:        {}\nID:          {}\nDriver:      {}\nScope:       {}\n"
+                              "Attachable:  {}\nInternal:    {}\nCreated:     {}\n",
+                              n->name, n->id, n->driver, n->scope, n->attachable ? "yes" : "no",
+                              n->internal ? "yes" : "no", n->created);
+  for (const auto& c : n->ipam)
+    s += fmt::format("Subnet:      {}{}\n", c.subnet, c.gateway.empty() ? "" : " (gateway " + c.gateway + ")");
+  for (const auto& [k, v] : n->labels) s += fmt::format("Label:       {}={}\n", k, v);
+  ctx.out(s);
+  return ok();
+}
+
+Status run_remove(Context& ctx, const RemoveOptions& o) {
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  // Each name is tried, so one bad name does not keep the others; the first failure decides the
+  // exit status and every failure is named.
+  std::optional<Error> first;
+  std::vector<std::string> failed;
+  for (const auto& name : o.names) {
+    auto s = (*docker)->remove_network(name);
+    if (s) {
+      ctx.out(name + "\n");
+      continue;
+    }
+    if (!first) first = s.error();
+    failed.push_back(fmt::format("{}: {}", name, s.error().why));
+  }
+  if (!first) return ok();
+  if (failed.size() == 1) return wrap(*first, "removing network");
+  std::string why;
+  for (const auto& f : failed) why += (why.empty() ? "" : "; ") + f;
+  return Error{first->kind, fmt::format("removing {} of {} networks failed", failed.size(), o.names.size()), why};
+}
+
+}  // namespace
+
+void setup_net(CLI::App& app, Context& ctx) {
+  auto* net = app.add_subcommand("net", "Create, list, inspect and remove networks");
+  net->alias("network");
+  net->require_subcommand(1);
+
+  auto c = std::make_shared<CreateOptions>();
+  auto* create = net->add_subcommand("create", "Create a network (overlay and attachable by default)");
+  create->add_option("NAME", c->spec.name, "Network name")->required();
+  create->add_option("-d,--driver", c->spec.driver, "Driver")->capture_default_str();
+  create->add_option("--subnet", c->subnet, "Subnet in CIDR notation, e.g. 10.10.0.0/24");
+  create->add_option("--gateway", c->gateway, "Gateway address inside the subnet");
+  create->add_flag("--attachable,!--no-attachable", c->attachable,
+                   "Let standalone containers join (default: attachable)");
+  create->add_flag("--internal", c->spec.internal, "No access from or to outside the network");
+  create->add_option("-l,--label", c->labels, "Label KEY=VALUE (repeatable)");
+  create->add_flag("--exist-ok", c->exist_ok, "Succeed if a network of that name and driver exists");
+  create->callback([&ctx, c] { ctx.action = [&ctx, c] { return run_create(ctx, *c); }; });
+
+  auto l = std::make_shared<ListOptions>();
+  auto* ls = net->add_subcommand("ls", "List networks");
+  ls->alias("list");
+  add_format_flags(ls, l->format, &l->quiet);
+  ls->add_flag("--no-trunc", l->no_trunc, "Show full network IDs");
+  ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
+
+  auto i = std::make_shared<InspectOptions>();
+  auto* inspect = net->add_subcommand("inspect", "Show one network's details");
+  inspect->add_option("NAME", i->name, "Network name or ID")->required();
+  add_format_flags(inspect, i->format, nullptr);
+  inspect->callback([&ctx, i] { ctx.action = [&ctx, i] { return run_inspect(ctx, *i); }; });
+
+  auto r = std::make_shared<RemoveOptions>();
+  auto* rm = net->add_subcommand("rm", "Remove networks");
+  rm->alias("remove");
+  rm->add_option("NAME", r->names, "Network names or IDs")->required();
+  rm->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_remove(ctx, *r); }; });
+}
+
+}  // namespace hcl::cli

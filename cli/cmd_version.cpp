@@ -1,0 +1,54 @@
+// hcl version: hcl's version and the servers'.
+#include "commands.hpp"
+
+#include <hcl/output.hpp>
+#include <hcl/version.hpp>
+
+#include <fmt/format.h>
+
+namespace hcl::cli {
+namespace {
+
+struct VersionOptions {
+  Format format = Format::Table;
+};
+
+Status run_version(Context& ctx, const VersionOptions& o) {
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  auto consul = ctx.consul();
+  if (!consul) return consul.error();
+  auto r = ops::collect_versions(**docker, **consul);
+  if (o.format == Format::Json) {
+    ctx.out(output::version_json(r));
+  } else {
+    std::string s = fmt::format("hcl:     {}\n", r.hcl);
+    if (r.engine)
+      s += fmt::format("engine:  {} (API {}, hcl uses {}; {}/{}) at {}\n", r.engine->version, r.engine->api_version,
+                       r.api_version, r.engine->os, r.engine->arch, r.engine_endpoint);
+    else
+      s += fmt::format("engine:  unavailable at {}\n", r.engine_endpoint);
+    if (r.consul)
+      s += fmt::format("consul:  {} (node {}, datacenter {}) at {}\n", r.consul->version, r.consul->node_name,
+                       r.consul->datacenter, r.consul_endpoint);
+    else
+      s += fmt::format("consul:  unavailable at {}\n", r.consul_endpoint);
+    ctx.out(s);
+  }
+  // hcl's own version is always printed; an unreachable server makes the answer partial.
+  if (r.engine_error && r.consul_error) return *r.engine_error;
+  if (r.engine_error) return Error{ErrorKind::Partial, "engine version", r.engine_error->message()};
+  if (r.consul_error) return Error{ErrorKind::Partial, "Consul version", r.consul_error->message()};
+  return ok();
+}
+
+}  // namespace
+
+void setup_version(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<VersionOptions>();
+  auto* sub = app.add_subcommand("version", "Show hcl's version and the engine's and Consul's");
+  add_format_flags(sub, o->format, nullptr);
+  sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_version(ctx, *o); }; });
+}
+
+}  // namespace hcl::cli

@@ -1,0 +1,33 @@
+// The command surface of hcl, in one table: each entry is one file in cli/.
+#pragma once
+
+#include "context.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <span>
+
+namespace hcl::cli {
+
+struct Command {
+  const char* name;
+  // Registers the subcommand, its flags and its action on `app`.
+  void (*setup)(CLI::App& app, Context& ctx);
+};
+
+void setup_nodes(CLI::App& app, Context& ctx);    // cmd_nodes.cpp
+void setup_net(CLI::App& app, Context& ctx);      // cmd_net.cpp
+void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
+void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
+
+inline constexpr Command kCommands[] = {
+    {"nodes", setup_nodes},
+    {"net", setup_net},
+    {"version", setup_version},
+    {"config", setup_config},
+};
+
+// `--format table|json` and `-q/--quiet`, shared by listing commands.
+void add_format_flags(CLI::App* sub, Format& format, bool* quiet);
+
+}  // namespace hcl::cli

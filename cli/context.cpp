@@ -1,0 +1,58 @@
+#include "context.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace hcl::cli {
+
+Result<const config::Config*> Context::config() {
+  if (!config_) {
+    auto c = config::resolve(flags, config::process_environment());
+    if (!c) return c.error();
+    config_ = std::move(*c);
+  }
+  return &*config_;
+}
+
+http::Logger Context::logger() {
+  if (!verbose) return {};
+  // Request lines only: the transport never hands headers or bodies to the logger.
+  return [](const http::RequestLog& e) {
+    if (e.error.empty())
+      fmt::print(stderr, "hcl: {} {} -> {} ({} ms)\n", e.method, e.url, e.status, e.elapsed.count());
+    else
+      fmt::print(stderr, "hcl: {} {} -> failed: {} ({} ms)\n", e.method, e.url, e.error, e.elapsed.count());
+  };
+}
+
+Result<docker::Client*> Context::docker() {
+  if (!docker_) {
+    auto c = config();
+    if (!c) return c.error();
+    docker_transport_ = http::make_curl_transport((*c)->docker.value, (*c)->timeouts(), logger());
+    docker_ = std::make_unique<docker::Client>(*docker_transport_);
+  }
+  return docker_.get();
+}
+
+Result<consul::Client*> Context::consul() {
+  if (!consul_) {
+    auto c = config();
+    if (!c) return c.error();
+    consul_transport_ = http::make_curl_transport((*c)->consul.value, (*c)->timeouts(), logger());
+    consul_ = std::make_unique<consul::Client>(*consul_transport_, (*c)->consul_token);
+  }
+  return consul_.get();
+}
+
+void Context::out(std::string_view text) const { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+void Context::warn(std::string_view text) const { fmt::print(stderr, "hcl: warning: {}\n", text); }
+
+std::string Context::paint(std::string_view text, int code) const {
+  if (!color) return std::string(text);
+  return fmt::format("\033[{}m{}\033[0m", code, text);
+}
+
+}  // namespace hcl::cli

@@ -1,0 +1,51 @@
+// What every command gets: the global flags, the effective configuration, clients built on
+// demand, and how to write output.
+#pragma once
+
+#include <hcl/config.hpp>
+#include <hcl/consul.hpp>
+#include <hcl/docker.hpp>
+#include <hcl/error.hpp>
+#include <hcl/http.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace hcl::cli {
+
+enum class Format { Table, Json };
+
+class Context {
+ public:
+  config::Flags flags;
+  bool verbose = false;
+  bool color = false;  // colours on: stdout is a terminal and NO_COLOR is unset
+
+  // The command to run once parsing succeeded; set by the chosen subcommand.
+  std::function<Status()> action;
+
+  // Resolves the configuration on first use (so `hcl --help` never reads files or env).
+  Result<const config::Config*> config();
+  // Clients over their own transports; built on first use.
+  Result<docker::Client*> docker();
+  Result<consul::Client*> consul();
+
+  // Writes to stdout; output is for data only, never diagnostics.
+  void out(std::string_view text) const;
+  // A warning on stderr: "hcl: warning: ...".
+  void warn(std::string_view text) const;
+  // Wraps text in an ANSI colour when colours are on. code: 31 red, 32 green, 33 yellow.
+  std::string paint(std::string_view text, int code) const;
+
+ private:
+  http::Logger logger();
+
+  std::optional<config::Config> config_;
+  std::unique_ptr<http::Transport> docker_transport_, consul_transport_;
+  std::unique_ptr<docker::Client> docker_;
+  std::unique_ptr<consul::Client> consul_;
+};
+
+}  // namespace hcl::cli

@@ -1,0 +1,30 @@
+// Column-aligned tables for people. Cells may carry a colour, applied after padding so that
+// escape codes never shift the columns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hcl::cli {
+
+class Context;
+
+struct Cell {
+  std::string text;
+  int color = 0;  // 0: none; otherwise an ANSI colour code
+  Cell(std::string t, int c = 0) : text(std::move(t)), color(c) {}  // NOLINT(implicit)
+  Cell(const char* t, int c = 0) : text(t), color(c) {}              // NOLINT(implicit)
+};
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers);
+  void add(std::vector<Cell> row);
+  std::string render(const Context& ctx) const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::vector<Cell>> rows_;
+};
+
+}  // namespace hcl::cli

@@ -1,0 +1,78 @@
+// Effective configuration: which Docker engine and Consul agent to talk to, with which TLS
+// material, token and timeouts, and where each setting came from. Precedence, per setting:
+// command-line flag, then environment, then the config file, then the default.
+#pragma once
+
+#include <hcl/error.hpp>
+#include <hcl/http.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hcl::config {
+
+inline constexpr int kDockerPort = 2378;  // the cluster lab's swarm manager port
+inline constexpr int kConsulPort = 8500;
+inline constexpr const char* kDefaultMaster = "master";
+
+// Where a setting came from: "--host", "DOCKER_HOST", "/root/.config/hcl/config.yaml:3", "default".
+struct Origin {
+  enum class Level { Flag, Environment, File, Default };
+  Level level = Level::Default;
+  std::string name = "default";
+};
+
+template <class T>
+struct Setting {
+  T value;
+  Origin origin;
+};
+
+// What the command line said; nullopt means the flag was not given. Durations and booleans are
+// kept as text so that errors can name the flag with the value it had.
+struct Flags {
+  std::optional<std::string> host;         // -H/--host
+  std::optional<std::string> consul;       // --consul
+  std::optional<std::string> config_file;  // --config
+  bool tls = false;                        // --tls
+  bool tlsverify = false;                  // --tlsverify
+  std::optional<std::string> tlscacert, tlscert, tlskey;
+  std::optional<std::string> connect_timeout;  // --connect-timeout
+  std::optional<std::string> timeout;          // --timeout
+};
+
+// Looks up an environment variable; tests pass their own.
+using Env = std::function<std::optional<std::string>(const std::string& name)>;
+Env process_environment();
+
+struct Config {
+  Setting<http::Endpoint> docker;
+  Setting<http::Endpoint> consul;
+  // The Consul ACL token. Never print it: describe it with token_origin only.
+  std::string consul_token;
+  std::optional<Origin> consul_token_origin;
+  Setting<http::Millis> connect_timeout;
+  Setting<http::Millis> request_timeout;
+  std::string config_file;     // the file looked at (may not exist)
+  bool config_file_loaded = false;
+
+  http::Timeouts timeouts() const { return {connect_timeout.value, request_timeout.value}; }
+};
+
+Result<Config> resolve(const Flags& flags, const Env& env);
+
+// DOCKER_HOST syntax: tcp://HOST[:PORT], unix:///PATH, and http(s)://HOST[:PORT]. `source`
+// names where the text came from, for messages ("DOCKER_HOST").
+Result<http::Endpoint> parse_docker_host(std::string_view text, const std::string& source);
+// CONSUL_HTTP_ADDR syntax: [http://|https://]HOST[:PORT] or unix:///PATH.
+Result<http::Endpoint> parse_consul_addr(std::string_view text, const std::string& source);
+// "3s", "250ms", "1m30s", "2" (seconds). Positive, at most one day.
+Result<http::Millis> parse_duration(std::string_view text, const std::string& source);
+// Go's strconv.ParseBool, as the consul CLI reads booleans: 1 t T TRUE true True, 0 f F FALSE...
+std::optional<bool> parse_bool(std::string_view text);
+
+std::string to_string(Origin::Level level);
+
+}  // namespace hcl::config

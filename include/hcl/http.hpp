@@ -1,0 +1,115 @@
+// The HTTP layer: endpoints, requests, responses and the Transport interface that the Docker and
+// Consul clients are built on. The only implementation that talks to the network is the libcurl
+// one (lib/http/curl_transport.cpp); tests hand the clients recorded or in-process transports.
+#pragma once
+
+#include <hcl/error.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hcl::http {
+
+using Millis = std::chrono::milliseconds;
+
+// Client-side TLS material. Empty paths mean "not given".
+struct TlsOptions {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool verify = true;  // verify the server's certificate and name against ca_file (or system CAs)
+};
+
+// Where a server is: a TCP host:port (plain or TLS) or a unix socket.
+struct Endpoint {
+  enum class Kind { Tcp, Unix };
+  Kind kind = Kind::Tcp;
+  std::string host;         // Tcp only
+  int port = 0;             // Tcp only
+  std::string socket_path;  // Unix only
+  std::optional<TlsOptions> tls;
+
+  // The URL prefix requests are sent to: "http://master:2378", "https://h:2376",
+  // "http://localhost" for unix sockets.
+  std::string base_url() const;
+  // How users write it: "tcp://master:2378", "https://h:8501", "unix:///var/run/docker.sock".
+  std::string display() const;
+};
+
+struct Timeouts {
+  Millis connect{3000};   // establishing the connection (TCP + TLS)
+  Millis request{30000};  // a whole request, from start to last byte
+};
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string target;  // path and query, already encoded: "/v1.41/networks/demo?verbose=1"
+  std::vector<Header> headers;
+  std::string body;
+  // Overrides Timeouts::request for this request (blocking queries, streams); zero: no limit.
+  std::optional<Millis> timeout;
+};
+
+struct Response {
+  int status = 0;
+  std::vector<Header> headers;
+  std::string body;
+
+  // First header of that name (case-insensitive), or empty.
+  std::string header(std::string_view name) const;
+};
+
+// One finished request, for `-v`. Never carries headers or bodies, so secrets cannot leak.
+struct RequestLog {
+  std::string method;
+  std::string url;     // with secret query parameters redacted
+  int status = 0;      // 0: no response
+  Millis elapsed{0};
+  std::string error;   // empty on success
+};
+using Logger = std::function<void(const RequestLog&)>;
+
+// Sends requests to one endpoint. Not thread-safe: use one transport per thread.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Sends one request. Errors are transport failures only (unreachable, timeout, TLS); any HTTP
+  // status, 4xx and 5xx included, is a successful Response for the caller to judge.
+  virtual Result<Response> send(const Request& request) = 0;
+  // Sends independent requests at once, reusing connections; results in request order.
+  virtual std::vector<Result<Response>> send_all(const std::vector<Request>& requests);
+  // Sends a request and hands the body to on_data as it arrives (for follow-mode logs and event
+  // streams); on_data returns false to stop. The Response carries status and headers, and the
+  // body only when the status is an error.
+  virtual Result<Response> stream(const Request& request,
+                                  const std::function<bool(std::string_view)>& on_data);
+  // The endpoint as users write it, for messages.
+  virtual std::string describe() const = 0;
+};
+
+// A transport over libcurl with keep-alive, concurrency (curl multi) and request logging.
+std::unique_ptr<Transport> make_curl_transport(Endpoint endpoint, Timeouts timeouts,
+                                               Logger logger = {});
+
+// Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay).
+std::string encode(std::string_view text);
+
+// Builds "path?k=v&k2=v2" with encoded values; parameters with no value become "k".
+std::string target(std::string_view path,
+                   const std::vector<std::pair<std::string, std::optional<std::string>>>& query = {});
+
+// Describes a duration for messages: "3 s", "250 ms", "1.5 s".
+std::string describe(Millis duration);
+
+}  // namespace hcl::http

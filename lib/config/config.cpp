@@ -1,0 +1,411 @@
+// Resolving the effective configuration from flags, environment, config file and defaults.
+#include <hcl/config.hpp>
+
+#include "file.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace hcl::config {
+namespace {
+
+using Level = Origin::Level;
+
+Error bad(const std::string& source, std::string_view text, const std::string& why) {
+  return Error{ErrorKind::Usage, fmt::format("{}={}", source, text), why};
+}
+
+// HOST[:PORT] with an optional [IPv6] literal; no path allowed.
+Result<http::Endpoint> parse_host_port(std::string_view rest, int default_port, const std::string& source,
+                                       std::string_view text) {
+  http::Endpoint ep;
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.empty()) return bad(source, text, "no host given");
+  if (rest.find('/') != std::string_view::npos) return bad(source, text, "a path is not allowed here");
+  std::string_view host = rest, port;
+  if (rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos) return bad(source, text, "unterminated IPv6 address");
+    host = rest.substr(1, close - 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return bad(source, text, "expected ':PORT' after the IPv6 address");
+      port = after.substr(1);
+    }
+  } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    if (rest.find(':') != colon) return bad(source, text, "write IPv6 addresses in brackets: [::1]:2375");
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.empty()) return bad(source, text, "no host given");
+  for (char c : host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':'))
+      return bad(source, text, fmt::format("'{}' is not a host name or address", host));
+  ep.host = std::string(host);
+  ep.port = default_port;
+  if (!port.empty() || rest.back() == ':') {
+    int p = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc() || ptr != port.data() + port.size() || p < 1 || p > 65535)
+      return bad(source, text, fmt::format("'{}' is not a port number (1-65535)", port));
+    ep.port = p;
+  }
+  return ep;
+}
+
+Result<http::Endpoint> parse_unix(std::string_view path, const std::string& source, std::string_view text) {
+  if (path.empty() || path.front() != '/') return bad(source, text, "a unix socket needs an absolute path: unix:///var/run/docker.sock");
+  http::Endpoint ep;
+  ep.kind = http::Endpoint::Kind::Unix;
+  ep.socket_path = std::string(path);
+  return ep;
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string trim(std::string s) {
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && ws(s.back())) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && ws(s[i])) ++i;
+  return s.substr(i);
+}
+
+// One value looked up in order: flag, environment, file; the first one set wins.
+struct Lookup {
+  const Env& env;
+  const FileSettings& file;
+
+  std::optional<Setting<std::string>> from_env(const std::string& var) const {
+    if (auto v = env(var); v && !v->empty()) return Setting<std::string>{*v, {Level::Environment, var}};
+    return std::nullopt;
+  }
+  std::optional<Setting<std::string>> from_file(const std::string& key) const {
+    if (auto it = file.find(key); it != file.end()) return Setting<std::string>{it->second.value, {Level::File, it->second.location}};
+    return std::nullopt;
+  }
+  static std::optional<Setting<std::string>> from_flag(const std::optional<std::string>& v, const std::string& flag) {
+    if (v) return Setting<std::string>{*v, {Level::Flag, flag}};
+    return std::nullopt;
+  }
+};
+
+template <class... Opts>
+std::optional<Setting<std::string>> first(Opts&&... opts) {
+  std::optional<Setting<std::string>> out;
+  ((out = out ? out : std::forward<Opts>(opts)), ...);
+  return out;
+}
+
+Result<bool> as_bool(const Setting<std::string>& s) {
+  if (auto b = parse_bool(s.value)) return *b;
+  return Error{ErrorKind::Usage, fmt::format("{}={}", s.origin.name, s.value), "expected true or false"};
+}
+
+Result<http::Millis> duration_setting(const std::optional<Setting<std::string>>& s, http::Millis fallback,
+                                      Origin& origin) {
+  if (!s) return fallback;
+  origin = s->origin;
+  return parse_duration(s->value, s->origin.name);
+}
+
+Status resolve_docker(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
+                      Config& cfg) {
+  auto host = first(Lookup::from_flag(flags.host, "--host"), lk.from_env("DOCKER_HOST"), lk.from_file("docker.host"));
+  if (host) {
+    auto ep = parse_docker_host(host->value, host->origin.name);
+    if (!ep) return ep.error();
+    cfg.docker = {std::move(*ep), host->origin};
+  } else {
+    http::Endpoint ep;
+    ep.host = master;
+    ep.port = kDockerPort;
+    cfg.docker = {ep, master_origin};
+  }
+
+  // TLS as the docker CLI does it: --tlsverify or DOCKER_TLS_VERIFY turn on TLS with
+  // verification, --tls turns on TLS without; certificates come from DOCKER_CERT_PATH
+  // (ca.pem, cert.pem, key.pem) unless given one by one.
+  bool verify = flags.tlsverify;
+  bool tls = flags.tls || flags.tlsverify;
+  if (!tls) {
+    if (auto v = first(lk.from_env("DOCKER_TLS_VERIFY"))) {
+      // Docker treats any non-empty value as on; "0" and "false" are taken as off here, since
+      // that is what people who write them mean.
+      verify = tls = parse_bool(v->value).value_or(true);
+    } else if (auto f = lk.from_file("docker.tls_verify")) {
+      auto b = as_bool(*f);
+      if (!b) return b.error();
+      verify = tls = *b;
+    } else if (auto f2 = lk.from_file("docker.tls")) {
+      auto b = as_bool(*f2);
+      if (!b) return b.error();
+      tls = *b;
+    }
+  }
+  if (flags.tlscacert || flags.tlscert || flags.tlskey) tls = true;
+  if (cfg.docker.value.kind == http::Endpoint::Kind::Unix) {
+    if (tls) return Error{ErrorKind::Usage, cfg.docker.value.display(), "TLS is not used over a unix socket"};
+    return ok();
+  }
+  bool https = cfg.docker.value.tls.has_value();
+  cfg.docker.value.tls.reset();
+  // An https:// address verifies against the system's CAs unless only --tls was asked for.
+  bool ca_required = verify;
+  if (https && !tls) verify = tls = true;
+  if (!tls) return ok();
+
+  std::string dir;
+  if (auto p = first(lk.from_env("DOCKER_CERT_PATH"), lk.from_file("docker.cert_path"))) {
+    dir = p->value;
+  } else if (auto home = lk.env("HOME")) {
+    dir = *home + "/.docker";
+  }
+  auto pick = [&](const std::optional<std::string>& flag, const char* flag_name, const char* file_key,
+                  const char* default_name, bool required, std::string& out) -> Status {
+    if (auto s = first(Lookup::from_flag(flag, flag_name), lk.from_file(file_key))) {
+      if (!file_exists(s->value))
+        return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
+      out = s->value;
+      return ok();
+    }
+    std::string candidate = dir + "/" + default_name;
+    if (file_exists(candidate)) {
+      out = candidate;
+    } else if (required) {
+      return Error{ErrorKind::Tls, candidate,
+                   "TLS verification was asked for but this CA certificate does not exist "
+                   "(set DOCKER_CERT_PATH or --tlscacert)"};
+    }
+    return ok();
+  };
+  http::TlsOptions t;
+  t.verify = verify;
+  if (auto s = pick(flags.tlscacert, "--tlscacert", "docker.tls_ca", "ca.pem", ca_required, t.ca_file); !s) return s;
+  if (auto s = pick(flags.tlscert, "--tlscert", "docker.tls_cert", "cert.pem", false, t.cert_file); !s) return s;
+  if (auto s = pick(flags.tlskey, "--tlskey", "docker.tls_key", "key.pem", false, t.key_file); !s) return s;
+  if (t.cert_file.empty() != t.key_file.empty())
+    return Error{ErrorKind::Tls, t.cert_file.empty() ? t.key_file : t.cert_file,
+                 "a client certificate needs both cert.pem and key.pem"};
+  cfg.docker.value.tls = t;
+  return ok();
+}
+
+Status resolve_consul(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
+                      Config& cfg) {
+  auto addr = first(Lookup::from_flag(flags.consul, "--consul"), lk.from_env("CONSUL_HTTP_ADDR"),
+                    lk.from_file("consul.addr"));
+  if (addr) {
+    auto ep = parse_consul_addr(addr->value, addr->origin.name);
+    if (!ep) return ep.error();
+    cfg.consul = {std::move(*ep), addr->origin};
+  } else {
+    http::Endpoint ep;
+    ep.host = master;
+    ep.port = kConsulPort;
+    cfg.consul = {ep, master_origin};
+  }
+
+  bool ssl = cfg.consul.value.tls.has_value();
+  cfg.consul.value.tls.reset();
+  if (auto s = first(lk.from_env("CONSUL_HTTP_SSL"), lk.from_file("consul.ssl"))) {
+    auto b = as_bool(*s);
+    if (!b) return b.error();
+    ssl = ssl || *b;
+  }
+  if (ssl && cfg.consul.value.kind == http::Endpoint::Kind::Tcp) {
+    http::TlsOptions t;
+    if (auto s = first(lk.from_env("CONSUL_HTTP_SSL_VERIFY"), lk.from_file("consul.ssl_verify"))) {
+      auto b = as_bool(*s);
+      if (!b) return b.error();
+      t.verify = *b;
+    }
+    auto file = [&](const char* var, const char* key, std::string& out) -> Status {
+      if (auto s = first(lk.from_env(var), lk.from_file(key))) {
+        if (!file_exists(s->value))
+          return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
+        out = s->value;
+      }
+      return ok();
+    };
+    if (auto s = file("CONSUL_CACERT", "consul.cacert", t.ca_file); !s) return s;
+    if (auto s = file("CONSUL_CLIENT_CERT", "consul.client_cert", t.cert_file); !s) return s;
+    if (auto s = file("CONSUL_CLIENT_KEY", "consul.client_key", t.key_file); !s) return s;
+    if (t.cert_file.empty() != t.key_file.empty())
+      return Error{ErrorKind::Tls, "CONSUL_CLIENT_CERT/CONSUL_CLIENT_KEY", "a client certificate needs both"};
+    cfg.consul.value.tls = t;
+  }
+
+  // The token file wins over the token, as for the consul CLI. Only the origin is kept for
+  // display; error messages name the file, never its contents.
+  if (auto tf = first(lk.from_env("CONSUL_HTTP_TOKEN_FILE"), lk.from_file("consul.token_file"))) {
+    std::ifstream in(tf->value);
+    if (!in) return Error{ErrorKind::Usage, fmt::format("{}={}", tf->origin.name, tf->value), "cannot read the token file"};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    cfg.consul_token = trim(ss.str());
+    cfg.consul_token_origin = tf->origin;
+  } else if (auto tok = first(lk.from_env("CONSUL_HTTP_TOKEN"), lk.from_file("consul.token"))) {
+    cfg.consul_token = trim(tok->value);
+    cfg.consul_token_origin = tok->origin;
+  }
+  return ok();
+}
+
+}  // namespace
+
+Env process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+Result<http::Endpoint> parse_docker_host(std::string_view text, const std::string& source) {
+  std::string_view t = text;
+  if (t.starts_with("unix://")) return parse_unix(t.substr(7), source, text);
+  if (t.starts_with("tcp://")) return parse_host_port(t.substr(6), 2375, source, text);
+  if (t.starts_with("http://")) return parse_host_port(t.substr(7), 2375, source, text);
+  if (t.starts_with("https://")) {
+    auto ep = parse_host_port(t.substr(8), 2376, source, text);
+    if (ep) ep->tls = http::TlsOptions{};  // https:// means TLS; the details are resolved later
+    return ep;
+  }
+  if (t.starts_with("ssh://") || t.starts_with("npipe://") || t.starts_with("fd://"))
+    return bad(source, text, "hcl supports tcp://, unix://, http:// and https:// engine addresses");
+  if (t.find("://") != std::string_view::npos)
+    return bad(source, text, "unknown scheme; use tcp://HOST:PORT or unix:///PATH");
+  if (t.empty()) return bad(source, text, "empty address");
+  // Like the docker CLI, a bare HOST:PORT means tcp.
+  return parse_host_port(t, 2375, source, text);
+}
+
+Result<http::Endpoint> parse_consul_addr(std::string_view text, const std::string& source) {
+  std::string_view t = text;
+  if (t.starts_with("unix://")) return parse_unix(t.substr(7), source, text);
+  if (t.starts_with("http://")) return parse_host_port(t.substr(7), kConsulPort, source, text);
+  if (t.starts_with("https://")) {
+    auto ep = parse_host_port(t.substr(8), kConsulPort, source, text);
+    if (ep) ep->tls = http::TlsOptions{};  // https:// means TLS; the details are resolved later
+    return ep;
+  }
+  if (t.find("://") != std::string_view::npos)
+    return bad(source, text, "unknown scheme; use http://HOST:PORT, https://HOST:PORT or unix:///PATH");
+  if (t.empty()) return bad(source, text, "empty address");
+  return parse_host_port(t, kConsulPort, source, text);
+}
+
+Result<http::Millis> parse_duration(std::string_view text, const std::string& source) {
+  auto fail = [&](const char* why) { return bad(source, text, why); };
+  if (text.empty()) return fail("empty duration");
+  double total_ms = 0;
+  std::string_view rest = text;
+  // A bare number is seconds.
+  bool bare = rest.find_first_not_of("0123456789.") == std::string_view::npos;
+  while (!rest.empty()) {
+    size_t n = rest.find_first_not_of("0123456789.");
+    if (n == 0) return fail("expected a number, like 3s, 500ms or 1m");
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + (n == std::string_view::npos ? rest.size() : n), value);
+    if (ec != std::errc()) return fail("expected a number, like 3s, 500ms or 1m");
+    rest.remove_prefix(ptr - rest.data());
+    double unit = 1000;
+    if (bare) {
+      unit = 1000;
+    } else if (rest.starts_with("ms")) {
+      unit = 1, rest.remove_prefix(2);
+    } else if (rest.starts_with("s")) {
+      unit = 1000, rest.remove_prefix(1);
+    } else if (rest.starts_with("m")) {
+      unit = 60000, rest.remove_prefix(1);
+    } else if (rest.starts_with("h")) {
+      unit = 3600000, rest.remove_prefix(1);
+    } else {
+      return fail("unknown unit; use ms, s, m or h");
+    }
+    total_ms += value * unit;
+  }
+  if (total_ms < 1) return fail("must be at least 1ms");
+  if (total_ms > 86400000.0) return fail("must be at most 24h");
+  return http::Millis(static_cast<long long>(total_ms));
+}
+
+std::optional<bool> parse_bool(std::string_view t) {
+  for (auto s : {"1", "t", "T", "TRUE", "true", "True"})
+    if (t == s) return true;
+  for (auto s : {"0", "f", "F", "FALSE", "false", "False"})
+    if (t == s) return false;
+  return std::nullopt;
+}
+
+std::string to_string(Origin::Level level) {
+  switch (level) {
+    case Level::Flag: return "flag";
+    case Level::Environment: return "environment";
+    case Level::File: return "config file";
+    case Level::Default: return "default";
+  }
+  return "default";
+}
+
+Result<Config> resolve(const Flags& flags, const Env& env) {
+  Config cfg;
+
+  // The config file: --config, HCL_CONFIG, else the XDG location. Only a file named explicitly
+  // must exist.
+  bool explicit_file = false;
+  if (flags.config_file) {
+    cfg.config_file = *flags.config_file, explicit_file = true;
+  } else if (auto v = env("HCL_CONFIG"); v && !v->empty()) {
+    cfg.config_file = *v, explicit_file = true;
+  } else if (auto x = env("XDG_CONFIG_HOME"); x && !x->empty()) {
+    cfg.config_file = *x + "/hcl/config.yaml";
+  } else if (auto h = env("HOME"); h && !h->empty()) {
+    cfg.config_file = *h + "/.config/hcl/config.yaml";
+  }
+  FileSettings file;
+  if (!cfg.config_file.empty() && (explicit_file || file_exists(cfg.config_file))) {
+    auto loaded = load_file(cfg.config_file);
+    if (!loaded) return loaded.error();
+    file = std::move(*loaded);
+    cfg.config_file_loaded = true;
+  }
+  Lookup lk{env, file};
+
+  // HCL_MASTER (or the file's `master`) changes the default host of both endpoints.
+  std::string master = kDefaultMaster;
+  Origin master_origin;
+  if (auto m = first(lk.from_env("HCL_MASTER"), lk.from_file("master"))) {
+    auto check = parse_host_port(m->value, 1, m->origin.name, m->value);
+    if (!check || check->port != 1) return bad(m->origin.name, m->value, "expected a host name or address, without a port");
+    master = m->value;
+    master_origin = m->origin;
+  }
+
+  if (auto s = resolve_docker(flags, lk, master, master_origin, cfg); !s) return s.error();
+  if (auto s = resolve_consul(flags, lk, master, master_origin, cfg); !s) return s.error();
+
+  cfg.connect_timeout.value = http::Timeouts{}.connect;
+  cfg.request_timeout.value = http::Timeouts{}.request;
+  auto ct = duration_setting(first(Lookup::from_flag(flags.connect_timeout, "--connect-timeout"),
+                                   lk.from_env("HCL_CONNECT_TIMEOUT"), lk.from_file("timeouts.connect")),
+                             cfg.connect_timeout.value, cfg.connect_timeout.origin);
+  if (!ct) return ct.error();
+  cfg.connect_timeout.value = *ct;
+  auto rt = duration_setting(first(Lookup::from_flag(flags.timeout, "--timeout"), lk.from_env("HCL_TIMEOUT"),
+                                   lk.from_file("timeouts.request")),
+                             cfg.request_timeout.value, cfg.request_timeout.origin);
+  if (!rt) return rt.error();
+  cfg.request_timeout.value = *rt;
+  return cfg;
+}
+
+}  // namespace hcl::config

@@ -1,0 +1,281 @@
+// Docker Engine API client. JSON stays in this file: callers get typed structs.
+#include <hcl/docker.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+namespace hcl::docker {
+namespace {
+
+using json = nlohmann::json;
+
+// Reads a field that may be missing or null; a present field of the wrong type throws, and the
+// caller turns that into an error naming the endpoint.
+template <class T>
+T get(const json& j, const char* key, T fallback = T{}) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  return it->get<T>();
+}
+
+const json& child(const json& j, const char* key) {
+  static const json empty = json::object();
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? empty : *it;
+}
+
+Labels labels(const json& j, const char* key) { return get<Labels>(j, key); }
+
+NodeRole role(const std::string& s) { return s == "manager" ? NodeRole::Manager : NodeRole::Worker; }
+
+NodeAvailability availability(const std::string& s) {
+  if (s == "pause") return NodeAvailability::Pause;
+  if (s == "drain") return NodeAvailability::Drain;
+  return NodeAvailability::Active;
+}
+
+NodeState state(const std::string& s) {
+  if (s == "ready") return NodeState::Ready;
+  if (s == "down") return NodeState::Down;
+  if (s == "disconnected") return NodeState::Disconnected;
+  return NodeState::Unknown;
+}
+
+SwarmNode decode_node(const json& j) {
+  SwarmNode n;
+  n.id = get<std::string>(j, "ID");
+  n.version = get<std::uint64_t>(child(j, "Version"), "Index");
+  const json& spec = child(j, "Spec");
+  const json& desc = child(j, "Description");
+  const json& status = child(j, "Status");
+  const json& mgr = child(j, "ManagerStatus");
+  n.hostname = get<std::string>(desc, "Hostname");
+  n.role = role(get<std::string>(spec, "Role"));
+  n.availability = availability(get<std::string>(spec, "Availability"));
+  n.labels = labels(spec, "Labels");
+  n.state = state(get<std::string>(status, "State"));
+  n.message = get<std::string>(status, "Message");
+  n.address = get<std::string>(status, "Addr");
+  n.os = get<std::string>(child(desc, "Platform"), "OS");
+  n.architecture = get<std::string>(child(desc, "Platform"), "Architecture");
+  n.engine_version = get<std::string>(child(desc, "Engine"), "EngineVersion");
+  n.engine_labels = labels(child(desc, "Engine"), "Labels");
+  n.leader = get<bool>(mgr, "Leader");
+  n.manager_reachability = get<std::string>(mgr, "Reachability");
+  n.manager_address = get<std::string>(mgr, "Addr");
+  return n;
+}
+
+Network decode_network(const json& j) {
+  Network n;
+  n.id = get<std::string>(j, "Id");
+  n.name = get<std::string>(j, "Name");
+  n.driver = get<std::string>(j, "Driver");
+  n.scope = get<std::string>(j, "Scope");
+  n.attachable = get<bool>(j, "Attachable");
+  n.internal = get<bool>(j, "Internal");
+  n.ingress = get<bool>(j, "Ingress");
+  n.ipv6 = get<bool>(j, "EnableIPv6");
+  n.created = get<std::string>(j, "Created");
+  n.labels = labels(j, "Labels");
+  n.options = get<std::map<std::string, std::string>>(j, "Options");
+  n.containers = child(j, "Containers").size();
+  for (const json& c : child(child(j, "IPAM"), "Config").is_array() ? child(child(j, "IPAM"), "Config")
+                                                                     : json::array())
+    n.ipam.push_back({get<std::string>(c, "Subnet"), get<std::string>(c, "Gateway"), get<std::string>(c, "IPRange")});
+  return n;
+}
+
+// The engine's error bodies are {"message": "..."}; anything else is quoted as it came.
+std::string server_message(const http::Response& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
+  std::string body = r.body.substr(0, 200);
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
+}
+
+ErrorKind kind_for_status(int status) {
+  switch (status) {
+    case 400: return ErrorKind::Usage;
+    case 401:
+    case 403: return ErrorKind::Tls;
+    case 404: return ErrorKind::NotFound;
+    case 409: return ErrorKind::Conflict;
+    default: return ErrorKind::Server;
+  }
+}
+
+// Decodes a body with `decode`, turning malformed or mistyped JSON into an error that names the
+// endpoint instead of a crash.
+template <class F>
+auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> Result<decltype(decode_fn(json{}))> {
+  try {
+    return decode_fn(json::parse(r.body));
+  } catch (const json::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  }
+}
+
+}  // namespace
+
+Client::Client(http::Transport& transport) : transport_(transport) {}
+
+void Client::set_api_version(std::string version) { api_version_ = std::move(version); }
+
+Result<std::string> Client::api_version() {
+  if (api_version_) return *api_version_;
+  auto r = transport_.send({"GET", "/_ping"});
+  if (!r) return r.error();
+  std::string what = fmt::format("GET {}/_ping", transport_.describe());
+  if (r->status != 200) return Error{kind_for_status(r->status), what, server_message(*r)};
+  std::string server = r->header("Api-Version");
+  if (server.empty()) {
+    // Engines before API 1.25 do not send the header; /version has it.
+    auto v = version();
+    if (!v) return v.error();
+    server = v->api_version;
+  }
+  if (compare_api_versions(server, kMinApiVersion) < 0)
+    return Error{ErrorKind::Server, what,
+                 fmt::format("the engine speaks API {} but hcl needs at least {}", server, kMinApiVersion)};
+  api_version_ = compare_api_versions(server, kMaxApiVersion) < 0 ? server : kMaxApiVersion;
+  return *api_version_;
+}
+
+Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body) {
+  auto v = api_version();
+  if (!v) return v.error();
+  http::Request req{method, "/v" + *v + path};
+  if (!body.empty() || method == "POST") {
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.body = body;
+  }
+  auto r = transport_.send(req);
+  if (!r) return r.error();
+  if (r->status >= 400)
+    return Error{kind_for_status(r->status), fmt::format("{} {}{}", method, transport_.describe(), req.target),
+                 server_message(*r)};
+  return r;
+}
+
+Result<EngineVersion> Client::version() {
+  auto r = transport_.send({"GET", "/version"});
+  if (!r) return r.error();
+  std::string what = fmt::format("GET {}/version", transport_.describe());
+  if (r->status >= 400) return Error{kind_for_status(r->status), what, server_message(*r)};
+  return decode(*r, what, [](const json& j) {
+    EngineVersion v;
+    v.version = get<std::string>(j, "Version");
+    v.api_version = get<std::string>(j, "ApiVersion");
+    v.min_api_version = get<std::string>(j, "MinAPIVersion");
+    v.os = get<std::string>(j, "Os");
+    v.arch = get<std::string>(j, "Arch");
+    v.kernel_version = get<std::string>(j, "KernelVersion");
+    v.git_commit = get<std::string>(j, "GitCommit");
+    return v;
+  });
+}
+
+Result<std::vector<SwarmNode>> Client::nodes() {
+  auto r = call("GET", "/nodes");
+  if (!r) return r.error();
+  return decode(*r, fmt::format("GET {}/nodes", transport_.describe()), [](const json& j) {
+    std::vector<SwarmNode> out;
+    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_node(n));
+    return out;
+  });
+}
+
+Result<std::vector<Network>> Client::networks() {
+  auto r = call("GET", "/networks");
+  if (!r) return r.error();
+  return decode(*r, fmt::format("GET {}/networks", transport_.describe()), [](const json& j) {
+    std::vector<Network> out;
+    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_network(n));
+    return out;
+  });
+}
+
+Result<Network> Client::network(const std::string& id_or_name) {
+  auto r = call("GET", "/networks/" + http::encode(id_or_name));
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no network named {}", id_or_name);
+    return r.error();
+  }
+  return decode(*r, fmt::format("GET {}/networks/{}", transport_.describe(), id_or_name),
+                [](const json& j) { return decode_network(j); });
+}
+
+Result<NetworkCreated> Client::create_network(const NetworkSpec& spec) {
+  json body = {{"Name", spec.name},       {"Driver", spec.driver},     {"CheckDuplicate", true},
+               {"Attachable", spec.attachable}, {"Internal", spec.internal}, {"Labels", spec.labels}};
+  if (spec.subnet || spec.gateway) {
+    json cfg = json::object();
+    if (spec.subnet) cfg["Subnet"] = *spec.subnet;
+    if (spec.gateway) cfg["Gateway"] = *spec.gateway;
+    body["IPAM"] = {{"Driver", "default"}, {"Config", json::array({cfg})}};
+  }
+  auto r = call("POST", "/networks/create", body.dump());
+  if (!r) return r.error();
+  return decode(*r, fmt::format("POST {}/networks/create", transport_.describe()), [](const json& j) {
+    return NetworkCreated{get<std::string>(j, "Id"), get<std::string>(j, "Warning")};
+  });
+}
+
+Status Client::remove_network(const std::string& id_or_name) {
+  auto r = call("DELETE", "/networks/" + http::encode(id_or_name));
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no network named {}", id_or_name);
+    return r.error();
+  }
+  return ok();
+}
+
+int compare_api_versions(const std::string& a, const std::string& b) {
+  auto parts = [](const std::string& s) {
+    std::vector<int> out;
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t dot = s.find('.', start);
+      std::string_view piece(s.data() + start, (dot == std::string::npos ? s.size() : dot) - start);
+      int v = 0;
+      std::from_chars(piece.data(), piece.data() + piece.size(), v);
+      out.push_back(v);
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    return out;
+  };
+  auto pa = parts(a), pb = parts(b);
+  for (size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
+    int x = i < pa.size() ? pa[i] : 0, y = i < pb.size() ? pb[i] : 0;
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+std::string to_string(NodeRole role) { return role == NodeRole::Manager ? "manager" : "worker"; }
+
+std::string to_string(NodeAvailability a) {
+  switch (a) {
+    case NodeAvailability::Active: return "active";
+    case NodeAvailability::Pause: return "pause";
+    case NodeAvailability::Drain: return "drain";
+  }
+  return "unknown";
+}
+
+std::string to_string(NodeState s) {
+  switch (s) {
+    case NodeState::Ready: return "ready";
+    case NodeState::Down: return "down";
+    case NodeState::Disconnected: return "disconnected";
+    case NodeState::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+}  // namespace hcl::docker

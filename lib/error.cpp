@@ -1,0 +1,31 @@
+#include <hcl/error.hpp>
+
+namespace hcl {
+
+std::string Error::message() const {
+  if (what.empty()) return why;
+  if (why.empty()) return what;
+  return what + ": " + why;
+}
+
+int exit_status(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Failed: return 1;
+    case ErrorKind::Usage: return 2;
+    case ErrorKind::Partial: return 3;
+    case ErrorKind::Server: return 4;
+    case ErrorKind::Unreachable: return 5;
+    case ErrorKind::Tls: return 6;
+    case ErrorKind::NotFound: return 7;
+    case ErrorKind::Conflict: return 8;
+    case ErrorKind::Interrupted: return 130;
+  }
+  return 1;
+}
+
+Error wrap(Error inner, const std::string& context) {
+  inner.what = inner.what.empty() ? context : context + ": " + inner.what;
+  return inner;
+}
+
+}  // namespace hcl

@@ -1,0 +1,304 @@
+// The one place in hcl that touches libcurl. All requests of a transport go through one curl
+// multi handle, so connections are kept alive and reused across requests, and send_all() runs
+// independent requests at once over parallel connections.
+#include <hcl/http.hpp>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+
+namespace hcl::http {
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct EasyDeleter {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// One request in flight: the handle and everything it points into.
+struct Transfer {
+  const Request* request = nullptr;
+  EasyPtr easy;
+  SlistPtr headers;
+  Response response;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  const std::function<bool(std::string_view)>* on_data = nullptr;
+  bool stopped_by_callback = false;
+  std::chrono::steady_clock::time_point started;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  // Error bodies are always kept whole so that the client can quote the server's message.
+  if (t->on_data != nullptr && t->response.status < 400) {
+    if (!(*t->on_data)(std::string_view(data, n))) {
+      t->stopped_by_callback = true;
+      return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
+    }
+    return n;
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {  // a new response (after 100-continue or a redirect)
+    t->response.headers.clear();
+    auto sp = line.find(' ');
+    if (sp != std::string_view::npos) t->response.status = std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+    return n;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return std::string(s);
+  };
+  t->response.headers.push_back({trim(line.substr(0, colon)), trim(line.substr(colon + 1))});
+  return n;
+}
+
+// Query parameters whose values are secrets and never reach a log line.
+std::string redact(std::string url) {
+  for (const char* key : {"token=", "access_token="}) {
+    for (size_t pos = url.find(key); pos != std::string::npos; pos = url.find(key, pos + 1)) {
+      if (pos > 0 && url[pos - 1] != '?' && url[pos - 1] != '&') continue;
+      size_t start = pos + std::char_traits<char>::length(key);
+      size_t end = url.find('&', start);
+      url.replace(start, (end == std::string::npos ? url.size() : end) - start, "REDACTED");
+    }
+  }
+  return url;
+}
+
+class CurlTransport final : public Transport {
+ public:
+  CurlTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
+      : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {
+    global_init();
+    multi_.reset(curl_multi_init());
+    // Keep a few connections per host for send_all; the multi handle's cache reuses them.
+    curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+  }
+
+  std::string describe() const override { return endpoint_.display(); }
+
+  Result<Response> send(const Request& request) override {
+    auto results = perform({&request}, nullptr);
+    return std::move(results.front());
+  }
+
+  std::vector<Result<Response>> send_all(const std::vector<Request>& requests) override {
+    std::vector<const Request*> ptrs;
+    ptrs.reserve(requests.size());
+    for (const auto& r : requests) ptrs.push_back(&r);
+    return perform(ptrs, nullptr);
+  }
+
+  Result<Response> stream(const Request& request,
+                          const std::function<bool(std::string_view)>& on_data) override {
+    auto results = perform({&request}, &on_data);
+    return std::move(results.front());
+  }
+
+ private:
+  std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
+                                        const std::function<bool(std::string_view)>* on_data) {
+    std::vector<std::unique_ptr<Transfer>> transfers;
+    std::vector<Result<Response>> results;
+    results.reserve(requests.size());
+    for (const Request* r : requests) {
+      auto t = std::make_unique<Transfer>();
+      t->request = r;
+      t->on_data = on_data;
+      t->easy = take_easy();
+      setup(*t);
+      t->started = std::chrono::steady_clock::now();
+      curl_multi_add_handle(multi_.get(), t->easy.get());
+      transfers.push_back(std::move(t));
+    }
+
+    std::vector<CURLcode> codes(transfers.size(), CURLE_OK);
+    int running = 0;
+    do {
+      CURLMcode mc = curl_multi_perform(multi_.get(), &running);
+      if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi_.get(), nullptr, 0, 1000, nullptr);
+      if (mc != CURLM_OK) break;
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        for (size_t i = 0; i < transfers.size(); ++i)
+          if (transfers[i]->easy.get() == msg->easy_handle) codes[i] = msg->data.result;
+      }
+    } while (running > 0);
+
+    for (size_t i = 0; i < transfers.size(); ++i) {
+      Transfer& t = *transfers[i];
+      curl_multi_remove_handle(multi_.get(), t.easy.get());
+      auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t.started);
+      std::string url = endpoint_.base_url() + t.request->target;
+      CURLcode code = codes[i];
+      if (code == CURLE_WRITE_ERROR && t.stopped_by_callback) code = CURLE_OK;
+      if (code == CURLE_OK) {
+        log({t.request->method, redact(url), t.response.status, elapsed, {}});
+        results.emplace_back(std::move(t.response));
+      } else {
+        Error e = classify(t, code);
+        log({t.request->method, redact(url), 0, elapsed, e.why});
+        results.emplace_back(std::move(e));
+      }
+      give_back(std::move(t.easy));
+    }
+    return results;
+  }
+
+  // Reuses easy handles: their DNS cache and TLS session survive between requests.
+  EasyPtr take_easy() {
+    if (!idle_.empty()) {
+      EasyPtr h = std::move(idle_.back());
+      idle_.pop_back();
+      curl_easy_reset(h.get());
+      return h;
+    }
+    return EasyPtr(curl_easy_init());
+  }
+  void give_back(EasyPtr h) { idle_.push_back(std::move(h)); }
+
+  void setup(Transfer& t) {
+    CURL* h = t.easy.get();
+    const Request& r = *t.request;
+    std::string url = endpoint_.base_url() + r.target;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.error_buffer);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
+    Millis total = r.timeout.value_or(timeouts_.request);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "hcl/" HCL_VERSION);
+    // Never use a proxy from the environment for cluster traffic: the lab and Pi clusters are
+    // on the local network, and a proxy would see Consul tokens.
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+
+    if (endpoint_.kind == Endpoint::Kind::Unix)
+      curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
+    if (endpoint_.tls) {
+      const TlsOptions& tls = *endpoint_.tls;
+      if (!tls.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file.c_str());
+      if (!tls.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, tls.cert_file.c_str());
+      if (!tls.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, tls.key_file.c_str());
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+    }
+
+    curl_slist* list = nullptr;
+    for (const Header& hd : r.headers) list = curl_slist_append(list, (hd.name + ": " + hd.value).c_str());
+    // An empty Expect stops curl from waiting a second for "100 Continue" on larger bodies.
+    list = curl_slist_append(list, "Expect:");
+    t.headers.reset(list);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+
+    if (r.method == "GET") {
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (r.method == "HEAD") {
+      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+      if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, r.body.data());
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+      }
+    }
+  }
+
+  Error classify(const Transfer& t, CURLcode code) const {
+    std::string what = fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target);
+    std::string detail = t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(code);
+    Millis total = t.request->timeout.value_or(timeouts_.request);
+    switch (code) {
+      case CURLE_COULDNT_RESOLVE_HOST:
+        return {ErrorKind::Unreachable, what, fmt::format("cannot resolve host '{}'", endpoint_.host)};
+      case CURLE_COULDNT_CONNECT:
+        if (endpoint_.kind == Endpoint::Kind::Unix)
+          return {ErrorKind::Unreachable, what,
+                  fmt::format("cannot connect to socket {}: {}", endpoint_.socket_path, detail)};
+        return {ErrorKind::Unreachable, what, detail};
+      case CURLE_OPERATION_TIMEDOUT: {
+        curl_off_t connected = 0;
+        curl_easy_getinfo(t.easy.get(), CURLINFO_CONNECT_TIME_T, &connected);
+        if (connected == 0)
+          return {ErrorKind::Unreachable, what,
+                  fmt::format("no connection within the connect timeout of {}", http::describe(timeouts_.connect))};
+        return {ErrorKind::Unreachable, what,
+                fmt::format("no complete answer within the request timeout of {}", http::describe(total))};
+      }
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CERTPROBLEM:
+      case CURLE_SSL_CIPHER:
+      case CURLE_SSL_CACERT_BADFILE:
+      case CURLE_SSL_ISSUER_ERROR:
+      case CURLE_SSL_CRL_BADFILE:
+      case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      case CURLE_SSL_INVALIDCERTSTATUS:
+      case CURLE_SSL_ENGINE_INITFAILED:
+      case CURLE_USE_SSL_FAILED:
+        return {ErrorKind::Tls, what, fmt::format("TLS: {}", detail)};
+      case CURLE_GOT_NOTHING:
+        return {ErrorKind::Server, what,
+                endpoint_.tls ? "the server closed the connection without answering"
+                              : "the server closed the connection without answering (does it expect TLS?)"};
+      case CURLE_RECV_ERROR:
+      case CURLE_SEND_ERROR:
+        return {ErrorKind::Unreachable, what, fmt::format("connection lost: {}", detail)};
+      default:
+        return {ErrorKind::Server, what, detail};
+    }
+  }
+
+  void log(RequestLog entry) const {
+    if (logger_) logger_(entry);
+  }
+
+  Endpoint endpoint_;
+  Timeouts timeouts_;
+  Logger logger_;
+  MultiPtr multi_;
+  std::vector<EasyPtr> idle_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_curl_transport(Endpoint endpoint, Timeouts timeouts, Logger logger) {
+  return std::make_unique<CurlTransport>(std::move(endpoint), timeouts, std::move(logger));
+}
+
+}  // namespace hcl::http

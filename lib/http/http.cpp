@@ -1,0 +1,89 @@
+// Transport-independent pieces of the HTTP layer: endpoint rendering, URL encoding, headers.
+#include <hcl/http.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace hcl::http {
+
+std::string Endpoint::base_url() const {
+  if (kind == Kind::Unix) return "http://localhost";
+  bool ipv6 = host.find(':') != std::string::npos;
+  return fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+}
+
+std::string Endpoint::display() const {
+  if (kind == Kind::Unix) return "unix://" + socket_path;
+  return base_url();
+}
+
+std::string Response::header(std::string_view name) const {
+  auto same = [&](const std::string& n) {
+    return std::equal(n.begin(), n.end(), name.begin(), name.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  for (const Header& h : headers)
+    if (same(h.name)) return h.value;
+  return {};
+}
+
+std::vector<Result<Response>> Transport::send_all(const std::vector<Request>& requests) {
+  std::vector<Result<Response>> out;
+  out.reserve(requests.size());
+  for (const Request& r : requests) out.push_back(send(r));
+  return out;
+}
+
+Result<Response> Transport::stream(const Request& request,
+                                   const std::function<bool(std::string_view)>& on_data) {
+  auto r = send(request);
+  if (r.ok() && r->status < 400) {
+    on_data(r->body);
+    r->body.clear();
+  }
+  return r;
+}
+
+std::string encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string target(std::string_view path,
+                   const std::vector<std::pair<std::string, std::optional<std::string>>>& query) {
+  std::string out(path);
+  char sep = '?';
+  for (const auto& [key, value] : query) {
+    out += sep;
+    out += encode(key);
+    if (value) {
+      out += '=';
+      out += encode(*value);
+    }
+    sep = '&';
+  }
+  return out;
+}
+
+std::string describe(Millis duration) {
+  auto ms = duration.count();
+  if (ms % 1000 == 0) return fmt::format("{} s", ms / 1000);
+  if (ms < 1000) return fmt::format("{} ms", ms);
+  return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+}
+
+}  // namespace hcl::http

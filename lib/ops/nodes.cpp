@@ -1,0 +1,120 @@
+#include <hcl/nodes.hpp>
+
+#include <algorithm>
+#include <future>
+#include <map>
+
+namespace hcl::ops {
+namespace {
+
+ConsulView consul_view(const consul::CatalogNode& node, const std::vector<consul::HealthCheck>& checks) {
+  ConsulView v{node.name, node.address, consul::CheckStatus::Unknown, {}};
+  for (const auto& c : checks) {
+    if (c.node != node.name || !c.service_id.empty()) continue;
+    if (c.check_id == "serfHealth") {
+      v.serf_health = c.status;
+      v.checks.insert(v.checks.begin(), c);
+    } else {
+      v.checks.push_back(c);
+    }
+  }
+  return v;
+}
+
+NodeHealth judge(const ClusterNode& n, bool consul_known) {
+  bool down = false, degraded = false;
+  if (n.swarm) {
+    if (n.swarm->state != docker::NodeState::Ready) down = true;
+    if (n.swarm->availability != docker::NodeAvailability::Active) degraded = true;
+  } else {
+    degraded = true;  // in Consul but not in the swarm
+  }
+  if (n.consul) {
+    if (n.consul->serf_health == consul::CheckStatus::Critical) down = true;
+    if (n.consul->serf_health != consul::CheckStatus::Passing) degraded = true;
+    for (const auto& c : n.consul->checks)
+      if (c.status != consul::CheckStatus::Passing) degraded = true;
+  } else if (consul_known) {
+    degraded = true;  // in the swarm but Consul does not know it
+  }
+  return down ? NodeHealth::Down : degraded ? NodeHealth::Degraded : NodeHealth::Healthy;
+}
+
+}  // namespace
+
+std::vector<ClusterNode> merge_nodes(const std::vector<docker::SwarmNode>& swarm,
+                                     const std::optional<consul::NodesAndChecks>& consul_data) {
+  std::vector<ClusterNode> out;
+  for (const auto& s : swarm) out.push_back({s.hostname, s, std::nullopt, NodeHealth::Down});
+
+  if (consul_data) {
+    std::vector<bool> matched(out.size(), false);
+    std::vector<const consul::CatalogNode*> rest;
+    for (const auto& c : consul_data->nodes) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const ClusterNode& n) { return n.swarm && n.name == c.name; });
+      if (it != out.end() && !matched[it - out.begin()]) {
+        it->consul = consul_view(c, consul_data->checks);
+        matched[it - out.begin()] = true;
+      } else {
+        rest.push_back(&c);
+      }
+    }
+    // A Consul node registered under another name than the engine's hostname still matches by
+    // its address.
+    for (const auto* c : rest) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const ClusterNode& n) {
+        return n.swarm && !matched[&n - out.data()] && !c->address.empty() && n.swarm->address == c->address;
+      });
+      if (it != out.end()) {
+        it->consul = consul_view(*c, consul_data->checks);
+        matched[it - out.begin()] = true;
+      } else {
+        out.push_back({c->name, std::nullopt, consul_view(*c, consul_data->checks), NodeHealth::Down});
+        matched.push_back(true);
+      }
+    }
+  }
+  for (auto& n : out) n.health = judge(n, consul_data.has_value());
+
+  std::stable_sort(out.begin(), out.end(), [](const ClusterNode& a, const ClusterNode& b) {
+    auto rank = [](const ClusterNode& n) {
+      if (!n.swarm) return 2;
+      return n.swarm->role == docker::NodeRole::Manager ? 0 : 1;
+    };
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    return a.name < b.name;
+  });
+  return out;
+}
+
+Result<NodesReport> list_nodes(docker::Client& docker, consul::Client* consul) {
+  // Each client has its own transport, so the two sides can run on two threads at once.
+  std::future<Result<consul::NodesAndChecks>> consul_side;
+  if (consul) consul_side = std::async(std::launch::async, [consul] { return consul->nodes_and_checks(); });
+  auto swarm = docker.nodes();
+
+  NodesReport report;
+  std::optional<consul::NodesAndChecks> consul_data;
+  if (consul) {
+    auto c = consul_side.get();
+    if (c) {
+      consul_data = std::move(*c);
+    } else {
+      report.consul_error = c.error();
+    }
+  }
+  if (!swarm) return swarm.error();
+  report.nodes = merge_nodes(*swarm, consul_data);
+  return report;
+}
+
+std::string to_string(NodeHealth health) {
+  switch (health) {
+    case NodeHealth::Healthy: return "healthy";
+    case NodeHealth::Degraded: return "degraded";
+    case NodeHealth::Down: return "down";
+  }
+  return "down";
+}
+
+}  // namespace hcl::ops

@@ -1,0 +1,124 @@
+#include <hcl/output.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace hcl::output {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json check_json(const consul::HealthCheck& c) {
+  return {{"id", c.check_id}, {"name", c.name}, {"status", consul::to_string(c.status)}, {"output", c.output}};
+}
+
+json node_json(const ops::ClusterNode& n) {
+  json j = {{"name", n.name}, {"health", ops::to_string(n.health)}};
+  json sources = json::array();
+  if (n.swarm) sources.push_back("swarm");
+  if (n.consul) sources.push_back("consul");
+  j["sources"] = sources;
+  if (n.swarm) {
+    const auto& s = *n.swarm;
+    j["swarm"] = {{"id", s.id},
+                  {"role", docker::to_string(s.role)},
+                  {"leader", s.leader},
+                  {"manager_reachability", s.manager_reachability.empty() ? json(nullptr) : json(s.manager_reachability)},
+                  {"availability", docker::to_string(s.availability)},
+                  {"state", docker::to_string(s.state)},
+                  {"message", s.message},
+                  {"address", s.address},
+                  {"engine_version", s.engine_version},
+                  {"os", s.os},
+                  {"architecture", s.architecture},
+                  {"labels", s.labels},
+                  {"engine_labels", s.engine_labels}};
+  } else {
+    j["swarm"] = nullptr;
+  }
+  if (n.consul) {
+    json checks = json::array();
+    for (const auto& c : n.consul->checks) checks.push_back(check_json(c));
+    j["consul"] = {{"node", n.consul->node},
+                   {"address", n.consul->address},
+                   {"serf_health", n.consul->serf_health == consul::CheckStatus::Unknown
+                                       ? json(nullptr)
+                                       : json(consul::to_string(n.consul->serf_health))},
+                   {"checks", checks}};
+  } else {
+    j["consul"] = nullptr;
+  }
+  return j;
+}
+
+json net_json(const docker::Network& n) {
+  json ipam = json::array();
+  for (const auto& c : n.ipam) ipam.push_back({{"subnet", c.subnet}, {"gateway", c.gateway}, {"ip_range", c.ip_range}});
+  return {{"id", n.id},         {"name", n.name},         {"driver", n.driver},      {"scope", n.scope},
+          {"attachable", n.attachable}, {"internal", n.internal}, {"ingress", n.ingress}, {"ipv6", n.ipv6},
+          {"created", n.created}, {"ipam", ipam},          {"labels", n.labels},     {"options", n.options},
+          {"containers", n.containers}};
+}
+
+json origin_json(const config::Origin& o) { return {{"level", config::to_string(o.level)}, {"name", o.name}}; }
+
+json tls_json(const http::Endpoint& e) {
+  if (!e.tls) return nullptr;
+  auto path = [](const std::string& p) { return p.empty() ? json(nullptr) : json(p); };
+  return {{"verify", e.tls->verify}, {"ca", path(e.tls->ca_file)}, {"cert", path(e.tls->cert_file)},
+          {"key", path(e.tls->key_file)}};
+}
+
+std::string dump(const json& j) { return j.dump(2) + "\n"; }
+
+}  // namespace
+
+std::string nodes_json(const std::vector<ops::ClusterNode>& nodes) {
+  json out = json::array();
+  for (const auto& n : nodes) out.push_back(node_json(n));
+  return dump(out);
+}
+
+std::string networks_json(const std::vector<docker::Network>& networks) {
+  json out = json::array();
+  for (const auto& n : networks) out.push_back(net_json(n));
+  return dump(out);
+}
+
+std::string network_json(const docker::Network& network) { return dump(net_json(network)); }
+
+std::string config_json(const config::Config& c) {
+  json j;
+  j["docker"] = {{"endpoint", c.docker.value.display()}, {"origin", origin_json(c.docker.origin)}, {"tls", tls_json(c.docker.value)}};
+  // The token itself is never output: only whether one is set and where it came from.
+  j["consul"] = {{"endpoint", c.consul.value.display()},
+                 {"origin", origin_json(c.consul.origin)},
+                 {"tls", tls_json(c.consul.value)},
+                 {"token", c.consul_token_origin ? json{{"set", true}, {"origin", origin_json(*c.consul_token_origin)}}
+                                                 : json{{"set", false}, {"origin", nullptr}}}};
+  j["timeouts"] = {{"connect_ms", c.connect_timeout.value.count()}, {"connect_origin", origin_json(c.connect_timeout.origin)},
+                   {"request_ms", c.request_timeout.value.count()}, {"request_origin", origin_json(c.request_timeout.origin)}};
+  j["config_file"] = {{"path", c.config_file.empty() ? json(nullptr) : json(c.config_file)}, {"loaded", c.config_file_loaded}};
+  return dump(j);
+}
+
+std::string version_json(const ops::VersionReport& r) {
+  json j;
+  j["hcl"] = {{"version", r.hcl}};
+  if (r.engine) {
+    j["engine"] = {{"endpoint", r.engine_endpoint},   {"version", r.engine->version},
+                   {"api_version", r.engine->api_version}, {"api_version_used", r.api_version},
+                   {"min_api_version", r.engine->min_api_version}, {"os", r.engine->os},
+                   {"arch", r.engine->arch},           {"error", nullptr}};
+  } else {
+    j["engine"] = {{"endpoint", r.engine_endpoint}, {"error", r.engine_error ? r.engine_error->message() : ""}};
+  }
+  if (r.consul) {
+    j["consul"] = {{"endpoint", r.consul_endpoint}, {"version", r.consul->version}, {"node", r.consul->node_name},
+                   {"datacenter", r.consul->datacenter}, {"error", nullptr}};
+  } else {
+    j["consul"] = {{"endpoint", r.consul_endpoint}, {"error", r.consul_error ? r.consul_error->message() : ""}};
+  }
+  return dump(j);
+}
+
+}  // namespace hcl::output
