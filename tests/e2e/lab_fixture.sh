@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# ctest's lab fixture. `up`: brings the lab up unless it is already up, and remembers whether it
+# did. `down`: takes the lab down only if `up` brought it up, so a developer's running lab stays.
+set -euo pipefail
+marker=/run/hcl-lab-brought-up-by-ctest
+case "${1:-}" in
+  up)
+    if "$HCL_LAB" status >/dev/null 2>&1; then
+      echo "lab already up; leaving it as it is"
+    else
+      "$HCL_LAB" up
+      touch "$marker"
+    fi
+    "$HCL_LAB" status
+    ;;
+  down)
+    if [ -e "$marker" ] && [ "${HCL_KEEP_LAB:-0}" != 1 ]; then
+      rm -f "$marker"
+      "$HCL_LAB" down
+    else
+      echo "leaving the lab up"
+    fi
+    ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac

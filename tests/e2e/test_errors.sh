@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Unreachable endpoints, partial answers, bad input and secrets, against the lab and local
+# listeners (all traffic stays on loopback and the lab's own bridge).
+source "$(dirname "$0")/lib.sh"
+require_lab
+
+# --- the master unreachable: every case ends within its timeout with the endpoint and cause --
+hcl -H tcp://127.0.0.1:1 nodes
+expect_rc 5 "engine refusing connections"
+expect_err '^hcl: error: GET http://127.0.0.1:1/_ping: .*(refused|connect)' "the message names the endpoint and the cause"
+
+# An address on the lab's bridge where no node lives: nothing answers the connection.
+lab_prefix=$(getent hosts master | awk '{print $1}' | cut -d. -f1-3)
+HCL_MASTER=$lab_prefix.250 hcl --connect-timeout 1s nodes
+expect_rc 5 "master address where nothing answers"
+expect_err "GET http://$lab_prefix.250:2378/_ping: (no connection within the connect timeout of 1 s|.*[Nn]o route)" "the message names the endpoint and the connect timeout"
+expect_le "$elapsed_ms" 4000 "it ended within its timeout"
+
+# A server that accepts and never answers.
+busybox nc -l -p 23781 >/dev/null 2>&1 &
+nc_pid=$!
+defer "kill $nc_pid"
+sleep 0.3
+hcl -H tcp://127.0.0.1:23781 --timeout 1s nodes
+expect_rc 5 "engine that never answers"
+expect_err "no complete answer within the request timeout of 1 s" "the message names the request timeout"
+expect_le "$elapsed_ms" 4000 "it ended within its timeout"
+
+# --- Consul unreachable: the Swarm rows still print; the exit status says partial -----------
+hcl --consul http://127.0.0.1:1 nodes
+expect_rc 3 "Consul unreachable"
+for n in master node1 node2; do expect_out "^$n " "swarm row for $n still printed"; done
+expect_err '^hcl: warning: partial answer: .*127.0.0.1:1' "a warning names the Consul endpoint"
+hcl --consul http://127.0.0.1:1 nodes --format json
+expect_eq "$(jqo '[.[].consul] | unique | tostring')" "[null]" "JSON has no Consul view"
+
+# --- bad input: usage errors with suggestions, exit 2 ---------------------------------------
+hcl nods
+expect_rc 2 "unknown command"
+expect_err "unknown command 'nods' \(did you mean 'nodes'\?\)" "a suggestion for the command"
+hcl nodes --formt json
+expect_rc 2 "unknown flag"
+expect_err "unknown flag '--formt' \(did you mean '--format'\?\)" "a suggestion for the flag"
+hcl nodes --format yaml
+expect_rc 2 "bad --format value"
+DOCKER_HOST=tcp://master:notaport hcl nodes
+expect_rc 2 "malformed DOCKER_HOST"
+expect_err "DOCKER_HOST=tcp://master:notaport: 'notaport' is not a port number" "names the variable and the value"
+CONSUL_HTTP_ADDR=ftp://master hcl nodes
+expect_rc 2 "malformed CONSUL_HTTP_ADDR"
+expect_err "CONSUL_HTTP_ADDR=ftp://master" "names the variable and the value"
+HCL_TIMEOUT=soon hcl nodes
+expect_rc 2 "malformed HCL_TIMEOUT"
+expect_err "HCL_TIMEOUT=soon" "names the variable"
+DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/nonexistent hcl nodes
+expect_rc 6 "TLS asked for without a CA"
+expect_err "/nonexistent/ca.pem" "names the missing CA file"
+
+# --- a server answer that is not the expected JSON ------------------------------------------
+# busybox httpd serves files as an engine that speaks API 1.41 (no Api-Version header on
+# /_ping, so hcl asks /version) but answers /nodes with HTML.
+mkdir -p "$WORK/www/v1.41"
+echo OK >"$WORK/www/_ping"
+echo '{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}' >"$WORK/www/version"
+echo '<html>proxy error</html>' >"$WORK/www/v1.41/nodes"
+busybox httpd -f -p 127.0.0.1:23782 -h "$WORK/www" &
+defer "kill $!"
+sleep 0.3
+hcl -H tcp://127.0.0.1:23782 nodes --no-consul
+expect_rc 4 "an engine answer that is not JSON"
+expect_err '^hcl: error: GET http://127.0.0.1:23782/nodes: unexpected answer from the engine' "the error names the endpoint"
+
+# --- secrets: the Consul token never appears, even with -v -----------------------------------
+CONSUL_HTTP_TOKEN=very-s3cret-token hcl -v nodes
+expect_rc 0 "hcl -v nodes with a token"
+expect_err 'hcl: GET http://master:2378/v1.41/nodes -> 200' "-v logs the engine request"
+expect_err 'hcl: GET http://master:8500/v1/catalog/nodes -> 200' "-v logs the Consul request"
+expect_no very-s3cret-token "the token appears nowhere in the output"
+CONSUL_HTTP_TOKEN=very-s3cret-token hcl config
+expect_out 'consul token +set \(environment CONSUL_HTTP_TOKEN\)' "hcl config says where the token came from"
+expect_no very-s3cret-token "hcl config never prints the token"
+CONSUL_HTTP_TOKEN=very-s3cret-token hcl config --format json
+expect_eq "$(jqo '.consul.token.set')" true "config JSON says a token is set"
+expect_no very-s3cret-token "config JSON never prints the token"
+
+finish

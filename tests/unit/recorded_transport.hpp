@@ -1,0 +1,60 @@
+// A Transport that answers from responses recorded from the lab's real engines
+// (tests/data/docker), and remembers what it was asked.
+#pragma once
+
+#include <hcl/http.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hcl::testing {
+
+inline std::string read_data(const std::string& name) {
+  std::ifstream in(std::string(HCL_TEST_DATA) + "/" + name);
+  if (!in) throw std::runtime_error("missing test data file " + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A recorded response file: "HTTP/1.1 409 Conflict", a blank line, then the body.
+inline http::Response read_response(const std::string& name) {
+  std::string text = read_data(name);
+  http::Response r;
+  r.status = std::stoi(text.substr(text.find(' ') + 1, 3));
+  auto blank = text.find("\n\n");
+  r.body = blank == std::string::npos ? "" : text.substr(blank + 2);
+  return r;
+}
+
+class RecordedTransport : public http::Transport {
+ public:
+  // Answers "METHOD TARGET" with the response; an unknown request is a test failure (404 with a
+  // body saying so).
+  void on(const std::string& method, const std::string& target, http::Response response) {
+    answers_[method + " " + target] = std::move(response);
+  }
+  void on(const std::string& method, const std::string& target, int status, std::string body,
+          std::vector<http::Header> headers = {}) {
+    on(method, target, http::Response{status, std::move(headers), std::move(body)});
+  }
+
+  Result<http::Response> send(const http::Request& request) override {
+    requests.push_back(request);
+    auto it = answers_.find(request.method + " " + request.target);
+    if (it == answers_.end()) return http::Response{599, {}, "unexpected request " + request.method + " " + request.target};
+    return it->second;
+  }
+  std::string describe() const override { return "http://recorded:2378"; }
+
+  std::vector<http::Request> requests;
+
+ private:
+  std::map<std::string, http::Response> answers_;
+};
+
+}  // namespace hcl::testing

@@ -1,0 +1,260 @@
+#include <hcl/config.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+using namespace hcl;
+using namespace hcl::config;
+
+namespace {
+
+Env env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// A scratch directory removed at the end of the test.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/hcl-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    auto p = path / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("DOCKER_HOST forms") {
+  auto tcp = parse_docker_host("tcp://master:2378", "DOCKER_HOST");
+  REQUIRE(tcp.ok());
+  CHECK(tcp->kind == http::Endpoint::Kind::Tcp);
+  CHECK(tcp->host == "master");
+  CHECK(tcp->port == 2378);
+  CHECK(tcp->base_url() == "http://master:2378");
+
+  auto noport = parse_docker_host("tcp://10.0.0.5", "DOCKER_HOST");
+  REQUIRE(noport.ok());
+  CHECK(noport->port == 2375);
+
+  auto unix_sock = parse_docker_host("unix:///var/run/docker.sock", "DOCKER_HOST");
+  REQUIRE(unix_sock.ok());
+  CHECK(unix_sock->kind == http::Endpoint::Kind::Unix);
+  CHECK(unix_sock->socket_path == "/var/run/docker.sock");
+  CHECK(unix_sock->display() == "unix:///var/run/docker.sock");
+
+  auto v6 = parse_docker_host("tcp://[fd00::1]:2376", "DOCKER_HOST");
+  REQUIRE(v6.ok());
+  CHECK(v6->host == "fd00::1");
+  CHECK(v6->base_url() == "http://[fd00::1]:2376");
+
+  auto bare = parse_docker_host("master:2378", "DOCKER_HOST");
+  REQUIRE(bare.ok());
+  CHECK(bare->port == 2378);
+}
+
+TEST_CASE("malformed DOCKER_HOST values name the variable and the value") {
+  for (const char* text : {"tcp://master:notaport", "tcp://:2375", "tcp://master:0", "tcp://master:70000",
+                           "ssh://pi@master", "unix://relative.sock", "foo://x", "", "tcp://ma ster:1",
+                           "tcp://master:2375/path", "tcp://fd00::1:2375"}) {
+    CAPTURE(text);
+    auto r = parse_docker_host(text, "DOCKER_HOST");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Usage);
+    CHECK(r.error().what == std::string("DOCKER_HOST=") + text);
+    CHECK_FALSE(r.error().why.empty());
+  }
+}
+
+TEST_CASE("CONSUL_HTTP_ADDR forms") {
+  auto plain = parse_consul_addr("127.0.0.1:8500", "CONSUL_HTTP_ADDR");
+  REQUIRE(plain.ok());
+  CHECK(plain->base_url() == "http://127.0.0.1:8500");
+  auto noport = parse_consul_addr("http://master", "CONSUL_HTTP_ADDR");
+  REQUIRE(noport.ok());
+  CHECK(noport->port == 8500);
+  auto https = parse_consul_addr("https://consul.local:8501", "CONSUL_HTTP_ADDR");
+  REQUIRE(https.ok());
+  CHECK(https->tls.has_value());
+  auto bad = parse_consul_addr("http://master:port", "CONSUL_HTTP_ADDR");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message().find("CONSUL_HTTP_ADDR=http://master:port") == 0);
+}
+
+TEST_CASE("durations") {
+  CHECK(parse_duration("3s", "x").value() == http::Millis(3000));
+  CHECK(parse_duration("250ms", "x").value() == http::Millis(250));
+  CHECK(parse_duration("1m30s", "x").value() == http::Millis(90000));
+  CHECK(parse_duration("2", "x").value() == http::Millis(2000));
+  CHECK(parse_duration("1.5s", "x").value() == http::Millis(1500));
+  for (const char* bad : {"", "s", "3x", "-1s", "0", "25h", "abc"}) {
+    CAPTURE(bad);
+    auto r = parse_duration(bad, "--timeout");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().what == std::string("--timeout=") + bad);
+  }
+}
+
+TEST_CASE("defaults: master:2378 and master:8500, 3 s connect timeout") {
+  auto c = resolve({}, env_of({}));
+  REQUIRE(c.ok());
+  CHECK(c->docker.value.base_url() == "http://master:2378");
+  CHECK(c->docker.origin.level == Origin::Level::Default);
+  CHECK(c->consul.value.base_url() == "http://master:8500");
+  CHECK(c->connect_timeout.value == http::Millis(3000));
+  CHECK_FALSE(c->config_file_loaded);
+  CHECK_FALSE(c->docker.value.tls.has_value());
+}
+
+TEST_CASE("HCL_MASTER changes the default host of both endpoints") {
+  auto c = resolve({}, env_of({{"HCL_MASTER", "pi-master"}}));
+  REQUIRE(c.ok());
+  CHECK(c->docker.value.base_url() == "http://pi-master:2378");
+  CHECK(c->consul.value.base_url() == "http://pi-master:8500");
+  CHECK(c->docker.origin.name == "HCL_MASTER");
+  auto bad = resolve({}, env_of({{"HCL_MASTER", "pi:2378"}}));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().what == "HCL_MASTER=pi:2378");
+}
+
+TEST_CASE("precedence: flag, then environment, then file, then default") {
+  TempDir dir;
+  std::string file = dir.write("hcl/config.yaml",
+                               "master: filehost\n"
+                               "docker:\n  host: tcp://from-file:1111\n"
+                               "consul:\n  addr: http://consul-file:9500\n"
+                               "timeouts:\n  connect: 5s\n  request: 40s\n");
+  auto env = std::map<std::string, std::string>{{"XDG_CONFIG_HOME", dir.path.string()}};
+
+  auto from_file = resolve({}, env_of(env));
+  REQUIRE(from_file.ok());
+  CHECK(from_file->config_file_loaded);
+  CHECK(from_file->docker.value.base_url() == "http://from-file:1111");
+  CHECK(from_file->docker.origin.level == Origin::Level::File);
+  CHECK(from_file->docker.origin.name == file + ":3:9: docker.host");
+  CHECK(from_file->consul.value.base_url() == "http://consul-file:9500");
+  CHECK(from_file->connect_timeout.value == http::Millis(5000));
+  CHECK(from_file->request_timeout.value == http::Millis(40000));
+
+  env["DOCKER_HOST"] = "tcp://from-env:2222";
+  env["HCL_CONNECT_TIMEOUT"] = "1s";
+  auto from_env = resolve({}, env_of(env));
+  REQUIRE(from_env.ok());
+  CHECK(from_env->docker.value.base_url() == "http://from-env:2222");
+  CHECK(from_env->docker.origin.name == "DOCKER_HOST");
+  CHECK(from_env->connect_timeout.value == http::Millis(1000));
+
+  Flags flags;
+  flags.host = "tcp://from-flag:3333";
+  flags.connect_timeout = "750ms";
+  auto from_flag = resolve(flags, env_of(env));
+  REQUIRE(from_flag.ok());
+  CHECK(from_flag->docker.value.base_url() == "http://from-flag:3333");
+  CHECK(from_flag->docker.origin.name == "--host");
+  CHECK(from_flag->connect_timeout.value == http::Millis(750));
+  // The file's master still sets Consul's host only where nothing more specific did.
+  CHECK(from_flag->consul.value.base_url() == "http://consul-file:9500");
+}
+
+TEST_CASE("config file errors carry file:line:col") {
+  TempDir dir;
+  std::string unknown = dir.write("a.yaml", "docker:\n  hots: tcp://x:1\n");
+  Flags flags;
+  flags.config_file = unknown;
+  auto r = resolve(flags, env_of({}));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == ErrorKind::Usage);
+  CHECK(r.error().what == unknown + ":2:3");
+  CHECK(r.error().why.find("docker.hots") != std::string::npos);
+
+  std::string syntax = dir.write("b.yaml", "docker:\n  host: [unclosed\n");
+  flags.config_file = syntax;
+  auto s = resolve(flags, env_of({}));
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().what.rfind(syntax + ":", 0) == 0);
+
+  std::string bad_value = dir.write("c.yaml", "timeouts:\n  connect: soon\n");
+  flags.config_file = bad_value;
+  auto v = resolve(flags, env_of({}));
+  REQUIRE_FALSE(v.ok());
+  CHECK(v.error().what == bad_value + ":2:12: timeouts.connect=soon");
+
+  flags.config_file = (dir.path / "missing.yaml").string();
+  auto m = resolve(flags, env_of({}));
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().why == "cannot read the config file");
+}
+
+TEST_CASE("the Consul token: file wins over variable, never part of an origin") {
+  TempDir dir;
+  std::string tf = dir.write("token", "s3cr3t-from-file\n");
+  auto c = resolve({}, env_of({{"CONSUL_HTTP_TOKEN", "s3cr3t-from-env"}, {"CONSUL_HTTP_TOKEN_FILE", tf}}));
+  REQUIRE(c.ok());
+  CHECK(c->consul_token == "s3cr3t-from-file");
+  REQUIRE(c->consul_token_origin.has_value());
+  CHECK(c->consul_token_origin->name == "CONSUL_HTTP_TOKEN_FILE");
+
+  auto e = resolve({}, env_of({{"CONSUL_HTTP_TOKEN", "s3cr3t-from-env"}}));
+  REQUIRE(e.ok());
+  CHECK(e->consul_token == "s3cr3t-from-env");
+  CHECK(e->consul_token_origin->name.find("s3cr3t") == std::string::npos);
+
+  auto missing = resolve({}, env_of({{"CONSUL_HTTP_TOKEN_FILE", "/nonexistent/token"}}));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message().find("/nonexistent/token") != std::string::npos);
+}
+
+TEST_CASE("Docker TLS: DOCKER_TLS_VERIFY with DOCKER_CERT_PATH, and missing files named") {
+  TempDir dir;
+  dir.write("certs/ca.pem", "x");
+  dir.write("certs/cert.pem", "x");
+  dir.write("certs/key.pem", "x");
+  std::string certs = (dir.path / "certs").string();
+  auto c = resolve({}, env_of({{"DOCKER_HOST", "tcp://master:2376"}, {"DOCKER_TLS_VERIFY", "1"}, {"DOCKER_CERT_PATH", certs}}));
+  REQUIRE(c.ok());
+  REQUIRE(c->docker.value.tls.has_value());
+  CHECK(c->docker.value.tls->verify);
+  CHECK(c->docker.value.tls->ca_file == certs + "/ca.pem");
+  CHECK(c->docker.value.tls->cert_file == certs + "/cert.pem");
+  CHECK(c->docker.value.base_url() == "https://master:2376");
+
+  auto off = resolve({}, env_of({{"DOCKER_TLS_VERIFY", "0"}, {"DOCKER_CERT_PATH", certs}}));
+  REQUIRE(off.ok());
+  CHECK_FALSE(off->docker.value.tls.has_value());
+
+  auto no_ca = resolve({}, env_of({{"DOCKER_TLS_VERIFY", "1"}, {"DOCKER_CERT_PATH", (dir.path / "none").string()}}));
+  REQUIRE_FALSE(no_ca.ok());
+  CHECK(no_ca.error().kind == ErrorKind::Tls);
+  CHECK(no_ca.error().what == (dir.path / "none/ca.pem").string());
+
+  Flags flags;
+  flags.tlsverify = true;
+  flags.tlscacert = (dir.path / "nope.pem").string();
+  auto bad_flag = resolve(flags, env_of({}));
+  REQUIRE_FALSE(bad_flag.ok());
+  CHECK(bad_flag.error().what == "--tlscacert=" + (dir.path / "nope.pem").string());
+}
+
+TEST_CASE("Consul TLS from CONSUL_HTTP_SSL and friends") {
+  auto c = resolve({}, env_of({{"CONSUL_HTTP_SSL", "true"}, {"CONSUL_HTTP_SSL_VERIFY", "false"}}));
+  REQUIRE(c.ok());
+  REQUIRE(c->consul.value.tls.has_value());
+  CHECK_FALSE(c->consul.value.tls->verify);
+  CHECK(c->consul.value.base_url() == "https://master:8500");
+  auto bad = resolve({}, env_of({{"CONSUL_HTTP_SSL", "yes please"}}));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().what == "CONSUL_HTTP_SSL=yes please");
+}

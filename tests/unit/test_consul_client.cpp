@@ -1,0 +1,147 @@
+// The Consul client against the project's Consul test server, in-process, over real HTTP.
+#include <hcl/consul.hpp>
+#include <hcl/http.hpp>
+
+#include "consul_test_server.hpp"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+
+#include <algorithm>
+
+using namespace hcl;
+using hcl::testing::ConsulTestServer;
+using hcl::testing::ConsulTestServerOptions;
+
+namespace {
+
+http::Endpoint endpoint_of(const ConsulTestServer& s) {
+  http::Endpoint e;
+  e.host = "127.0.0.1";
+  e.port = s.port();
+  return e;
+}
+
+// Registers a node with a serfHealth check the way the lab (and a Consul agent) does.
+void register_node(const ConsulTestServer& s, const std::string& node, const std::string& addr,
+                   const std::string& status, const std::string& token = {}) {
+  httplib::Client c("127.0.0.1", s.port());
+  httplib::Headers h;
+  if (!token.empty()) h.emplace("X-Consul-Token", token);
+  std::string body = "{\"Node\":\"" + node + "\",\"Address\":\"" + addr +
+                     "\",\"Check\":{\"CheckID\":\"serfHealth\",\"Name\":\"Serf Health Status\",\"Status\":\"" + status + "\"}}";
+  auto r = c.Put("/v1/catalog/register", h, body, "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+}
+
+}  // namespace
+
+TEST_CASE("catalog nodes and their checks, read at once") {
+  ConsulTestServer server;
+  server.start();
+  register_node(server, "node1", "10.9.0.11", "passing");
+  register_node(server, "node2", "10.9.0.12", "critical");
+  auto transport = http::make_curl_transport(endpoint_of(server), {});
+  consul::Client client(*transport);
+
+  auto both = client.nodes_and_checks();
+  REQUIRE(both.ok());
+  std::vector<std::string> names;
+  for (const auto& n : both->nodes) names.push_back(n.name);
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"master", "node1", "node2"});  // the agent's own node too
+  auto serf_of = [&](const std::string& node) {
+    for (const auto& c : both->checks)
+      if (c.node == node && c.check_id == "serfHealth") return c.status;
+    return consul::CheckStatus::Unknown;
+  };
+  CHECK(serf_of("node1") == consul::CheckStatus::Passing);
+  CHECK(serf_of("node2") == consul::CheckStatus::Critical);
+
+  auto node2 = client.node_health("node2");
+  REQUIRE(node2.ok());
+  REQUIRE(node2->size() == 1);
+  CHECK(node2->front().status == consul::CheckStatus::Critical);
+
+  auto critical = client.checks_in_state("critical");
+  REQUIRE(critical.ok());
+  CHECK(std::all_of(critical->begin(), critical->end(),
+                    [](const auto& c) { return c.status == consul::CheckStatus::Critical; }));
+  CHECK(std::any_of(critical->begin(), critical->end(), [](const auto& c) { return c.node == "node2"; }));
+}
+
+TEST_CASE("agent self and leader") {
+  ConsulTestServerOptions opts;
+  opts.node_name = "master";
+  opts.advertise = "10.9.0.10";
+  ConsulTestServer server(opts);
+  server.start();
+  auto transport = http::make_curl_transport(endpoint_of(server), {});
+  consul::Client client(*transport);
+  auto self = client.agent_self();
+  REQUIRE(self.ok());
+  CHECK(self->node_name == "master");
+  CHECK(self->datacenter == "dc1");
+  CHECK_FALSE(self->version.empty());
+  auto leader = client.leader();
+  REQUIRE(leader.ok());
+  CHECK(*leader == "10.9.0.10:8300");
+  server.set_leader(false);
+  auto none = client.leader();
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("ACL token: sent as X-Consul-Token; a missing or wrong token is refused with 403") {
+  ConsulTestServerOptions opts;
+  opts.token = "t0ken-for-tests";
+  ConsulTestServer server(opts);
+  server.start();
+  auto transport = http::make_curl_transport(endpoint_of(server), {});
+
+  consul::Client without(*transport);
+  auto denied = without.catalog_nodes();
+  REQUIRE_FALSE(denied.ok());
+  CHECK(denied.error().kind == ErrorKind::Tls);
+  CHECK(denied.error().why.find("403") != std::string::npos);
+  CHECK(denied.error().why.find("Permission denied") != std::string::npos);
+
+  consul::Client wrong(*transport, "not-the-token");
+  CHECK_FALSE(wrong.catalog_nodes().ok());
+
+  consul::Client with(*transport, "t0ken-for-tests");
+  auto nodes = with.catalog_nodes();
+  REQUIRE(nodes.ok());
+  CHECK_FALSE(nodes->empty());
+  // The token is in no part of an error message.
+  CHECK(denied.error().message().find("t0ken") == std::string::npos);
+}
+
+TEST_CASE("a check state that matches nothing is an empty list, as in Consul") {
+  ConsulTestServer server;
+  server.start();
+  auto transport = http::make_curl_transport(endpoint_of(server), {});
+  consul::Client client(*transport);
+  auto r = client.checks_in_state("warning");
+  REQUIRE(r.ok());
+  CHECK(r->empty());
+}
+
+TEST_CASE("Consul unreachable is an Unreachable error naming the endpoint") {
+  int port = 0;
+  {
+    ConsulTestServer server;
+    server.start();
+    port = server.port();
+  }
+  http::Endpoint e;
+  e.host = "127.0.0.1";
+  e.port = port;
+  auto transport = http::make_curl_transport(e, {});
+  consul::Client client(*transport);
+  auto r = client.nodes_and_checks();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == ErrorKind::Unreachable);
+  CHECK(r.error().what.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}

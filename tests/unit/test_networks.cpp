@@ -1,0 +1,54 @@
+// Validating network specs before the engine is asked.
+#include <hcl/networks.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace hcl;
+
+namespace {
+docker::NetworkSpec spec(std::string name, std::optional<std::string> subnet = {}, std::optional<std::string> gw = {}) {
+  docker::NetworkSpec s;
+  s.name = std::move(name);
+  s.subnet = std::move(subnet);
+  s.gateway = std::move(gw);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("good specs pass") {
+  CHECK(ops::validate_network_spec(spec("demo")).ok());
+  CHECK(ops::validate_network_spec(spec("apps_1.x-y", "10.10.0.0/24", "10.10.0.1")).ok());
+  CHECK(ops::validate_network_spec(spec("v6", "fd00:1::/64", "fd00:1::1")).ok());
+}
+
+TEST_CASE("bad specs name the flag and the value") {
+  struct Case {
+    docker::NetworkSpec s;
+    std::string what;
+  };
+  for (const auto& c : std::vector<Case>{
+           {spec(""), "network name"},
+           {spec("-x"), "network name '-x'"},
+           {spec("a b"), "network name 'a b'"},
+           {spec("demo", "10.0.0.0"), "--subnet=10.0.0.0"},
+           {spec("demo", "10.0.0.0/33"), "--subnet=10.0.0.0/33"},
+           {spec("demo", "10.0.0.300/24"), "--subnet=10.0.0.300/24"},
+           {spec("demo", "10.0.0.0/x"), "--subnet=10.0.0.0/x"},
+           {spec("demo", std::nullopt, "10.0.0.1"), "--gateway=10.0.0.1"},
+           {spec("demo", "10.0.0.0/24", "10.0.1.1"), "--gateway=10.0.1.1"},
+           {spec("demo", "10.0.0.0/24", "gateway"), "--gateway=gateway"},
+       }) {
+    CAPTURE(c.what);
+    auto r = ops::validate_network_spec(c.s);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Usage);
+    CHECK(r.error().what == c.what);
+  }
+}
+
+TEST_CASE("labels") {
+  CHECK(ops::parse_label("a=b", "--label").value() == std::pair<std::string, std::string>{"a", "b"});
+  CHECK(ops::parse_label("a=b=c", "--label").value().second == "b=c");
+  CHECK(ops::parse_label("flag", "--label").value().second.empty());
+  CHECK_FALSE(ops::parse_label("=x", "--label").ok());
+}
