@@ -89,7 +89,9 @@ struct Lookup {
     return std::nullopt;
   }
   std::optional<Setting<std::string>> from_file(const std::string& key) const {
-    if (auto it = file.find(key); it != file.end()) return Setting<std::string>{it->second.value, {Level::File, it->second.location}};
+    // Named "FILE:LINE:COL: key", so that messages read "FILE:LINE:COL: key=value: why".
+    if (auto it = file.find(key); it != file.end())
+      return Setting<std::string>{it->second.value, {Level::File, it->second.location + ": " + key}};
     return std::nullopt;
   }
   static std::optional<Setting<std::string>> from_flag(const std::optional<std::string>& v, const std::string& flag) {

@@ -16,9 +16,11 @@ expect_rc 5 "master address where nothing answers"
 expect_err "GET http://$lab_prefix.250:2378/_ping: (no connection within the connect timeout of 1 s|.*[Nn]o route)" "the message names the endpoint and the connect timeout"
 expect_le "$elapsed_ms" 4000 "it ended within its timeout"
 
-# A server that accepts and never answers.
-busybox nc -l -p 23781 >/dev/null 2>&1 &
+# A server that accepts and never answers: nc's input is a fifo held open with nothing in it.
+mkfifo "$WORK/silence"
+busybox nc -l -p 23781 <"$WORK/silence" >/dev/null 2>&1 &
 nc_pid=$!
+exec 3>"$WORK/silence"
 defer "kill $nc_pid"
 sleep 0.3
 hcl -H tcp://127.0.0.1:23781 --timeout 1s nodes
