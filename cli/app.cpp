@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <csignal>
 #include <unistd.h>
 
 namespace hcl::cli {
@@ -74,6 +75,18 @@ int report(const Error& e) {
     fmt::print(stderr, "hcl: error: {}\n", e.message());
   }
   return exit_status(e.kind);
+}
+
+// Ctrl-C and SIGTERM only set a flag: requests in flight see it and end, and commands clean up
+// what they created before hcl exits with 130.
+void on_signal(int) { Context::interrupted = true; }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
 }
 
 }  // namespace
@@ -145,9 +158,10 @@ int run(int argc, char** argv) {
   }
 
   if (!ctx.action) return usage_error(app, "a command is required", {});
+  install_signal_handlers();
   Status s = ctx.action();
   std::fflush(stdout);
-  return s ? 0 : report(s.error());
+  return s ? ctx.exit_code : report(s.error());
 }
 
 }  // namespace hcl::cli

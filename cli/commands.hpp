@@ -17,12 +17,20 @@ struct Command {
 
 void setup_nodes(CLI::App& app, Context& ctx);    // cmd_nodes.cpp
 void setup_net(CLI::App& app, Context& ctx);      // cmd_net.cpp
+void setup_run(CLI::App& app, Context& ctx);      // cmd_run.cpp
+void setup_ps(CLI::App& app, Context& ctx);       // cmd_ps.cpp
+void setup_logs(CLI::App& app, Context& ctx);     // cmd_logs.cpp
+void setup_rm(CLI::App& app, Context& ctx);       // cmd_rm.cpp
 void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
 void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
 
 inline constexpr Command kCommands[] = {
     {"nodes", setup_nodes},
     {"net", setup_net},
+    {"run", setup_run},
+    {"ps", setup_ps},
+    {"logs", setup_logs},
+    {"rm", setup_rm},
     {"version", setup_version},
     {"config", setup_config},
 };

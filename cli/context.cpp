@@ -26,14 +26,30 @@ http::Logger Context::logger() {
   };
 }
 
+std::atomic<bool> Context::interrupted{false};
+
+Result<std::unique_ptr<http::Transport>> Context::new_docker_transport() {
+  auto c = config();
+  if (!c) return c.error();
+  auto t = http::make_curl_transport((*c)->docker.value, (*c)->timeouts(), logger());
+  t->set_cancel(&interrupted);
+  return t;
+}
+
 Result<docker::Client*> Context::docker() {
   if (!docker_) {
-    auto c = config();
-    if (!c) return c.error();
-    docker_transport_ = http::make_curl_transport((*c)->docker.value, (*c)->timeouts(), logger());
+    auto t = new_docker_transport();
+    if (!t) return t.error();
+    docker_transport_ = std::move(*t);
     docker_ = std::make_unique<docker::Client>(*docker_transport_);
   }
   return docker_.get();
+}
+
+Result<http::Transport*> Context::docker_transport() {
+  auto d = docker();
+  if (!d) return d.error();
+  return docker_transport_.get();
 }
 
 Result<consul::Client*> Context::consul() {
@@ -41,6 +57,7 @@ Result<consul::Client*> Context::consul() {
     auto c = config();
     if (!c) return c.error();
     consul_transport_ = http::make_curl_transport((*c)->consul.value, (*c)->timeouts(), logger());
+    consul_transport_->set_cancel(&interrupted);
     consul_ = std::make_unique<consul::Client>(*consul_transport_, (*c)->consul_token);
   }
   return consul_.get();

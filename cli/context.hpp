@@ -8,6 +8,7 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,12 +26,23 @@ class Context {
 
   // The command to run once parsing succeeded; set by the chosen subcommand.
   std::function<Status()> action;
+  // The exit status of a successful action: 0, or what the command passes through (the
+  // container's status for `hcl run`).
+  int exit_code = 0;
 
   // Resolves the configuration on first use (so `hcl --help` never reads files or env).
   Result<const config::Config*> config();
-  // Clients over their own transports; built on first use.
+  // Clients over their own transports; built on first use. Their requests end with
+  // ErrorKind::Interrupted once Ctrl-C was pressed.
   Result<docker::Client*> docker();
   Result<consul::Client*> consul();
+  // The transport under docker(), and a further one to the same engine (for a log stream that
+  // runs beside other requests).
+  Result<http::Transport*> docker_transport();
+  Result<std::unique_ptr<http::Transport>> new_docker_transport();
+
+  // Set by SIGINT/SIGTERM (see app.cpp).
+  static std::atomic<bool> interrupted;
 
   // Writes to stdout; output is for data only, never diagnostics.
   void out(std::string_view text) const;

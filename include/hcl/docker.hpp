@@ -6,6 +6,8 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -92,6 +94,85 @@ struct NetworkCreated {
   std::string warning;
 };
 
+// --- services and tasks -------------------------------------------------------------------
+
+enum class RestartCondition { None, OnFailure, Any };
+enum class EndpointMode { Vip, Dnsrr };
+enum class PublishMode { Ingress, Host };
+
+struct PortSpec {
+  int target = 0;
+  int published = 0;  // 0: none
+  std::string protocol = "tcp";
+  PublishMode mode = PublishMode::Host;
+};
+
+struct ServiceSpec {
+  std::string name;
+  Labels labels;                      // the service's labels
+  std::string image;
+  std::vector<std::string> command;   // ContainerSpec.Command: the entrypoint
+  std::vector<std::string> args;      // ContainerSpec.Args
+  std::vector<std::string> env;       // "K=V"
+  std::string workdir;
+  std::string user;
+  std::string hostname;
+  Labels container_labels;
+  std::vector<std::string> constraints;  // swarm-mode placement expressions
+  std::vector<std::string> networks;     // names or IDs
+  RestartCondition restart = RestartCondition::Any;
+  std::optional<std::uint64_t> max_attempts;
+  std::uint64_t replicas = 1;
+  EndpointMode endpoint_mode = EndpointMode::Dnsrr;
+  std::vector<PortSpec> ports;
+};
+
+struct Service {
+  std::string id;
+  std::uint64_t version = 0;
+  std::string created;
+  std::string updated;
+  ServiceSpec spec;  // decoded back from the engine's spec
+};
+
+struct Task {
+  std::string id;
+  std::string service_id;
+  std::string node_id;
+  int slot = 0;
+  std::string desired_state;  // running, shutdown, ...
+  std::string state;          // new ... running, complete, failed, rejected, shutdown, orphaned
+  std::string message;
+  std::string error;          // Status.Err
+  std::optional<int> exit_code;
+  std::string container_id;
+  std::string timestamp;      // Status.Timestamp
+  std::string image;
+  std::vector<std::string> addresses;  // overlay addresses, "10.0.1.5/24"
+};
+
+// True for task states from which a task never moves on.
+bool is_terminal(const std::string& task_state);
+
+struct LogOptions {
+  bool follow = false;
+  bool timestamps = false;
+  std::optional<std::uint64_t> tail;
+};
+
+// Where log output goes: the engine's multiplexed stream is split back into stdout and stderr.
+struct LogSink {
+  std::function<void(std::string_view)> out;
+  std::function<void(std::string_view)> err;
+};
+
+// Nodes, services and tasks read together (three requests at once), for views such as `hcl ps`.
+struct ClusterState {
+  std::vector<SwarmNode> nodes;
+  std::vector<Service> services;
+  std::vector<Task> tasks;
+};
+
 class Client {
  public:
   // The client does not own the transport.
@@ -109,11 +190,24 @@ class Client {
   Result<NetworkCreated> create_network(const NetworkSpec& spec);
   Status remove_network(const std::string& id_or_name);
 
+  Result<ClusterState> cluster_state();
+  Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID
+  Result<std::vector<Service>> services();
+  Result<Service> service(const std::string& id_or_name);
+  Status remove_service(const std::string& id_or_name);
+  // Tasks, all or of one service (by ID or name).
+  Result<std::vector<Task>> tasks(const std::optional<std::string>& service = std::nullopt);
+  // Streams a service's logs to the sink until the stream ends (or, with follow, until the
+  // transport is cancelled). Returns the number of bytes written per stream {out, err}.
+  Result<std::pair<std::size_t, std::size_t>> service_logs(const std::string& id_or_name, const LogOptions& opts,
+                                                           const LogSink& sink);
+
   std::string endpoint() const { return transport_.describe(); }
 
  private:
   Result<http::Response> call(const std::string& method, const std::string& path,
                               const std::string& body = {});
+  Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
 
   http::Transport& transport_;
   std::optional<std::string> api_version_;
@@ -126,5 +220,7 @@ int compare_api_versions(const std::string& a, const std::string& b);
 std::string to_string(NodeRole role);
 std::string to_string(NodeAvailability availability);
 std::string to_string(NodeState state);
+std::string to_string(RestartCondition condition);
+std::string to_string(EndpointMode mode);
 
 }  // namespace hcl::docker

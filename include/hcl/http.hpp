@@ -5,6 +5,7 @@
 
 #include <hcl/error.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -96,6 +97,9 @@ class Transport {
                                   const std::function<bool(std::string_view)>& on_data);
   // The endpoint as users write it, for messages.
   virtual std::string describe() const = 0;
+  // While *flag is true, requests in flight end at once with ErrorKind::Interrupted (checked at
+  // least every 100 ms) and new ones are not sent. nullptr: never cancelled.
+  virtual void set_cancel(const std::atomic<bool>* flag) { (void)flag; }
 };
 
 // A transport over libcurl with keep-alive, concurrency (curl multi) and request logging.

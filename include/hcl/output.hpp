@@ -7,6 +7,7 @@
 #include <hcl/config.hpp>
 #include <hcl/docker.hpp>
 #include <hcl/nodes.hpp>
+#include <hcl/tasks.hpp>
 #include <hcl/version.hpp>
 
 #include <string>
@@ -17,6 +18,7 @@ namespace hcl::output {
 std::string nodes_json(const std::vector<ops::ClusterNode>& nodes);
 std::string networks_json(const std::vector<docker::Network>& networks);
 std::string network_json(const docker::Network& network);
+std::string tasks_json(const std::vector<ops::TaskRow>& rows);
 std::string config_json(const config::Config& config);
 std::string version_json(const ops::VersionReport& report);
 

@@ -1,5 +1,8 @@
-// Docker Engine API client. JSON stays in this file: callers get typed structs.
+// Docker Engine API client: version negotiation, nodes and networks. JSON stays in lib/docker:
+// callers get typed structs.
 #include <hcl/docker.hpp>
+
+#include "wire.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,22 +12,7 @@
 namespace hcl::docker {
 namespace {
 
-using json = nlohmann::json;
-
-// Reads a field that may be missing or null; a present field of the wrong type throws, and the
-// caller turns that into an error naming the endpoint.
-template <class T>
-T get(const json& j, const char* key, T fallback = T{}) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
-
-const json& child(const json& j, const char* key) {
-  static const json empty = json::object();
-  auto it = j.find(key);
-  return it == j.end() || it->is_null() ? empty : *it;
-}
+using namespace wire;
 
 Labels labels(const json& j, const char* key) { return get<Labels>(j, key); }
 
@@ -88,37 +76,6 @@ Network decode_network(const json& j) {
   return n;
 }
 
-// The engine's error bodies are {"message": "..."}; anything else is quoted as it came.
-std::string server_message(const http::Response& r) {
-  auto j = json::parse(r.body, nullptr, false);
-  if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
-  std::string body = r.body.substr(0, 200);
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-  return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
-}
-
-ErrorKind kind_for_status(int status) {
-  switch (status) {
-    case 400: return ErrorKind::Usage;
-    case 401:
-    case 403: return ErrorKind::Tls;
-    case 404: return ErrorKind::NotFound;
-    case 409: return ErrorKind::Conflict;
-    default: return ErrorKind::Server;
-  }
-}
-
-// Decodes a body with `decode`, turning malformed or mistyped JSON into an error that names the
-// endpoint instead of a crash.
-template <class F>
-auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> Result<decltype(decode_fn(json{}))> {
-  try {
-    return decode_fn(json::parse(r.body));
-  } catch (const json::exception& e) {
-    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
-  }
-}
-
 }  // namespace
 
 Client::Client(http::Transport& transport) : transport_(transport) {}
@@ -161,6 +118,19 @@ Result<http::Response> Client::call(const std::string& method, const std::string
   return r;
 }
 
+Result<http::Response> Client::call_stream(const std::string& path,
+                                           const std::function<bool(std::string_view)>& on_data) {
+  auto v = api_version();
+  if (!v) return v.error();
+  http::Request req{"GET", "/v" + *v + path};
+  req.timeout = http::Millis(0);  // a stream lasts as long as it lasts; Ctrl-C ends it
+  auto r = transport_.stream(req, on_data);
+  if (!r) return r.error();
+  if (r->status >= 400)
+    return Error{kind_for_status(r->status), fmt::format("GET {}{}", transport_.describe(), req.target), server_message(*r)};
+  return r;
+}
+
 Result<EngineVersion> Client::version() {
   auto r = transport_.send({"GET", "/version"});
   if (!r) return r.error();
@@ -187,6 +157,40 @@ Result<std::vector<SwarmNode>> Client::nodes() {
     for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_node(n));
     return out;
   });
+}
+
+Result<ClusterState> Client::cluster_state() {
+  auto v = api_version();
+  if (!v) return v.error();
+  std::vector<http::Request> reqs{{"GET", "/v" + *v + "/nodes"}, {"GET", "/v" + *v + "/services"}, {"GET", "/v" + *v + "/tasks"}};
+  auto rs = transport_.send_all(reqs);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    if (!rs[i]) return rs[i].error();
+    if (rs[i]->status >= 400)
+      return Error{kind_for_status(rs[i]->status), fmt::format("GET {}{}", transport_.describe(), reqs[i].target),
+                   server_message(*rs[i])};
+  }
+  ClusterState state;
+  auto what = [&](size_t i) { return fmt::format("GET {}{}", transport_.describe(), reqs[i].target); };
+  auto nodes = decode(*rs[0], what(0), [](const json& j) {
+    std::vector<SwarmNode> out;
+    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_node(n));
+    return out;
+  });
+  if (!nodes) return nodes.error();
+  auto services = decode(*rs[1], what(1), [](const json& j) {
+    std::vector<Service> out;
+    for (const json& s : j.get_ref<const json::array_t&>()) out.push_back(decode_service(s));
+    return out;
+  });
+  if (!services) return services.error();
+  auto tasks = decode(*rs[2], what(2), [](const json& j) {
+    std::vector<Task> out;
+    for (const json& t : j.get_ref<const json::array_t&>()) out.push_back(decode_task(t));
+    return out;
+  });
+  if (!tasks) return tasks.error();
+  return ClusterState{std::move(*nodes), std::move(*services), std::move(*tasks)};
 }
 
 Result<std::vector<Network>> Client::networks() {

@@ -105,6 +105,7 @@ class CurlTransport final : public Transport {
   }
 
   std::string describe() const override { return endpoint_.display(); }
+  void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
 
   Result<Response> send(const Request& request) override {
     auto results = perform({&request}, nullptr);
@@ -142,10 +143,16 @@ class CurlTransport final : public Transport {
     }
 
     std::vector<CURLcode> codes(transfers.size(), CURLE_OK);
+    bool cancelled = false;
     int running = 0;
     do {
+      if (cancel_ != nullptr && cancel_->load()) {
+        cancelled = true;
+        break;
+      }
       CURLMcode mc = curl_multi_perform(multi_.get(), &running);
-      if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi_.get(), nullptr, 0, 1000, nullptr);
+      // A short poll so that a cancel (Ctrl-C) is seen quickly even while a stream is idle.
+      if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi_.get(), nullptr, 0, 100, nullptr);
       if (mc != CURLM_OK) break;
       int queued = 0;
       while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
@@ -162,7 +169,10 @@ class CurlTransport final : public Transport {
       std::string url = endpoint_.base_url() + t.request->target;
       CURLcode code = codes[i];
       if (code == CURLE_WRITE_ERROR && t.stopped_by_callback) code = CURLE_OK;
-      if (code == CURLE_OK) {
+      if (cancelled) {
+        log({t.request->method, redact(url), 0, elapsed, "interrupted"});
+        results.emplace_back(Error{ErrorKind::Interrupted, fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target), "interrupted"});
+      } else if (code == CURLE_OK) {
         log({t.request->method, redact(url), t.response.status, elapsed, {}});
         results.emplace_back(std::move(t.response));
       } else {
@@ -291,6 +301,7 @@ class CurlTransport final : public Transport {
   Endpoint endpoint_;
   Timeouts timeouts_;
   Logger logger_;
+  const std::atomic<bool>* cancel_ = nullptr;
   MultiPtr multi_;
   std::vector<EasyPtr> idle_;
 };

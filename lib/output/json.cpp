@@ -86,6 +86,23 @@ std::string networks_json(const std::vector<docker::Network>& networks) {
 
 std::string network_json(const docker::Network& network) { return dump(net_json(network)); }
 
+std::string tasks_json(const std::vector<ops::TaskRow>& rows) {
+  json out = json::array();
+  for (const auto& r : rows)
+    out.push_back({{"name", r.name},
+                   {"service", r.service},
+                   {"task_id", r.task_id},
+                   {"image", r.image},
+                   {"node", r.node},
+                   {"desired_state", r.desired_state},
+                   {"state", r.state},
+                   {"message", r.message},
+                   {"since", r.since},
+                   {"ports", r.ports},
+                   {"exit_code", r.exit_code ? json(*r.exit_code) : json(nullptr)}});
+  return dump(out);
+}
+
 std::string config_json(const config::Config& c) {
   json j;
   j["docker"] = {{"endpoint", c.docker.value.display()}, {"origin", origin_json(c.docker.origin)}, {"tls", tls_json(c.docker.value)}};

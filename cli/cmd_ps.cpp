@@ -1,0 +1,65 @@
+// hcl ps: what runs where, one row per task.
+#include "commands.hpp"
+#include "table.hpp"
+
+#include <hcl/output.hpp>
+#include <hcl/tasks.hpp>
+
+#include <fmt/format.h>
+
+namespace hcl::cli {
+namespace {
+
+struct PsOptions {
+  Format format = Format::Table;
+  bool quiet = false;
+  bool all = false;
+  std::string node;
+  std::vector<std::string> services;
+};
+
+int state_color(const std::string& s) {
+  if (s == "running" || s == "complete") return 32;
+  if (s == "failed" || s == "rejected" || s == "orphaned") return 31;
+  return 33;
+}
+
+Status run_ps(Context& ctx, const PsOptions& o) {
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  auto state = (*docker)->cluster_state();
+  if (!state) return state.error();
+  ops::TaskFilter filter{o.all, o.node.empty() ? std::nullopt : std::optional(o.node), o.services};
+  auto rows = ops::task_rows(*state, filter);
+  if (o.quiet) {
+    std::string s;
+    for (const auto& r : rows) s += r.name + "\n";
+    ctx.out(s);
+  } else if (o.format == Format::Json) {
+    ctx.out(output::tasks_json(rows));
+  } else {
+    Table t({"NAME", "IMAGE", "NODE", "DESIRED", "STATE", "PORTS", "EXIT", "MESSAGE"});
+    for (const auto& r : rows) {
+      std::string ports;
+      for (const auto& p : r.ports) ports += (ports.empty() ? "" : ",") + p;
+      t.add({r.name, r.image, r.node, r.desired_state, Cell(r.state, state_color(r.state)), ports.empty() ? "-" : ports,
+             r.exit_code ? std::to_string(*r.exit_code) : "-", r.message});
+    }
+    ctx.out(t.render(ctx));
+  }
+  return ok();
+}
+
+}  // namespace
+
+void setup_ps(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<PsOptions>();
+  auto* sub = app.add_subcommand("ps", "List tasks: what runs where");
+  sub->add_option("SERVICE", o->services, "Only these services");
+  sub->add_flag("-a,--all", o->all, "Also tasks that ended or are being shut down");
+  sub->add_option("--node", o->node, "Only tasks on this node");
+  add_format_flags(sub, o->format, &o->quiet);
+  sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ps(ctx, *o); }; });
+}
+
+}  // namespace hcl::cli

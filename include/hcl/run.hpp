@@ -1,0 +1,53 @@
+// Running a container on the swarm as a service: once (stream its output, pass its exit status
+// through, remove it) or detached (keep it running, restarting on failure).
+#pragma once
+
+#include <hcl/docker.hpp>
+#include <hcl/error.hpp>
+#include <hcl/http.hpp>
+#include <hcl/placement.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hcl::ops {
+
+// The label hcl puts on what `hcl run` creates ("once" or "detached").
+inline constexpr const char* kRunLabel = "com.hcl.run";
+
+// "8080:80", "8080:80/udp", "80" (target only): host-mode publishing. Errors name `flag`.
+Result<docker::PortSpec> parse_publish(std::string_view text, const std::string& flag);
+// Reads KEY=VALUE lines (blank lines and # comments skipped; a bare KEY takes its value from the
+// environment, as docker does). Errors name FILE:LINE.
+Result<std::vector<std::string>> read_env_file(const std::string& path);
+
+struct RunPlan {
+  docker::ServiceSpec spec;
+  std::vector<Constraint> constraints;  // already also in spec.constraints, as expressions
+};
+
+// Checks what only the cluster can tell before anything is created: that some node satisfies
+// the constraints and that the networks exist. Nothing is changed.
+Status validate_run(docker::Client& api, const RunPlan& plan);
+
+struct RunIo {
+  docker::LogSink sink;                             // the container's stdout and stderr
+  std::function<void(std::string_view)> progress;   // status lines for people (may be empty)
+  const std::atomic<bool>* interrupted = nullptr;   // set by Ctrl-C
+  std::chrono::milliseconds start_timeout{60000};   // for a task to be scheduled and started
+};
+
+// Runs the plan's container once and returns its exit status. The service is removed at the
+// end, also on errors and when interrupted. `control` and `logs` are two transports to the same
+// engine (the log stream holds one while the other watches the task).
+Result<int> run_once(http::Transport& control, http::Transport& logs, RunPlan plan, const RunIo& io);
+
+// Creates the service (restarting on failure) and waits until its tasks run; returns its ID.
+// A task that fails to start is reported with its error and node.
+Result<std::string> run_detached(http::Transport& control, RunPlan plan, const RunIo& io);
+
+}  // namespace hcl::ops

@@ -1,0 +1,36 @@
+// What runs where: one row per task, with its service, node, states and ports.
+#pragma once
+
+#include <hcl/docker.hpp>
+#include <hcl/error.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hcl::ops {
+
+struct TaskRow {
+  std::string name;     // "<service>.<slot>"
+  std::string service;
+  std::string task_id;
+  std::string image;
+  std::string node;     // hostname, or the node ID if the node is gone
+  std::string desired_state;
+  std::string state;
+  std::string message;  // Status.Err, else Status.Message
+  std::string since;    // Status.Timestamp
+  std::vector<std::string> ports;  // "8080->80/tcp"
+  std::optional<int> exit_code;
+};
+
+struct TaskFilter {
+  bool all = false;                  // also tasks that are not meant to run any more
+  std::optional<std::string> node;   // hostname
+  std::vector<std::string> services; // names; empty: all
+};
+
+// Rows sorted by service name, slot, newest first; by default only tasks desired running.
+std::vector<TaskRow> task_rows(const docker::ClusterState& state, const TaskFilter& filter);
+
+}  // namespace hcl::ops

@@ -1,0 +1,221 @@
+// Docker Engine API client: services, tasks and service logs.
+#include <hcl/docker.hpp>
+
+#include "wire.hpp"
+
+#include <fmt/format.h>
+
+namespace hcl::docker {
+namespace {
+
+using namespace wire;
+
+std::string restart_name(RestartCondition c) {
+  switch (c) {
+    case RestartCondition::None: return "none";
+    case RestartCondition::OnFailure: return "on-failure";
+    case RestartCondition::Any: return "any";
+  }
+  return "any";
+}
+
+json encode_spec(const ServiceSpec& s) {
+  json container = {{"Image", s.image}};
+  if (!s.command.empty()) container["Command"] = s.command;
+  if (!s.args.empty()) container["Args"] = s.args;
+  if (!s.env.empty()) container["Env"] = s.env;
+  if (!s.workdir.empty()) container["Dir"] = s.workdir;
+  if (!s.user.empty()) container["User"] = s.user;
+  if (!s.hostname.empty()) container["Hostname"] = s.hostname;
+  if (!s.container_labels.empty()) container["Labels"] = s.container_labels;
+
+  json restart = {{"Condition", restart_name(s.restart)}};
+  if (s.max_attempts) restart["MaxAttempts"] = *s.max_attempts;
+  json task = {{"ContainerSpec", container}, {"RestartPolicy", restart}};
+  if (!s.constraints.empty()) task["Placement"] = {{"Constraints", s.constraints}};
+  if (!s.networks.empty()) {
+    json nets = json::array();
+    for (const auto& n : s.networks) nets.push_back({{"Target", n}});
+    task["Networks"] = nets;
+  }
+  json ports = json::array();
+  for (const auto& p : s.ports) {
+    json port = {{"Protocol", p.protocol}, {"TargetPort", p.target},
+                 {"PublishMode", p.mode == PublishMode::Host ? "host" : "ingress"}};
+    if (p.published) port["PublishedPort"] = p.published;
+    ports.push_back(port);
+  }
+  json endpoint = {{"Mode", s.endpoint_mode == EndpointMode::Dnsrr ? "dnsrr" : "vip"}};
+  if (!ports.empty()) endpoint["Ports"] = ports;
+  return {{"Name", s.name},
+          {"Labels", s.labels},
+          {"TaskTemplate", task},
+          {"Mode", {{"Replicated", {{"Replicas", s.replicas}}}}},
+          {"EndpointSpec", endpoint}};
+}
+
+ServiceSpec decode_spec(const json& j) {
+  ServiceSpec s;
+  s.name = get<std::string>(j, "Name");
+  s.labels = get<Labels>(j, "Labels");
+  const json& task = child(j, "TaskTemplate");
+  const json& c = child(task, "ContainerSpec");
+  s.image = get<std::string>(c, "Image");
+  s.command = get<std::vector<std::string>>(c, "Command");
+  s.args = get<std::vector<std::string>>(c, "Args");
+  s.env = get<std::vector<std::string>>(c, "Env");
+  s.workdir = get<std::string>(c, "Dir");
+  s.user = get<std::string>(c, "User");
+  s.hostname = get<std::string>(c, "Hostname");
+  s.container_labels = get<Labels>(c, "Labels");
+  s.constraints = get<std::vector<std::string>>(child(task, "Placement"), "Constraints");
+  for (const json& n : child(task, "Networks").is_array() ? child(task, "Networks") : json::array())
+    s.networks.push_back(get<std::string>(n, "Target"));
+  std::string cond = get<std::string>(child(task, "RestartPolicy"), "Condition", "any");
+  s.restart = cond == "none" ? RestartCondition::None : cond == "on-failure" ? RestartCondition::OnFailure : RestartCondition::Any;
+  if (child(task, "RestartPolicy").contains("MaxAttempts"))
+    s.max_attempts = get<std::uint64_t>(child(task, "RestartPolicy"), "MaxAttempts");
+  const json& mode = child(j, "Mode");
+  s.replicas = mode.contains("Replicated") ? get<std::uint64_t>(child(mode, "Replicated"), "Replicas", 1) : 0;
+  const json& ep = child(j, "EndpointSpec");
+  s.endpoint_mode = get<std::string>(ep, "Mode", "vip") == "dnsrr" ? EndpointMode::Dnsrr : EndpointMode::Vip;
+  for (const json& p : child(ep, "Ports").is_array() ? child(ep, "Ports") : json::array())
+    s.ports.push_back({get<int>(p, "TargetPort"), get<int>(p, "PublishedPort"), get<std::string>(p, "Protocol", "tcp"),
+                       get<std::string>(p, "PublishMode", "ingress") == "host" ? PublishMode::Host : PublishMode::Ingress});
+  return s;
+}
+
+// The engine multiplexes stdout and stderr of a container without a TTY into frames: a byte
+// for the stream (1 out, 2 err), three zero bytes, a big-endian 32-bit length, the payload.
+class Demux {
+ public:
+  explicit Demux(const LogSink& sink) : sink_(sink) {}
+  void feed(std::string_view data) {
+    buf_.append(data);
+    size_t pos = 0;
+    while (buf_.size() - pos >= 8) {
+      auto b = [&](size_t i) { return static_cast<unsigned char>(buf_[pos + i]); };
+      size_t len = (size_t(b(4)) << 24) | (size_t(b(5)) << 16) | (size_t(b(6)) << 8) | size_t(b(7));
+      if (buf_.size() - pos - 8 < len) break;
+      std::string_view payload(buf_.data() + pos + 8, len);
+      if (b(0) == 2) {
+        err_bytes += len;
+        if (sink_.err) sink_.err(payload);
+      } else {
+        out_bytes += len;
+        if (sink_.out) sink_.out(payload);
+      }
+      pos += 8 + len;
+    }
+    buf_.erase(0, pos);
+  }
+  std::size_t out_bytes = 0, err_bytes = 0;
+
+ private:
+  const LogSink& sink_;
+  std::string buf_;
+};
+
+}  // namespace
+
+Service decode_service(const json& j) {
+  return {get<std::string>(j, "ID"), get<std::uint64_t>(child(j, "Version"), "Index"), get<std::string>(j, "CreatedAt"),
+          get<std::string>(j, "UpdatedAt"), decode_spec(child(j, "Spec"))};
+}
+
+Task decode_task(const json& j) {
+  Task t;
+  t.id = get<std::string>(j, "ID");
+  t.service_id = get<std::string>(j, "ServiceID");
+  t.node_id = get<std::string>(j, "NodeID");
+  t.slot = get<int>(j, "Slot");
+  t.desired_state = get<std::string>(j, "DesiredState");
+  const json& st = child(j, "Status");
+  t.state = get<std::string>(st, "State");
+  t.message = get<std::string>(st, "Message");
+  t.error = get<std::string>(st, "Err");
+  t.timestamp = get<std::string>(st, "Timestamp");
+  const json& cs = child(st, "ContainerStatus");
+  t.container_id = get<std::string>(cs, "ContainerID");
+  if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = cs["ExitCode"].get<int>();
+  t.image = get<std::string>(child(child(j, "Spec"), "ContainerSpec"), "Image");
+  for (const json& a : child(j, "NetworksAttachments").is_array() ? child(j, "NetworksAttachments") : json::array())
+    for (const json& addr : child(a, "Addresses").is_array() ? child(a, "Addresses") : json::array())
+      t.addresses.push_back(addr.get<std::string>());
+  return t;
+}
+
+bool is_terminal(const std::string& s) {
+  return s == "complete" || s == "failed" || s == "rejected" || s == "shutdown" || s == "orphaned" || s == "remove";
+}
+
+Result<std::string> Client::create_service(const ServiceSpec& spec) {
+  auto r = call("POST", "/services/create", encode_spec(spec).dump());
+  if (!r) return r.error();
+  return decode(*r, fmt::format("POST {}/services/create", transport_.describe()),
+                [](const json& j) { return get<std::string>(j, "ID"); });
+}
+
+Result<std::vector<Service>> Client::services() {
+  auto r = call("GET", "/services");
+  if (!r) return r.error();
+  return decode(*r, fmt::format("GET {}/services", transport_.describe()), [](const json& j) {
+    std::vector<Service> out;
+    for (const json& s : j.get_ref<const json::array_t&>()) out.push_back(decode_service(s));
+    return out;
+  });
+}
+
+Result<Service> Client::service(const std::string& id_or_name) {
+  auto r = call("GET", "/services/" + http::encode(id_or_name));
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service named {}", id_or_name);
+    return r.error();
+  }
+  return decode(*r, fmt::format("GET {}/services/{}", transport_.describe(), id_or_name),
+                [](const json& j) { return decode_service(j); });
+}
+
+Status Client::remove_service(const std::string& id_or_name) {
+  auto r = call("DELETE", "/services/" + http::encode(id_or_name));
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service named {}", id_or_name);
+    return r.error();
+  }
+  return ok();
+}
+
+Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& service) {
+  std::string path = "/tasks";
+  if (service) path = http::target("/tasks", {{"filters", json{{"service", {*service}}}.dump()}});
+  auto r = call("GET", path);
+  if (!r) return r.error();
+  return decode(*r, fmt::format("GET {}/tasks", transport_.describe()), [](const json& j) {
+    std::vector<Task> out;
+    for (const json& t : j.get_ref<const json::array_t&>()) out.push_back(decode_task(t));
+    return out;
+  });
+}
+
+Result<std::pair<std::size_t, std::size_t>> Client::service_logs(const std::string& id_or_name, const LogOptions& opts,
+                                                                 const LogSink& sink) {
+  std::vector<std::pair<std::string, std::optional<std::string>>> q{{"stdout", "1"}, {"stderr", "1"}};
+  if (opts.follow) q.emplace_back("follow", "1");
+  if (opts.timestamps) q.emplace_back("timestamps", "1");
+  if (opts.tail) q.emplace_back("tail", std::to_string(*opts.tail));
+  Demux demux(sink);
+  auto r = call_stream(http::target("/services/" + http::encode(id_or_name) + "/logs", q), [&](std::string_view d) {
+    demux.feed(d);
+    return true;
+  });
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service named {}", id_or_name);
+    return r.error();
+  }
+  return std::pair{demux.out_bytes, demux.err_bytes};
+}
+
+std::string to_string(RestartCondition c) { return restart_name(c); }
+std::string to_string(EndpointMode m) { return m == EndpointMode::Dnsrr ? "dnsrr" : "vip"; }
+
+}  // namespace hcl::docker

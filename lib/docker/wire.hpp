@@ -1,0 +1,72 @@
+// Internal to lib/docker: reading the engine's JSON safely. A field that is missing or null
+// reads as its fallback; a field of the wrong type throws json::exception, which decode() turns
+// into an error naming the endpoint.
+#pragma once
+
+#include <hcl/error.hpp>
+#include <hcl/http.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace hcl::docker::wire {
+
+using json = nlohmann::json;
+
+// Reads a field that may be missing or null; a present field of the wrong type throws, and the
+// caller turns that into an error naming the endpoint.
+template <class T>
+inline T get(const json& j, const char* key, T fallback = T{}) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  return it->get<T>();
+}
+
+inline const json& child(const json& j, const char* key) {
+  static const json empty = json::object();
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? empty : *it;
+}
+
+// The engine's error bodies are {"message": "..."}; anything else is quoted as it came.
+inline std::string server_message(const http::Response& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
+  std::string body = r.body.substr(0, 200);
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
+}
+
+inline ErrorKind kind_for_status(int status) {
+  switch (status) {
+    case 400: return ErrorKind::Usage;
+    case 401:
+    case 403: return ErrorKind::Tls;
+    case 404: return ErrorKind::NotFound;
+    case 409: return ErrorKind::Conflict;
+    default: return ErrorKind::Server;
+  }
+}
+
+// Decodes a body with `decode`, turning malformed or mistyped JSON into an error that names the
+// endpoint instead of a crash.
+template <class F>
+auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> Result<decltype(decode_fn(json{}))> {
+  try {
+    return decode_fn(json::parse(r.body));
+  } catch (const json::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  }
+}
+
+}  // namespace hcl::docker::wire
+
+namespace hcl::docker {
+// Decoders shared between the files of lib/docker.
+struct Service;
+struct Task;
+Service decode_service(const nlohmann::json& j);
+Task decode_task(const nlohmann::json& j);
+}  // namespace hcl::docker

@@ -1,0 +1,230 @@
+#include <hcl/run.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+namespace hcl::ops {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::optional<int> port_number(std::string_view s) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 1 || v > 65535) return std::nullopt;
+  return v;
+}
+
+std::string random_suffix() {
+  std::random_device rd;
+  return fmt::format("{:06x}", rd() & 0xffffff);
+}
+
+bool interrupted(const RunIo& io) { return io.interrupted != nullptr && io.interrupted->load(); }
+
+std::map<std::string, std::string> node_names(docker::Client& api) {
+  std::map<std::string, std::string> out;
+  if (auto nodes = api.nodes())
+    for (const auto& n : *nodes) out[n.id] = n.hostname;
+  return out;
+}
+
+// Why a task did not run, in words: its error, its state and its node.
+Error task_failure(docker::Client& api, const docker::Task& t, const std::string& service) {
+  auto names = node_names(api);
+  std::string node = t.node_id.empty() ? "no node" : "node " + (names.count(t.node_id) ? names[t.node_id] : t.node_id);
+  std::string why = t.error.empty() ? t.message : t.error;
+  return Error{ErrorKind::Failed, fmt::format("service {}", service), fmt::format("task {} on {}: {}", t.state, node, why)};
+}
+
+// Polls the service's tasks until `done` says so, the start timeout passes for tasks that never
+// started, or the user interrupts. Returns the last tasks seen.
+template <class Done>
+Result<std::vector<docker::Task>> watch_tasks(docker::Client& api, const std::string& id, const RunIo& io, Done done) {
+  auto started = Clock::now();
+  bool running_seen = false;
+  for (auto delay = 50ms;; delay = std::min(delay * 2, std::chrono::milliseconds(250))) {
+    auto tasks = api.tasks(id);
+    if (!tasks) return tasks.error();
+    for (const auto& t : *tasks) running_seen = running_seen || t.state == "running" || docker::is_terminal(t.state);
+    if (done(*tasks)) return tasks;
+    if (!running_seen && Clock::now() - started > io.start_timeout) {
+      std::string why = tasks->empty() ? "no task was created" : fmt::format("task is {}: {}", tasks->front().state,
+                                                                              tasks->front().error.empty() ? tasks->front().message : tasks->front().error);
+      return Error{ErrorKind::Failed, fmt::format("service {}", id),
+                   fmt::format("did not start within {}; {}", http::describe(io.start_timeout), why)};
+    }
+    if (interrupted(io)) return Error{ErrorKind::Interrupted, "waiting for the task", "interrupted"};
+    std::this_thread::sleep_for(delay);
+  }
+}
+
+}  // namespace
+
+Result<docker::PortSpec> parse_publish(std::string_view text, const std::string& flag) {
+  docker::PortSpec p;
+  std::string_view t = text;
+  auto bad = [&](std::string why) { return Error{ErrorKind::Usage, fmt::format("{}={}", flag, text), std::move(why)}; };
+  if (auto slash = t.find('/'); slash != std::string_view::npos) {
+    p.protocol = std::string(t.substr(slash + 1));
+    if (p.protocol != "tcp" && p.protocol != "udp" && p.protocol != "sctp") return bad("the protocol is tcp, udp or sctp");
+    t = t.substr(0, slash);
+  }
+  auto colon = t.find(':');
+  auto target = port_number(colon == std::string_view::npos ? t : t.substr(colon + 1));
+  if (!target) return bad("expected PUBLISHED:TARGET[/PROTOCOL] with ports 1-65535, like 8080:80");
+  p.target = *target;
+  if (colon != std::string_view::npos) {
+    auto published = port_number(t.substr(0, colon));
+    if (!published) return bad("expected PUBLISHED:TARGET[/PROTOCOL] with ports 1-65535, like 8080:80");
+    p.published = *published;
+  }
+  p.mode = docker::PublishMode::Host;  // the routing mesh needs IPVS, which small clusters often lack
+  return p;
+}
+
+Result<std::vector<std::string>> read_env_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{ErrorKind::Usage, fmt::format("--env-file={}", path), "cannot read the file"};
+  std::vector<std::string> out;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    auto eq = line.find('=');
+    std::string key = line.substr(0, eq);
+    if (key.empty() || key.find_first_of(" \t") != std::string::npos)
+      return Error{ErrorKind::Usage, fmt::format("{}:{}", path, n), fmt::format("'{}' is not KEY=VALUE", line)};
+    if (eq == std::string::npos) {
+      if (const char* v = std::getenv(key.c_str())) out.push_back(key + "=" + v);
+      continue;
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+Status validate_run(docker::Client& api, const RunPlan& plan) {
+  auto nodes = api.nodes();
+  if (!nodes) return nodes.error();
+  if (auto s = check_placeable(*nodes, plan.constraints); !s) return s;
+  for (const auto& net : plan.spec.networks) {
+    auto n = api.network(net);
+    if (!n) {
+      if (n.error().kind == ErrorKind::NotFound) return Error{ErrorKind::Usage, fmt::format("--net={}", net), "no such network"};
+      return n.error();
+    }
+    if (n->scope != "swarm")
+      return Error{ErrorKind::Usage, fmt::format("--net={}", net),
+                   fmt::format("a {} network with scope {}; services need a swarm-scope (overlay) network", n->driver, n->scope)};
+  }
+  return ok();
+}
+
+Result<int> run_once(http::Transport& control, http::Transport& logs, RunPlan plan, const RunIo& io) {
+  docker::Client api(control);
+  control.set_cancel(io.interrupted);
+  auto version = api.api_version();
+  if (!version) return version.error();
+  if (auto s = validate_run(api, plan); !s) return s.error();
+
+  if (plan.spec.name.empty()) plan.spec.name = "hcl-run-" + random_suffix();
+  plan.spec.labels[kRunLabel] = "once";
+  plan.spec.restart = docker::RestartCondition::None;
+  plan.spec.replicas = 1;
+  auto id = api.create_service(plan.spec);
+  if (!id) return wrap(id.error(), fmt::format("creating service {}", plan.spec.name));
+  if (io.progress) io.progress(fmt::format("started {} ({})", plan.spec.name, id->substr(0, 12)));
+
+  // The log stream runs on its own transport and thread; it ends when the task has ended
+  // (stop_logs) or the user interrupts.
+  std::atomic<bool> stop_logs{false};
+  logs.set_cancel(&stop_logs);
+  docker::Client log_api(logs);
+  log_api.set_api_version(*version);
+  std::size_t out_seen = 0, err_seen = 0;
+  std::thread streamer([&] {
+    docker::LogOptions follow;
+    follow.follow = true;
+    docker::LogSink counting{[&](std::string_view d) { out_seen += d.size(); if (io.sink.out) io.sink.out(d); },
+                             [&](std::string_view d) { err_seen += d.size(); if (io.sink.err) io.sink.err(d); }};
+    (void)log_api.service_logs(*id, follow, counting);
+  });
+
+  auto tasks = watch_tasks(api, *id, io, [](const std::vector<docker::Task>& ts) {
+    return !ts.empty() && std::all_of(ts.begin(), ts.end(), [](const auto& t) { return docker::is_terminal(t.state); });
+  });
+  stop_logs = true;
+  streamer.join();
+
+  Result<int> result = 0;
+  if (!tasks) {
+    result = tasks.error();
+  } else {
+    // The task that ran (the newest, if the engine made more than one).
+    const docker::Task& t = tasks->back();
+    if (!t.exit_code || t.container_id.empty()) {  // it never ran: rejected, no image, ...
+      result = task_failure(api, t, plan.spec.name);
+    } else {
+      // Whatever the stream had not delivered when the task ended: the logs read again whole,
+      // less what was already written.
+      logs.set_cancel(io.interrupted);
+      docker::LogSink rest{[&](std::string_view d) {
+                             size_t skip = std::min(out_seen, d.size());
+                             out_seen -= skip;
+                             if (d.size() > skip && io.sink.out) io.sink.out(d.substr(skip));
+                           },
+                           [&](std::string_view d) {
+                             size_t skip = std::min(err_seen, d.size());
+                             err_seen -= skip;
+                             if (d.size() > skip && io.sink.err) io.sink.err(d.substr(skip));
+                           }};
+      (void)log_api.service_logs(*id, {}, rest);
+      result = *t.exit_code;
+    }
+  }
+
+  // Clean up also after Ctrl-C: the control transport is no longer cancelled for this.
+  control.set_cancel(nullptr);
+  if (auto rm = api.remove_service(*id); !rm && result)
+    return wrap(rm.error(), fmt::format("removing service {}", plan.spec.name));
+  if (interrupted(io)) return Error{ErrorKind::Interrupted, fmt::format("hcl run {}", plan.spec.name), "interrupted; the service was removed"};
+  return result;
+}
+
+Result<std::string> run_detached(http::Transport& control, RunPlan plan, const RunIo& io) {
+  docker::Client api(control);
+  control.set_cancel(io.interrupted);
+  if (auto s = validate_run(api, plan); !s) return s.error();
+  if (plan.spec.name.empty()) plan.spec.name = "hcl-run-" + random_suffix();
+  plan.spec.labels[kRunLabel] = "detached";
+  auto id = api.create_service(plan.spec);
+  if (!id) return wrap(id.error(), fmt::format("creating service {}", plan.spec.name));
+
+  std::optional<Error> failure;
+  auto tasks = watch_tasks(api, *id, io, [&](const std::vector<docker::Task>& ts) {
+    size_t running = 0;
+    for (const auto& t : ts) {
+      if (t.state == "running" && t.desired_state == "running") ++running;
+      if (t.state == "rejected" || t.state == "failed") {
+        failure = task_failure(api, t, plan.spec.name);
+        return true;
+      }
+    }
+    return running >= plan.spec.replicas;
+  });
+  if (!tasks) return tasks.error();
+  if (failure) return *failure;  // the service stays, restarting; `hcl rm` removes it
+  return *id;
+}
+
+}  // namespace hcl::ops
