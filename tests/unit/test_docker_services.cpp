@@ -1,0 +1,115 @@
+// Services, tasks and logs against responses recorded from the lab's engines.
+#include <hcl/docker.hpp>
+#include <hcl/tasks.hpp>
+
+#include "recorded_transport.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace hcl;
+using hcl::testing::read_data;
+using hcl::testing::RecordedTransport;
+
+namespace {
+void recorded_cluster(RecordedTransport& t) {
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/nodes", 200, read_data("docker/cluster-nodes.json"));  // recorded with the services
+  t.on("GET", "/v1.41/services", 200, read_data("docker/services.json"));
+  t.on("GET", "/v1.41/tasks", 200, read_data("docker/tasks.json"));
+}
+}  // namespace
+
+TEST_CASE("services decode with their spec") {
+  RecordedTransport t;
+  recorded_cluster(t);
+  docker::Client c(t);
+  auto services = c.services();
+  REQUIRE(services.ok());
+  auto web = std::find_if(services->begin(), services->end(), [](const auto& s) { return s.spec.name == "rec-web"; });
+  REQUIRE(web != services->end());
+  CHECK(web->spec.image.starts_with("hcl-lab/hostname-web"));
+  CHECK(web->spec.replicas == 2);
+  CHECK(web->spec.endpoint_mode == docker::EndpointMode::Dnsrr);
+  CHECK(web->spec.constraints == std::vector<std::string>{"node.role==worker"});
+  CHECK(web->spec.labels.at("team") == "lab");
+  REQUIRE(web->spec.ports.size() == 1);
+  CHECK(web->spec.ports[0].published == 8081);
+  CHECK(web->spec.ports[0].target == 80);
+  CHECK(web->spec.ports[0].mode == docker::PublishMode::Host);
+  CHECK(web->version > 0);
+}
+
+TEST_CASE("cluster state and task rows: what runs where") {
+  RecordedTransport t;
+  recorded_cluster(t);
+  docker::Client c(t);
+  auto state = c.cluster_state();
+  REQUIRE(state.ok());
+  CHECK(state->nodes.size() == 3);
+  auto rows = ops::task_rows(*state, {});
+  // Only tasks meant to run: two web replicas on workers, the web server on master.
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].name == "rec-web.1");
+  CHECK(rows[1].name == "rec-web.2");
+  for (int i = 0; i < 2; ++i) {
+    CHECK(rows[i].node != "master");
+    CHECK(rows[i].state == "running");
+    CHECK_FALSE(rows[i].exit_code.has_value());
+    CHECK(rows[i].ports == std::vector<std::string>{"8081->80/tcp"});
+    CHECK(rows[i].image.find('@') == std::string::npos);
+  }
+  CHECK(rows[2].service == "webserver");
+  CHECK(rows[2].node == "master");
+
+  auto all = ops::task_rows(*state, {true, std::nullopt, {"rec-echo"}});
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].state == "failed");
+  CHECK(all[0].exit_code == 3);
+  CHECK(all[0].desired_state == "shutdown");
+
+  auto on_master = ops::task_rows(*state, {false, std::string("master"), {}});
+  REQUIRE(on_master.size() == 1);
+  CHECK(on_master[0].service == "webserver");
+}
+
+TEST_CASE("service logs: the multiplexed stream splits back into stdout and stderr") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/services/rec-echo/logs?stdout=1&stderr=1", 200, read_data("docker/service-logs-rec-echo.bin"));
+  docker::Client c(t);
+  std::string out, err;
+  auto r = c.service_logs("rec-echo", {}, {[&](std::string_view d) { out += d; }, [&](std::string_view d) { err += d; }});
+  REQUIRE(r.ok());
+  CHECK(out == "hello-out\n");
+  CHECK(err == "hello-err\n");
+  CHECK(r->first == out.size());
+  CHECK(r->second == err.size());
+}
+
+TEST_CASE("a service spec is sent as the engine expects it") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("POST", "/v1.41/services/create", 201, "{\"ID\":\"abc123\"}");
+  docker::Client c(t);
+  docker::ServiceSpec s;
+  s.name = "web";
+  s.image = "hcl-lab/hostname-web";
+  s.args = {"sh", "-c", "exit 7"};
+  s.env = {"A=1"};
+  s.constraints = {"node.hostname==master"};
+  s.networks = {"demo"};
+  s.restart = docker::RestartCondition::None;
+  s.ports = {{80, 8080, "tcp", docker::PublishMode::Host}};
+  auto id = c.create_service(s);
+  REQUIRE(id.ok());
+  CHECK(*id == "abc123");
+  const std::string& b = t.requests.back().body;
+  for (const char* part : {"\"Name\":\"web\"", "\"Args\":[\"sh\",\"-c\",\"exit 7\"]", "\"Constraints\":[\"node.hostname==master\"]",
+                           "\"Networks\":[{\"Target\":\"demo\"}]", "\"Condition\":\"none\"", "\"Mode\":\"dnsrr\"",
+                           "\"PublishMode\":\"host\"", "\"PublishedPort\":8080", "\"Replicas\":1"}) {
+    CAPTURE(part);
+    CHECK(b.find(part) != std::string::npos);
+  }
+}
