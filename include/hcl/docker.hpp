@@ -105,6 +105,40 @@ struct PortSpec {
   int published = 0;  // 0: none
   std::string protocol = "tcp";
   PublishMode mode = PublishMode::Host;
+  bool operator==(const PortSpec&) const = default;
+};
+
+struct Resources {
+  std::optional<std::int64_t> cpu_limit_nano;        // NanoCPUs: 0.5 CPU = 500000000
+  std::optional<std::int64_t> memory_limit_bytes;
+  std::optional<std::int64_t> cpu_reservation_nano;
+  std::optional<std::int64_t> memory_reservation_bytes;
+  bool operator==(const Resources&) const = default;
+};
+
+struct UpdateConfig {
+  std::optional<std::uint64_t> parallelism;
+  std::optional<http::Millis> delay;
+  std::string failure_action;  // "", pause, continue, rollback
+  std::string order;           // "", stop-first, start-first
+  std::optional<http::Millis> monitor;
+  std::optional<double> max_failure_ratio;
+  bool operator==(const UpdateConfig&) const = default;
+};
+
+struct Healthcheck {
+  std::vector<std::string> test;  // ["CMD", ...], ["CMD-SHELL", "..."], or ["NONE"] to disable
+  std::optional<http::Millis> interval, timeout, start_period;
+  std::optional<int> retries;
+  bool operator==(const Healthcheck&) const = default;
+};
+
+struct Mount {
+  std::string type = "volume";  // bind, volume or tmpfs
+  std::string source;           // host path (bind) or volume name; empty: anonymous volume
+  std::string target;
+  bool read_only = false;
+  bool operator==(const Mount&) const = default;
 };
 
 struct ServiceSpec {
@@ -122,9 +156,18 @@ struct ServiceSpec {
   std::vector<std::string> networks;     // names or IDs
   RestartCondition restart = RestartCondition::Any;
   std::optional<std::uint64_t> max_attempts;
+  std::optional<http::Millis> restart_delay;
+  std::optional<http::Millis> restart_window;
   std::uint64_t replicas = 1;
   EndpointMode endpoint_mode = EndpointMode::Dnsrr;
   std::vector<PortSpec> ports;
+  std::optional<Resources> resources;
+  std::optional<UpdateConfig> update;
+  std::optional<Healthcheck> healthcheck;
+  std::vector<Mount> mounts;
+  std::vector<std::string> network_aliases;  // extra DNS names on every network (besides the service name)
+
+  bool operator==(const ServiceSpec&) const = default;
 };
 
 struct Service {
@@ -132,7 +175,16 @@ struct Service {
   std::uint64_t version = 0;
   std::string created;
   std::string updated;
-  ServiceSpec spec;  // decoded back from the engine's spec
+  ServiceSpec spec;          // decoded back from the engine's spec
+  std::string update_state;  // UpdateStatus.State: "", updating, paused, completed, rollback_*
+  std::string update_message;
+};
+
+// One write of a batch: an update when `id` is set, else a create.
+struct ServiceWrite {
+  std::string id;
+  std::uint64_t version = 0;
+  ServiceSpec spec;
 };
 
 struct Task {
@@ -192,6 +244,15 @@ class Client {
 
   Result<ClusterState> cluster_state();
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID
+  // Replaces a service's spec; `version` is the one read with it (the engine refuses a stale one
+  // with a conflict, so concurrent writers cannot overwrite each other).
+  Status update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec);
+  // Creates and updates services at once (one request each, concurrently); results in order,
+  // the service ID for each.
+  std::vector<Result<std::string>> write_services(const std::vector<ServiceWrite>& writes);
+  // Sets a service's replicas, keeping every other field of its spec as the engine has it (also
+  // fields hcl does not model, for services made by other tools).
+  Status scale_service(const std::string& id_or_name, std::uint64_t replicas);
   Result<std::vector<Service>> services();
   Result<Service> service(const std::string& id_or_name);
   Status remove_service(const std::string& id_or_name);

@@ -19,6 +19,58 @@ std::string restart_name(RestartCondition c) {
   return "any";
 }
 
+std::int64_t nanos(http::Millis m) { return static_cast<std::int64_t>(m.count()) * 1000000; }
+std::optional<http::Millis> millis(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  return http::Millis(it->get<std::int64_t>() / 1000000);
+}
+
+json encode_resources(const Resources& r) {
+  json limits = json::object(), reservations = json::object();
+  if (r.cpu_limit_nano) limits["NanoCPUs"] = *r.cpu_limit_nano;
+  if (r.memory_limit_bytes) limits["MemoryBytes"] = *r.memory_limit_bytes;
+  if (r.cpu_reservation_nano) reservations["NanoCPUs"] = *r.cpu_reservation_nano;
+  if (r.memory_reservation_bytes) reservations["MemoryBytes"] = *r.memory_reservation_bytes;
+  return {{"Limits", limits}, {"Reservations", reservations}};
+}
+
+std::optional<Resources> decode_resources(const json& j) {
+  Resources r;
+  const json& l = child(j, "Limits");
+  const json& v = child(j, "Reservations");
+  if (l.contains("NanoCPUs") && get<std::int64_t>(l, "NanoCPUs")) r.cpu_limit_nano = get<std::int64_t>(l, "NanoCPUs");
+  if (l.contains("MemoryBytes") && get<std::int64_t>(l, "MemoryBytes")) r.memory_limit_bytes = get<std::int64_t>(l, "MemoryBytes");
+  if (v.contains("NanoCPUs") && get<std::int64_t>(v, "NanoCPUs")) r.cpu_reservation_nano = get<std::int64_t>(v, "NanoCPUs");
+  if (v.contains("MemoryBytes") && get<std::int64_t>(v, "MemoryBytes"))
+    r.memory_reservation_bytes = get<std::int64_t>(v, "MemoryBytes");
+  if (r == Resources{}) return std::nullopt;  // the engine's empty object means none
+  return r;
+}
+
+json encode_update(const UpdateConfig& u) {
+  json j = json::object();
+  if (u.parallelism) j["Parallelism"] = *u.parallelism;
+  if (u.delay) j["Delay"] = nanos(*u.delay);
+  if (!u.failure_action.empty()) j["FailureAction"] = u.failure_action;
+  if (u.monitor) j["Monitor"] = nanos(*u.monitor);
+  if (u.max_failure_ratio) j["MaxFailureRatio"] = *u.max_failure_ratio;
+  if (!u.order.empty()) j["Order"] = u.order;
+  return j;
+}
+
+std::optional<UpdateConfig> decode_update(const json& j) {
+  if (!j.is_object() || j.empty()) return std::nullopt;
+  UpdateConfig u;
+  if (j.contains("Parallelism")) u.parallelism = get<std::uint64_t>(j, "Parallelism");
+  u.delay = millis(j, "Delay");
+  u.failure_action = get<std::string>(j, "FailureAction");
+  u.monitor = millis(j, "Monitor");
+  if (j.contains("MaxFailureRatio") && get<double>(j, "MaxFailureRatio") != 0) u.max_failure_ratio = get<double>(j, "MaxFailureRatio");
+  u.order = get<std::string>(j, "Order");
+  return u;
+}
+
 json encode_spec(const ServiceSpec& s) {
   json container = {{"Image", s.image}};
   if (!s.command.empty()) container["Command"] = s.command;
@@ -28,14 +80,39 @@ json encode_spec(const ServiceSpec& s) {
   if (!s.user.empty()) container["User"] = s.user;
   if (!s.hostname.empty()) container["Hostname"] = s.hostname;
   if (!s.container_labels.empty()) container["Labels"] = s.container_labels;
+  if (s.healthcheck) {
+    json h = {{"Test", s.healthcheck->test}};
+    if (s.healthcheck->interval) h["Interval"] = nanos(*s.healthcheck->interval);
+    if (s.healthcheck->timeout) h["Timeout"] = nanos(*s.healthcheck->timeout);
+    if (s.healthcheck->start_period) h["StartPeriod"] = nanos(*s.healthcheck->start_period);
+    if (s.healthcheck->retries) h["Retries"] = *s.healthcheck->retries;
+    container["Healthcheck"] = h;
+  }
+  if (!s.mounts.empty()) {
+    json mounts = json::array();
+    for (const auto& m : s.mounts) {
+      json mount = {{"Type", m.type}, {"Target", m.target}};
+      if (!m.source.empty()) mount["Source"] = m.source;
+      if (m.read_only) mount["ReadOnly"] = true;
+      mounts.push_back(mount);
+    }
+    container["Mounts"] = mounts;
+  }
 
   json restart = {{"Condition", restart_name(s.restart)}};
   if (s.max_attempts) restart["MaxAttempts"] = *s.max_attempts;
+  if (s.restart_delay) restart["Delay"] = nanos(*s.restart_delay);
+  if (s.restart_window) restart["Window"] = nanos(*s.restart_window);
   json task = {{"ContainerSpec", container}, {"RestartPolicy", restart}};
   if (!s.constraints.empty()) task["Placement"] = {{"Constraints", s.constraints}};
+  if (s.resources) task["Resources"] = encode_resources(*s.resources);
   if (!s.networks.empty()) {
     json nets = json::array();
-    for (const auto& n : s.networks) nets.push_back({{"Target", n}});
+    for (const auto& n : s.networks) {
+      json net = {{"Target", n}};
+      if (!s.network_aliases.empty()) net["Aliases"] = s.network_aliases;
+      nets.push_back(net);
+    }
     task["Networks"] = nets;
   }
   json ports = json::array();
@@ -47,11 +124,13 @@ json encode_spec(const ServiceSpec& s) {
   }
   json endpoint = {{"Mode", s.endpoint_mode == EndpointMode::Dnsrr ? "dnsrr" : "vip"}};
   if (!ports.empty()) endpoint["Ports"] = ports;
-  return {{"Name", s.name},
-          {"Labels", s.labels},
-          {"TaskTemplate", task},
-          {"Mode", {{"Replicated", {{"Replicas", s.replicas}}}}},
-          {"EndpointSpec", endpoint}};
+  json spec = {{"Name", s.name},
+               {"Labels", s.labels},
+               {"TaskTemplate", task},
+               {"Mode", {{"Replicated", {{"Replicas", s.replicas}}}}},
+               {"EndpointSpec", endpoint}};
+  if (s.update) spec["UpdateConfig"] = encode_update(*s.update);
+  return spec;
 }
 
 ServiceSpec decode_spec(const json& j) {
@@ -68,13 +147,32 @@ ServiceSpec decode_spec(const json& j) {
   s.user = get<std::string>(c, "User");
   s.hostname = get<std::string>(c, "Hostname");
   s.container_labels = get<Labels>(c, "Labels");
+  if (c.contains("Healthcheck")) {
+    const json& h = child(c, "Healthcheck");
+    Healthcheck hc;
+    hc.test = get<std::vector<std::string>>(h, "Test");
+    hc.interval = millis(h, "Interval");
+    hc.timeout = millis(h, "Timeout");
+    hc.start_period = millis(h, "StartPeriod");
+    if (h.contains("Retries")) hc.retries = get<int>(h, "Retries");
+    s.healthcheck = hc;
+  }
+  for (const json& m : child(c, "Mounts").is_array() ? child(c, "Mounts") : json::array())
+    s.mounts.push_back({get<std::string>(m, "Type", "volume"), get<std::string>(m, "Source"), get<std::string>(m, "Target"),
+                        get<bool>(m, "ReadOnly")});
   s.constraints = get<std::vector<std::string>>(child(task, "Placement"), "Constraints");
-  for (const json& n : child(task, "Networks").is_array() ? child(task, "Networks") : json::array())
+  s.resources = decode_resources(child(task, "Resources"));
+  for (const json& n : child(task, "Networks").is_array() ? child(task, "Networks") : json::array()) {
     s.networks.push_back(get<std::string>(n, "Target"));
-  std::string cond = get<std::string>(child(task, "RestartPolicy"), "Condition", "any");
+    s.network_aliases = get<std::vector<std::string>>(n, "Aliases");
+  }
+  const json& rp = child(task, "RestartPolicy");
+  std::string cond = get<std::string>(rp, "Condition", "any");
   s.restart = cond == "none" ? RestartCondition::None : cond == "on-failure" ? RestartCondition::OnFailure : RestartCondition::Any;
-  if (child(task, "RestartPolicy").contains("MaxAttempts"))
-    s.max_attempts = get<std::uint64_t>(child(task, "RestartPolicy"), "MaxAttempts");
+  if (rp.contains("MaxAttempts") && get<std::uint64_t>(rp, "MaxAttempts") != 0) s.max_attempts = get<std::uint64_t>(rp, "MaxAttempts");
+  s.restart_delay = millis(rp, "Delay");
+  s.restart_window = millis(rp, "Window");
+  s.update = decode_update(child(j, "UpdateConfig"));
   const json& mode = child(j, "Mode");
   s.replicas = mode.contains("Replicated") ? get<std::uint64_t>(child(mode, "Replicated"), "Replicas", 1) : 0;
   const json& ep = child(j, "EndpointSpec");
@@ -119,8 +217,10 @@ class Demux {
 }  // namespace
 
 Service decode_service(const json& j) {
-  return {get<std::string>(j, "ID"), get<std::uint64_t>(child(j, "Version"), "Index"), get<std::string>(j, "CreatedAt"),
-          get<std::string>(j, "UpdatedAt"), decode_spec(child(j, "Spec"))};
+  return {get<std::string>(j, "ID"),           get<std::uint64_t>(child(j, "Version"), "Index"),
+          get<std::string>(j, "CreatedAt"),    get<std::string>(j, "UpdatedAt"),
+          decode_spec(child(j, "Spec")),       get<std::string>(child(j, "UpdateStatus"), "State"),
+          get<std::string>(child(j, "UpdateStatus"), "Message")};
 }
 
 Task decode_task(const json& j) {
@@ -154,6 +254,68 @@ Result<std::string> Client::create_service(const ServiceSpec& spec) {
   if (!r) return r.error();
   return decode(*r, fmt::format("POST {}/services/create", transport_.describe()),
                 [](const json& j) { return get<std::string>(j, "ID"); });
+}
+
+Status Client::update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec) {
+  auto r = call("POST", http::target("/services/" + http::encode(id) + "/update", {{"version", std::to_string(version)}}),
+                encode_spec(spec).dump());
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service {}", spec.name);
+    return r.error();
+  }
+  return ok();
+}
+
+std::vector<Result<std::string>> Client::write_services(const std::vector<ServiceWrite>& writes) {
+  std::vector<Result<std::string>> out;
+  auto v = api_version();
+  if (!v) {
+    for (size_t i = 0; i < writes.size(); ++i) out.emplace_back(v.error());
+    return out;
+  }
+  std::vector<http::Request> reqs;
+  for (const auto& w : writes) {
+    std::string path = w.id.empty() ? "/services/create"
+                                    : http::target("/services/" + http::encode(w.id) + "/update",
+                                                   {{"version", std::to_string(w.version)}});
+    reqs.push_back({"POST", "/v" + *v + path, {{"Content-Type", "application/json"}}, encode_spec(w.spec).dump()});
+  }
+  auto rs = transport_.send_all(reqs);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    std::string what = fmt::format("{} service {}", writes[i].id.empty() ? "creating" : "updating", writes[i].spec.name);
+    if (!rs[i]) {
+      out.emplace_back(wrap(rs[i].error(), what));
+    } else if (rs[i]->status >= 400) {
+      out.emplace_back(Error{kind_for_status(rs[i]->status), what, server_message(*rs[i])});
+    } else if (!writes[i].id.empty()) {
+      out.emplace_back(writes[i].id);
+    } else {
+      out.push_back(decode(*rs[i], what, [](const json& j) { return get<std::string>(j, "ID"); }));
+    }
+  }
+  return out;
+}
+
+Status Client::scale_service(const std::string& id_or_name, std::uint64_t replicas) {
+  auto r = call("GET", "/services/" + http::encode(id_or_name));
+  if (!r) return r.error();
+  std::string what = fmt::format("scaling service {}", id_or_name);
+  try {
+    json svc = json::parse(r->body);
+    json spec = svc.at("Spec");
+    if (!spec.contains("Mode") || !spec["Mode"].contains("Replicated"))
+      return Error{ErrorKind::Usage, what, "only replicated services can be scaled"};
+    spec["Mode"]["Replicated"]["Replicas"] = replicas;
+    auto version = svc.at("Version").at("Index").get<std::uint64_t>();
+    auto u = call("POST",
+                  http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
+                               {{"version", std::to_string(version)}}),
+                  spec.dump());
+    if (!u) return wrap(u.error(), what);
+    return ok();
+  } catch (const json::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  }
 }
 
 Result<std::vector<Service>> Client::services() {
