@@ -127,7 +127,7 @@ int run(int argc, char** argv) {
   app.add_option("--tlscert", f.tlscert, "Client certificate (default $DOCKER_CERT_PATH/cert.pem)")->group(g);
   app.add_option("--tlskey", f.tlskey, "Client key (default $DOCKER_CERT_PATH/key.pem)")->group(g);
   app.add_option("--connect-timeout", f.connect_timeout, "Connect timeout, e.g. 3s (env HCL_CONNECT_TIMEOUT)")->group(g);
-  app.add_option("--timeout", f.timeout, "Request timeout, e.g. 30s (env HCL_TIMEOUT)")->group(g);
+  app.add_option("--request-timeout", f.timeout, "Request timeout, e.g. 30s (env HCL_TIMEOUT)")->group(g);
   app.add_flag("-v,--verbose", ctx.verbose, "Log each HTTP request (method, URL, status, time) to stderr");
 
   for (const Command& c : kCommands) c.setup(app, ctx);

@@ -16,6 +16,7 @@ struct PsOptions {
   bool all = false;
   std::string node;
   std::vector<std::string> services;
+  std::string project;
 };
 
 int state_color(const std::string& s) {
@@ -29,7 +30,8 @@ Status run_ps(Context& ctx, const PsOptions& o) {
   if (!docker) return docker.error();
   auto state = (*docker)->cluster_state();
   if (!state) return state.error();
-  ops::TaskFilter filter{o.all, o.node.empty() ? std::nullopt : std::optional(o.node), o.services};
+  ops::TaskFilter filter{o.all, o.node.empty() ? std::nullopt : std::optional(o.node), o.services,
+                         o.project.empty() ? std::nullopt : std::optional(o.project)};
   auto rows = ops::task_rows(*state, filter);
   if (o.quiet) {
     std::string s;
@@ -55,9 +57,10 @@ Status run_ps(Context& ctx, const PsOptions& o) {
 void setup_ps(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<PsOptions>();
   auto* sub = app.add_subcommand("ps", "List tasks: what runs where");
-  sub->add_option("SERVICE", o->services, "Only these services");
+  sub->add_option("SERVICE", o->services, "Only these services (engine names or manifest names)");
   sub->add_flag("-a,--all", o->all, "Also tasks that ended or are being shut down");
   sub->add_option("--node", o->node, "Only tasks on this node");
+  sub->add_option("-p,--project", o->project, "Only services of this project");
   add_format_flags(sub, o->format, &o->quiet);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ps(ctx, *o); }; });
 }

@@ -21,6 +21,10 @@ void setup_run(CLI::App& app, Context& ctx);      // cmd_run.cpp
 void setup_ps(CLI::App& app, Context& ctx);       // cmd_ps.cpp
 void setup_logs(CLI::App& app, Context& ctx);     // cmd_logs.cpp
 void setup_rm(CLI::App& app, Context& ctx);       // cmd_rm.cpp
+void setup_deploy(CLI::App& app, Context& ctx);   // cmd_deploy.cpp
+void setup_scale(CLI::App& app, Context& ctx);    // cmd_scale.cpp
+void setup_down(CLI::App& app, Context& ctx);     // cmd_down.cpp
+void setup_ls(CLI::App& app, Context& ctx);       // cmd_ls.cpp
 void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
 void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
 
@@ -31,6 +35,10 @@ inline constexpr Command kCommands[] = {
     {"ps", setup_ps},
     {"logs", setup_logs},
     {"rm", setup_rm},
+    {"deploy", setup_deploy},
+    {"scale", setup_scale},
+    {"down", setup_down},
+    {"ls", setup_ls},
     {"version", setup_version},
     {"config", setup_config},
 };

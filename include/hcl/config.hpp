@@ -40,7 +40,7 @@ struct Flags {
   bool tlsverify = false;                  // --tlsverify
   std::optional<std::string> tlscacert, tlscert, tlskey;
   std::optional<std::string> connect_timeout;  // --connect-timeout
-  std::optional<std::string> timeout;          // --timeout
+  std::optional<std::string> timeout;          // --request-timeout
 };
 
 // Looks up an environment variable; tests pass their own.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <hcl/config.hpp>
+#include <hcl/deploy.hpp>
 #include <hcl/docker.hpp>
 #include <hcl/nodes.hpp>
 #include <hcl/tasks.hpp>
@@ -19,6 +20,8 @@ std::string nodes_json(const std::vector<ops::ClusterNode>& nodes);
 std::string networks_json(const std::vector<docker::Network>& networks);
 std::string network_json(const docker::Network& network);
 std::string tasks_json(const std::vector<ops::TaskRow>& rows);
+std::string plan_json(const ops::Plan& plan);
+std::string projects_json(const std::vector<ops::ProjectSummary>& projects);
 std::string config_json(const config::Config& config);
 std::string version_json(const ops::VersionReport& report);
 

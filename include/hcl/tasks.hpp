@@ -28,6 +28,7 @@ struct TaskFilter {
   bool all = false;                  // also tasks that are not meant to run any more
   std::optional<std::string> node;   // hostname
   std::vector<std::string> services; // names; empty: all
+  std::optional<std::string> project;  // only services of this project
 };
 
 // Rows sorted by service name, slot, newest first; by default only tasks desired running.

@@ -402,7 +402,7 @@ Result<Config> resolve(const Flags& flags, const Env& env) {
                              cfg.connect_timeout.value, cfg.connect_timeout.origin);
   if (!ct) return ct.error();
   cfg.connect_timeout.value = *ct;
-  auto rt = duration_setting(first(Lookup::from_flag(flags.timeout, "--timeout"), lk.from_env("HCL_TIMEOUT"),
+  auto rt = duration_setting(first(Lookup::from_flag(flags.timeout, "--request-timeout"), lk.from_env("HCL_TIMEOUT"),
                                    lk.from_file("timeouts.request")),
                              cfg.request_timeout.value, cfg.request_timeout.origin);
   if (!rt) return rt.error();

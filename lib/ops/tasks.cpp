@@ -1,5 +1,7 @@
 #include <hcl/tasks.hpp>
 
+#include <hcl/manifest.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,9 +25,13 @@ std::vector<TaskRow> task_rows(const docker::ClusterState& state, const TaskFilt
     if (svc == services.end()) continue;  // a task of a service being removed
     const docker::Service& s = *svc->second;
     if (!filter.all && t.desired_state != "running") continue;
-    if (!filter.services.empty() &&
-        std::find(filter.services.begin(), filter.services.end(), s.spec.name) == filter.services.end())
-      continue;
+    if (filter.project) {
+      auto p = s.spec.labels.find(manifest::kProjectLabel);
+      if (p == s.spec.labels.end() || p->second != *filter.project) continue;
+    }
+    auto key = s.spec.labels.find(manifest::kServiceLabel);
+    auto named = [&](const std::string& n) { return n == s.spec.name || (key != s.spec.labels.end() && n == key->second); };
+    if (!filter.services.empty() && std::none_of(filter.services.begin(), filter.services.end(), named)) continue;
     auto node = nodes.find(t.node_id);
     std::string node_name = node != nodes.end() ? node->second->hostname : t.node_id;
     if (filter.node && node_name != *filter.node) continue;

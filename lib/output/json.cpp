@@ -103,6 +103,23 @@ std::string tasks_json(const std::vector<ops::TaskRow>& rows) {
   return dump(out);
 }
 
+std::string plan_json(const ops::Plan& plan) {
+  json nets = json::array(), services = json::array();
+  for (const auto& n : plan.networks) nets.push_back({{"name", n.name}, {"change", ops::to_string(n.change)}});
+  for (const auto& s : plan.services)
+    services.push_back({{"service", s.key}, {"name", s.name}, {"change", ops::to_string(s.change)}, {"fields", s.fields},
+                        {"replicas", s.spec ? json(s.spec->replicas) : json(nullptr)}});
+  return dump({{"project", plan.project}, {"changes", plan.has_changes()}, {"networks", nets}, {"services", services}});
+}
+
+std::string projects_json(const std::vector<ops::ProjectSummary>& projects) {
+  json out = json::array();
+  for (const auto& p : projects)
+    out.push_back({{"name", p.name}, {"services", p.services}, {"running", p.running}, {"desired", p.desired},
+                   {"networks", p.networks}});
+  return dump(out);
+}
+
 std::string config_json(const config::Config& c) {
   json j;
   j["docker"] = {{"endpoint", c.docker.value.display()}, {"origin", origin_json(c.docker.origin)}, {"tls", tls_json(c.docker.value)}};

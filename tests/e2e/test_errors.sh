@@ -23,7 +23,7 @@ nc_pid=$!
 exec 3>"$WORK/silence"
 defer "kill $nc_pid"
 sleep 0.3
-hcl -H tcp://127.0.0.1:23781 --timeout 1s nodes
+hcl -H tcp://127.0.0.1:23781 --request-timeout 1s nodes
 expect_rc 5 "engine that never answers"
 expect_err "no complete answer within the request timeout of 1 s" "the message names the request timeout"
 expect_le "$elapsed_ms" 4000 "it ended within its timeout"

@@ -1,0 +1,105 @@
+// hcl deploy: a compose manifest onto the swarm, as a plan shown, applied, and waited for.
+#include "commands.hpp"
+
+#include <hcl/deploy.hpp>
+#include <hcl/manifest.hpp>
+#include <hcl/output.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace hcl::cli {
+namespace {
+
+struct DeployOptions {
+  std::string file;
+  std::string project;
+  std::string env_file;
+  bool dry_run = false;
+  bool prune = false;
+  bool wait = false;
+  std::string timeout = "2m";
+  Format format = Format::Table;
+};
+
+std::string render_plan(const ops::Plan& plan) {
+  std::string s;
+  for (const auto& n : plan.networks)
+    s += fmt::format("network {}: {}\n", n.name, ops::to_string(n.change));
+  for (const auto& c : plan.services) {
+    s += fmt::format("service {}: {}", c.name, ops::to_string(c.change));
+    if (c.change == ops::Change::Create) s += fmt::format(" ({} replicas)", c.spec->replicas);
+    if (c.change == ops::Change::Update) {
+      std::string fields;
+      for (const auto& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
+      s += " (" + fields + ")";
+    }
+    s += "\n";
+  }
+  return s;
+}
+
+void progress_line(const std::string& line) { fmt::print(stderr, "hcl: {}\n", line); }
+
+Status run_deploy(Context& ctx, const DeployOptions& o) {
+  manifest::LoadOptions lo;
+  if (!o.project.empty()) lo.project = o.project;
+  if (!o.env_file.empty()) lo.env_file = o.env_file;
+  auto timeout = config::parse_duration(o.timeout, "--timeout");
+  if (!timeout) return timeout.error();
+  // The whole manifest is read and checked before the cluster is asked anything.
+  auto project = manifest::load(o.file, lo);
+  if (!project) return project.error();
+  for (const auto& w : project->warnings) ctx.warn(fmt::format("{}: {}", w.where.str(), w.message));
+
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  auto plan = ops::plan_deploy(**docker, *project, o.prune);
+  if (!plan) return plan.error();
+
+  if (o.format == Format::Json) ctx.out(output::plan_json(*plan));
+  else ctx.out(render_plan(*plan));
+  if (o.dry_run) {
+    // Like `kubectl diff`: 0 no changes, 1 changes.
+    ctx.exit_code = plan->has_changes() ? 1 : 0;
+    return ok();
+  }
+  if (!plan->has_changes()) {
+    if (o.format == Format::Table) ctx.out(fmt::format("project {}: no changes\n", plan->project));
+  } else {
+    if (auto s = ops::apply_plan(**docker, *plan, {progress_line}); !s) return s;
+  }
+  if (!o.wait) return ok();
+
+  std::vector<ops::WaitTarget> targets;
+  for (const auto& c : plan->services)
+    if (c.change != ops::Change::Remove) targets.push_back({c.name, c.spec->replicas});
+  ops::WaitOptions wo;
+  wo.timeout = *timeout;
+  wo.interrupted = &Context::interrupted;
+  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
+    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
+  };
+  if (auto s = ops::wait_converged(**docker, targets, wo); !s) return s;
+  if (o.format == Format::Table) ctx.out(fmt::format("project {}: every service runs its replicas\n", plan->project));
+  return ok();
+}
+
+}  // namespace
+
+void setup_deploy(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<DeployOptions>();
+  auto* sub = app.add_subcommand("deploy", "Deploy a compose manifest (v2, v3 or the compose spec) to the swarm");
+  sub->add_option("FILE", o->file, "The manifest")->required();
+  sub->add_option("-p,--project", o->project, "Project name (default: the manifest's name: or its directory)");
+  sub->add_option("--env-file", o->env_file, "Variables for ${VAR} (default: .env beside the manifest)");
+  sub->add_flag("--dry-run", o->dry_run, "Print the plan and change nothing; exit 0 if no changes, 1 if changes");
+  sub->add_flag("--prune", o->prune, "Remove the project's services (and networks) that the manifest no longer has");
+  sub->add_flag("--wait", o->wait, "Wait until every service runs its replicas");
+  sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
+  add_format_flags(sub, o->format, nullptr);
+  sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_deploy(ctx, *o); }; });
+}
+
+}  // namespace hcl::cli

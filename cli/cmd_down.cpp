@@ -1,0 +1,53 @@
+// hcl down: remove a project's services and the networks it created.
+#include "commands.hpp"
+
+#include <hcl/deploy.hpp>
+#include <hcl/manifest.hpp>
+
+#include <fmt/format.h>
+
+namespace hcl::cli {
+namespace {
+
+struct DownOptions {
+  std::string project;
+  std::string file;
+  std::string timeout = "30s";
+};
+
+Status run_down(Context& ctx, const DownOptions& o) {
+  std::string project = o.project;
+  if (project.empty()) {
+    if (o.file.empty()) return Error{ErrorKind::Usage, "hcl down", "name the project with -p PROJECT or give its manifest"};
+    auto p = manifest::load(o.file);
+    if (!p) return p.error();
+    project = p->name;
+  }
+  auto timeout = config::parse_duration(o.timeout, "--timeout");
+  if (!timeout) return timeout.error();
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  ops::WaitOptions wo;
+  wo.timeout = *timeout;
+  auto report = ops::down_project(**docker, project, wo);
+  if (!report) return report.error();
+  std::string s;
+  for (const auto& n : report->services) s += "removed service " + n + "\n";
+  for (const auto& n : report->networks) s += "removed network " + n + "\n";
+  if (s.empty()) s = fmt::format("project {}: nothing to remove\n", project);
+  ctx.out(s);
+  return ok();
+}
+
+}  // namespace
+
+void setup_down(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<DownOptions>();
+  auto* sub = app.add_subcommand("down", "Remove a project's services and networks (volumes stay)");
+  sub->add_option("-p,--project", o->project, "Project name");
+  sub->add_option("FILE", o->file, "The project's manifest (for its name)");
+  sub->add_option("--timeout", o->timeout, "How long to wait for networks to be free")->capture_default_str();
+  sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_down(ctx, *o); }; });
+}
+
+}  // namespace hcl::cli

@@ -1,0 +1,48 @@
+// hcl ls: the projects deployed on the cluster.
+#include "commands.hpp"
+#include "table.hpp"
+
+#include <hcl/deploy.hpp>
+#include <hcl/output.hpp>
+
+#include <fmt/format.h>
+
+namespace hcl::cli {
+namespace {
+
+struct LsOptions {
+  Format format = Format::Table;
+  bool quiet = false;
+};
+
+Status run_ls(Context& ctx, const LsOptions& o) {
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  auto projects = ops::list_projects(**docker);
+  if (!projects) return projects.error();
+  if (o.quiet) {
+    std::string s;
+    for (const auto& p : *projects) s += p.name + "\n";
+    ctx.out(s);
+  } else if (o.format == Format::Json) {
+    ctx.out(output::projects_json(*projects));
+  } else {
+    Table t({"PROJECT", "SERVICES", "RUNNING", "NETWORKS"});
+    for (const auto& p : *projects)
+      t.add({p.name, std::to_string(p.services), Cell(fmt::format("{}/{}", p.running, p.desired), p.running == p.desired ? 32 : 33),
+             std::to_string(p.networks)});
+    ctx.out(t.render(ctx));
+  }
+  return ok();
+}
+
+}  // namespace
+
+void setup_ls(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<LsOptions>();
+  auto* sub = app.add_subcommand("ls", "List the projects deployed on the cluster");
+  add_format_flags(sub, o->format, &o->quiet);
+  sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ls(ctx, *o); }; });
+}
+
+}  // namespace hcl::cli

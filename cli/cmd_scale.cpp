@@ -1,0 +1,75 @@
+// hcl scale SERVICE=N...: the argument form of `docker-compose scale`.
+#include "commands.hpp"
+
+#include <hcl/deploy.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace hcl::cli {
+namespace {
+
+struct ScaleOptions {
+  std::vector<std::string> specs;
+  std::string project;
+  bool wait = false;
+  std::string timeout = "2m";
+  std::string stable_for = "0s";
+};
+
+Status run_scale(Context& ctx, const ScaleOptions& o) {
+  // Every argument is checked, and every service found, before anything is scaled.
+  std::vector<ops::ScaleRequest> requests;
+  for (const auto& s : o.specs) {
+    auto r = ops::parse_scale(s);
+    if (!r) return r.error();
+    requests.push_back(*r);
+  }
+  auto timeout = config::parse_duration(o.timeout, "--timeout");
+  if (!timeout) return timeout.error();
+  std::chrono::milliseconds stable{0};
+  if (o.stable_for != "0s" && o.stable_for != "0") {
+    auto d = config::parse_duration(o.stable_for, "--stable-for");
+    if (!d) return d.error();
+    stable = *d;
+  }
+  auto docker = ctx.docker();
+  if (!docker) return docker.error();
+  std::vector<std::string> names;
+  for (const auto& r : requests) names.push_back(r.service);
+  auto resolved = ops::resolve_services(**docker, names, o.project.empty() ? std::nullopt : std::optional(o.project));
+  if (!resolved) return resolved.error();
+
+  std::vector<ops::WaitTarget> targets;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& svc = (*resolved)[i];
+    if (auto s = (*docker)->scale_service(svc.id, requests[i].replicas); !s) return s;
+    ctx.out(fmt::format("{} scaled to {}\n", svc.name, requests[i].replicas));
+    targets.push_back({svc.name, requests[i].replicas});
+  }
+  if (!o.wait) return ok();
+  ops::WaitOptions wo;
+  wo.timeout = *timeout;
+  wo.stable_for = stable;
+  wo.interrupted = &Context::interrupted;
+  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
+    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
+  };
+  return ops::wait_converged(**docker, targets, wo);
+}
+
+}  // namespace
+
+void setup_scale(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<ScaleOptions>();
+  auto* sub = app.add_subcommand("scale", "Set services' replicas: hcl scale demo-hostname=10");
+  sub->add_option("SERVICE=N", o->specs, "Service (manifest or engine name) and replicas")->required();
+  sub->add_option("-p,--project", o->project, "The project the services belong to");
+  sub->add_flag("--wait", o->wait, "Wait until the replicas run");
+  sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
+  sub->add_option("--stable-for", o->stable_for, "With --wait: stay converged this long before returning");
+  sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_scale(ctx, *o); }; });
+}
+
+}  // namespace hcl::cli

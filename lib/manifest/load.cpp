@@ -1,0 +1,296 @@
+// load(): reading the file, the .env file and interpolation, the top-level keys, the project
+// name, the services in dependency order, and the collected errors.
+#include "loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+namespace hcl::manifest {
+namespace {
+
+using namespace detail;
+
+constexpr KeyRule kTopKeys[] = {
+    {"version", Rule::Use, ""},
+    {"name", Rule::Use, ""},
+    {"services", Rule::Use, ""},
+    {"networks", Rule::Use, ""},
+    {"volumes", Rule::Use, ""},
+    {"secrets", Rule::Ignore, ""},
+    {"configs", Rule::Ignore, ""},
+    {"include", Rule::Refuse, "merge the included files into this one"},
+};
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return ss.str();
+}
+
+// "2", "2.x", "3", "3.x", or no version at all (the compose specification).
+Format read_version(const Node* v, Diagnostics& diag) {
+  if (!v) return Format::Spec;
+  auto text = as_string(*v, "version", diag);
+  if (!text) return Format::Spec;
+  auto minor_ok = [&](std::string_view rest) {
+    return rest.empty() || (rest.size() > 1 && rest[0] == '.' && parse_count(rest.substr(1)).has_value());
+  };
+  std::string_view t = *text;
+  if (t.starts_with("2") && minor_ok(t.substr(1))) return Format::V2;
+  if (t.starts_with("3") && minor_ok(t.substr(1))) return Format::V3;
+  diag.error(v->where, fmt::format("unsupported version '{}': hcl reads compose formats 2, 2.x, 3 and 3.x, and files "
+                                   "without a version",
+                                   *text));
+  return Format::Spec;
+}
+
+bool valid_project(const std::string& name) {
+  auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
+  return !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) && std::all_of(name.begin(), name.end(), ok);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+constexpr const char* kProjectRule = "a project name takes lowercase letters, digits, '_' and '-', and starts with a "
+                                     "letter or digit";
+
+// -p, else `name:`, else the directory's name. Given names must be valid (upper case is
+// lowered); a directory's name is cleaned up as compose does.
+Result<std::string> project_name(const LoadOptions& options, const Node& root, const Context& ctx, Diagnostics& diag) {
+  if (options.project) {
+    std::string p = lower(*options.project);
+    if (!valid_project(p)) return Error{ErrorKind::Usage, fmt::format("-p '{}'", *options.project), kProjectRule};
+    return p;
+  }
+  if (const Node* n = root.get("name")) {
+    auto name = as_string(*n, "name", diag);
+    if (name) {
+      std::string p = lower(*name);
+      if (valid_project(p)) return p;
+      diag.error(n->where, fmt::format("name '{}': {}", *name, kProjectRule));
+      return std::string("invalid");  // goes on, to report the manifest's other problems
+    }
+  }
+  std::string dir = ctx.abs_dir.filename().string();
+  std::string p;
+  for (char c : lower(dir))
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') p += c;
+  while (!p.empty() && !std::isalnum(static_cast<unsigned char>(p[0]))) p.erase(0, 1);
+  if (p.empty())
+    return Error{ErrorKind::Usage, ctx.file,
+                 fmt::format("the directory name '{}' gives no project name; {}; set one with -p or name:", dir,
+                             kProjectRule)};
+  return p;
+}
+
+// The variables for ${VAR}: hcl's environment first, then the .env file.
+Result<config::Env> variables(const LoadOptions& options, const Context& ctx, Diagnostics& diag) {
+  std::string path = options.env_file ? *options.env_file : (ctx.dir / ".env").lexically_normal().string();
+  std::map<std::string, std::string> dotenv;
+  std::error_code ec;
+  if (options.env_file || std::filesystem::exists(path, ec)) {
+    auto lines = read_env_file(path, diag);
+    if (!lines) return Error{ErrorKind::Usage, path, "cannot read the env file"};
+    for (const auto& l : *lines)
+      if (l.value) dotenv[l.key] = *l.value;
+  }
+  config::Env env = options.env;
+  return config::Env([env, dotenv](const std::string& name) -> std::optional<std::string> {
+    if (env)
+      if (auto v = env(name)) return v;
+    auto it = dotenv.find(name);
+    if (it != dotenv.end()) return it->second;
+    return std::nullopt;
+  });
+}
+
+// Every service after those it depends on; among those free to go, file order. Unknown
+// names and cycles are reported.
+std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Diagnostics& diag) {
+  std::map<std::string, std::size_t> index;
+  std::vector<std::string_view> keys;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    index.emplace(parsed[i].def.key, i);
+    keys.push_back(parsed[i].def.key);
+  }
+  std::vector<std::vector<std::size_t>> deps(parsed.size());
+  bool broken = false;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    const auto& p = parsed[i];
+    for (std::size_t d = 0; d < p.def.depends_on.size(); ++d) {
+      const std::string& name = p.def.depends_on[d];
+      auto it = index.find(name);
+      if (it == index.end()) {
+        diag.error(p.depends_at[d], fmt::format("depends_on: service '{}' is not defined{}", name, did_you_mean(name, keys)));
+        broken = true;
+      } else {
+        deps[i].push_back(it->second);
+      }
+    }
+  }
+
+  // Cycles, each reported once, starting from its first service in file order.
+  enum class Mark { New, Open, Done };
+  std::vector<Mark> mark(parsed.size(), Mark::New);
+  std::vector<std::size_t> stack;
+  std::set<std::set<std::size_t>> reported;
+  auto visit = [&](auto&& self, std::size_t i) -> void {
+    mark[i] = Mark::Open;
+    stack.push_back(i);
+    for (std::size_t d : deps[i]) {
+      if (mark[d] == Mark::Open) {
+        auto from = std::find(stack.begin(), stack.end(), d);
+        std::vector<std::size_t> cycle(from, stack.end());
+        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+        if (!reported.insert(std::set<std::size_t>(cycle.begin(), cycle.end())).second) continue;
+        std::string text;
+        for (std::size_t c : cycle) text += parsed[c].def.key + " -> ";
+        text += parsed[cycle[0]].def.key;
+        const auto& first = parsed[cycle[0]];
+        const std::string& next = parsed[cycle.size() > 1 ? cycle[1] : cycle[0]].def.key;
+        auto at = std::find(first.def.depends_on.begin(), first.def.depends_on.end(), next) - first.def.depends_on.begin();
+        diag.error(first.depends_at[static_cast<std::size_t>(at)], fmt::format("dependency cycle: {}", text));
+        broken = true;
+      } else if (mark[d] == Mark::New) {
+        self(self, d);
+      }
+    }
+    stack.pop_back();
+    mark[i] = Mark::Done;
+  };
+  for (std::size_t i = 0; i < parsed.size(); ++i)
+    if (mark[i] == Mark::New) visit(visit, i);
+
+  std::vector<ServiceDef> out;
+  if (broken) return out;
+  std::vector<bool> placed(parsed.size(), false);
+  while (out.size() < parsed.size()) {
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+      bool ready = !placed[i] && std::all_of(deps[i].begin(), deps[i].end(), [&](std::size_t d) { return placed[d]; });
+      if (ready) {
+        placed[i] = true;
+        out.push_back(std::move(parsed[i].def));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// Two services publishing the same port: in host mode their tasks cannot share a node.
+void check_published_ports(const std::vector<ParsedService>& parsed, Diagnostics& diag) {
+  std::map<std::pair<int, std::string>, std::string> first;
+  for (const auto& p : parsed) {
+    for (std::size_t i = 0; i < p.def.spec.ports.size(); ++i) {
+      const auto& port = p.def.spec.ports[i];
+      if (port.published == 0) continue;
+      auto [it, fresh] = first.emplace(std::pair{port.published, port.protocol}, p.def.key);
+      if (!fresh)
+        diag.warn(p.ports_at[i], fmt::format("port {}/{} is also published by service '{}': their tasks cannot run "
+                                             "on the same node",
+                                             port.published, port.protocol, it->second));
+    }
+  }
+}
+
+// Errors and warnings in file order (the manifest first, then other files), each once. Errors
+// are kept to one per position: the first found there is the cause (a failed ${VAR} leaves
+// text that fails again later).
+void tidy(std::vector<Warning>& list, const std::string& file, bool one_per_position) {
+  std::stable_sort(list.begin(), list.end(), [&](const Warning& a, const Warning& b) {
+    return std::tuple(a.where.file != file, a.where.file, a.where.line, a.where.col) <
+           std::tuple(b.where.file != file, b.where.file, b.where.line, b.where.col);
+  });
+  std::vector<Warning> unique;
+  for (auto& w : list) {
+    bool seen = std::any_of(unique.begin(), unique.end(), [&](const Warning& u) {
+      return u.where.str() == w.where.str() && (one_per_position || u.message == w.message);
+    });
+    if (!seen) unique.push_back(std::move(w));
+  }
+  list = std::move(unique);
+}
+
+Error collected(const std::vector<Warning>& errors) {
+  Error e{ErrorKind::Usage, errors.front().where.str(), errors.front().message};
+  for (std::size_t i = 1; i < errors.size(); ++i) e.why += fmt::format("\n{}: {}", errors[i].where.str(), errors[i].message);
+  return e;
+}
+
+}  // namespace
+
+Result<Project> load(const std::string& path, const LoadOptions& options) {
+  auto text = read_text(path);
+  if (!text) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
+
+  Context ctx;
+  ctx.file = path;
+  ctx.dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  ctx.abs_dir = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path().lexically_normal();
+  ctx.env = options.env;
+  Diagnostics& diag = ctx.diag;
+
+  auto tree = parse_yaml(*text, path, diag);
+  if (!tree) return tree.error();
+  Node& root = *tree;
+  auto vars = variables(options, ctx, diag);
+  if (!vars) return vars.error();
+  interpolate_tree(root, *vars, diag);
+
+  static const Node kEmpty;
+  if (root.is_null()) {
+    diag.error({path, 1, 1}, "the manifest is empty: it needs a 'services' key");
+  } else if (!root.is_map()) {
+    diag.error(root.where, fmt::format("the manifest must be a mapping with a 'services' key, not {}", describe(root)));
+  }
+  const Node& top = root.is_map() ? root : kEmpty;
+  check_keys(top, kTopKeys, "", diag, "top-level key");
+  ctx.format = read_version(top.get("version"), diag);
+  auto name = project_name(options, top, ctx, diag);
+  if (!name) return name.error();
+  ctx.project = *name;
+
+  Declared declared;
+  declared.read_networks(top.get("networks"), ctx);
+  declared.read_volumes(top.get("volumes"), ctx);
+
+  std::vector<ParsedService> parsed;
+  const Entry* services = top.entry("services");
+  if (services && expect_map(services->value, "services", diag)) {
+    for (const auto& e : services->value.entries)
+      if (!e.key.starts_with("x-")) parsed.push_back(read_service(e, ctx, declared));
+    if (parsed.empty()) diag.error(services->where, "the manifest defines no services");
+  } else if (!services && root.is_map()) {
+    diag.error(root.where, "the manifest has no 'services' key");
+  }
+  check_published_ports(parsed, diag);
+
+  Project project;
+  project.name = ctx.project;
+  project.file = path;
+  project.services = dependency_order(parsed, diag);
+  project.networks = declared.used_networks(diag);
+  project.volumes = declared.used_volumes(diag);
+
+  tidy(diag.errors, path, true);
+  if (!diag.errors.empty()) return collected(diag.errors);
+  tidy(diag.warnings, path, false);
+  project.warnings = std::move(diag.warnings);
+  return project;
+}
+
+}  // namespace hcl::manifest

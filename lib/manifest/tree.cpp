@@ -1,0 +1,180 @@
+#include "tree.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+namespace hcl::manifest {
+
+std::string Location::str() const {
+  if (line <= 0) return file;
+  return fmt::format("{}:{}:{}", file, line, col);
+}
+
+namespace detail {
+
+const Entry* Node::entry(std::string_view key) const {
+  if (kind != Kind::Map) return nullptr;
+  for (const auto& e : entries)
+    if (e.key == key) return &e;
+  return nullptr;
+}
+
+const Node* Node::get(std::string_view key) const {
+  const Entry* e = entry(key);
+  return e ? &e->value : nullptr;
+}
+
+std::string describe(const Node& node) {
+  switch (node.kind) {
+    case Node::Kind::Null: return "empty";
+    case Node::Kind::Scalar: return fmt::format("'{}'", node.text);
+    case Node::Kind::Seq: return "a list";
+    case Node::Kind::Map: return "a mapping";
+  }
+  return "";
+}
+
+void Diagnostics::error(const Location& where, std::string message) { errors.push_back({where, std::move(message)}); }
+void Diagnostics::warn(const Location& where, std::string message) { warnings.push_back({where, std::move(message)}); }
+
+namespace {
+
+// Aliases are copied, so a few lines of anchors can expand to millions of nodes (and yaml-cpp
+// lets an anchor contain its own alias, which never ends): both are cut off.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxNodes = 200000;
+
+class Converter {
+ public:
+  Converter(const std::string& file, Diagnostics& diag) : file_(file), diag_(diag) {}
+
+  // False when the limits were hit; the reason is in error().
+  bool convert(const YAML::Node& in, Node& out, int depth, const Location& fallback) {
+    if (depth > kMaxDepth) return fail(fallback, "the manifest nests too deeply (is an anchor used inside itself?)");
+    if (++nodes_ > kMaxNodes) return fail(fallback, "the manifest is too large once its aliases are expanded");
+    out.where = at(in.Mark(), fallback);
+    switch (in.Type()) {
+      case YAML::NodeType::Scalar:
+        out.kind = Node::Kind::Scalar;
+        out.text = in.Scalar();
+        return true;
+      case YAML::NodeType::Sequence:
+        out.kind = Node::Kind::Seq;
+        for (const auto& item : in) {
+          out.items.emplace_back();
+          if (!convert(item, out.items.back(), depth + 1, out.where)) return false;
+        }
+        return true;
+      case YAML::NodeType::Map:
+        out.kind = Node::Kind::Map;
+        return convert_map(in, out, depth);
+      default:
+        out.kind = Node::Kind::Null;
+        return true;
+    }
+  }
+
+  const Error& error() const { return error_; }
+
+ private:
+  Location at(const YAML::Mark& m, const Location& fallback) const {
+    if (m.line < 0) return fallback;
+    return {file_, m.line + 1, m.column + 1};
+  }
+
+  bool fail(const Location& where, std::string why) {
+    error_ = Error{ErrorKind::Usage, where.str(), std::move(why)};
+    return false;
+  }
+
+  bool convert_map(const YAML::Node& in, Node& out, int depth) {
+    std::vector<Entry> merged;  // from `<<` merge keys; explicit keys win over them
+    for (const auto& pair : in) {
+      const YAML::Node& k = pair.first;
+      Location key_at = at(k.Mark(), out.where);
+      if (!k.IsScalar()) {
+        diag_.error(key_at, "a key must be a plain string");
+        continue;
+      }
+      Entry e{k.Scalar(), key_at, {}};
+      // An empty value's mark points at whatever follows it; the key is the better place.
+      Location value_fallback = key_at;
+      if (!convert(pair.second, e.value, depth + 1, value_fallback)) return false;
+      if (e.value.is_null()) e.value.where = key_at;
+      if (e.key == "<<" && k.Tag() != "!") {
+        if (!merge(e.value, merged)) diag_.error(key_at, "a merge key (<<) takes a mapping or a list of mappings");
+        continue;
+      }
+      if (const Entry* first = out.entry(e.key)) {
+        diag_.error(key_at, fmt::format("duplicate key '{}' (first at line {})", e.key, first->where.line));
+        continue;
+      }
+      out.entries.push_back(std::move(e));
+    }
+    for (auto& e : merged)
+      if (!out.entry(e.key)) out.entries.push_back(std::move(e));
+    return true;
+  }
+
+  // YAML's merge keys: earlier sources win over later ones, explicit keys over all.
+  static bool merge(const Node& source, std::vector<Entry>& merged) {
+    auto add = [&](const Node& map) {
+      for (const auto& e : map.entries) {
+        bool seen = false;
+        for (const auto& m : merged) seen = seen || m.key == e.key;
+        if (!seen) merged.push_back(e);
+      }
+    };
+    if (source.is_map()) {
+      add(source);
+      return true;
+    }
+    if (!source.is_seq()) return false;
+    for (const auto& item : source.items)
+      if (!item.is_map()) return false;
+    for (const auto& item : source.items) add(item);
+    return true;
+  }
+
+  const std::string& file_;
+  Diagnostics& diag_;
+  std::size_t nodes_ = 0;
+  Error error_;
+};
+
+// yaml-cpp's message for a tab in the indentation says nothing about tabs.
+std::string tab_hint(const std::string& text, int line) {
+  std::size_t start = 0;
+  for (int i = 0; i < line && start != std::string::npos; ++i) {
+    start = text.find('\n', start);
+    if (start != std::string::npos) ++start;
+  }
+  if (start == std::string::npos) return "";
+  auto indent_end = text.find_first_not_of(" \t", start);
+  auto tab = text.find('\t', start);
+  return tab != std::string::npos && tab < indent_end ? " (YAML indentation cannot use tabs)" : "";
+}
+
+}  // namespace
+
+Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagnostics& diag) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp gives this one the message "bad file".
+    return Error{ErrorKind::Usage, Location{file, e.mark.line + 1, e.mark.column + 1}.str(), "the manifest nests too deeply"};
+  } catch (const YAML::Exception& e) {
+    Location where{file, e.mark.line + 1, e.mark.column + 1};
+    if (e.mark.line < 0) where = {file, 1, 1};
+    return Error{ErrorKind::Usage, where.str(), e.msg + tab_hint(text, e.mark.line)};
+  }
+  Converter c(file, diag);
+  Node out;
+  if (!c.convert(root, out, 0, Location{file, 1, 1})) return c.error();
+  return out;
+}
+
+}  // namespace detail
+}  // namespace hcl::manifest

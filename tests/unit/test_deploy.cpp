@@ -1,0 +1,125 @@
+// Scale arguments, and plans computed against a recorded cluster.
+#include <hcl/deploy.hpp>
+
+#include "recorded_transport.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hcl;
+using hcl::testing::RecordedTransport;
+
+TEST_CASE("SERVICE=N arguments") {
+  auto r = ops::parse_scale("demo-hostname=10");
+  REQUIRE(r.ok());
+  CHECK(r->service == "demo-hostname");
+  CHECK(r->replicas == 10);
+  CHECK(ops::parse_scale("web=0")->replicas == 0);
+  for (const char* bad : {"demo-hostname=", "=3", "demo-hostname=-1", "demo-hostname=abc", "demo-hostname", "a=1.5",
+                          "a=+2", "a=99999999"}) {
+    CAPTURE(bad);
+    auto e = ops::parse_scale(bad);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().kind == ErrorKind::Usage);
+    CHECK(e.error().what == std::string("'") + bad + "'");
+  }
+}
+
+TEST_CASE("spec differences name the fields") {
+  docker::ServiceSpec a;
+  a.image = "web";
+  a.replicas = 3;
+  a.env = {"A=1"};
+  auto b = a;
+  CHECK(ops::spec_differences(a, b).empty());
+  b.replicas = 4;
+  b.env = {"A=2"};
+  CHECK(ops::spec_differences(a, b) == std::vector<std::string>{"environment", "replicas"});
+}
+
+namespace {
+// A cluster with one service of project "lb" whose spec names its network by ID, as the engine
+// answers.
+void cluster(RecordedTransport& t) {
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/networks", 200,
+       R"([{"Name":"lb_apps","Id":"net123","Driver":"overlay","Scope":"swarm","Labels":{"com.docker.stack.namespace":"lb"}}])");
+  t.on("GET", "/v1.41/services", 200, R"([
+    {"ID":"svc1","Version":{"Index":11},"Spec":{"Name":"lb_web","Labels":{"com.docker.stack.namespace":"lb","com.hcl.service":"web"},
+     "TaskTemplate":{"ContainerSpec":{"Image":"hcl-lab/hostname-web","Isolation":"default"},
+       "RestartPolicy":{"Condition":"any","MaxAttempts":0},"Networks":[{"Target":"net123","Aliases":["web"]}],
+       "ForceUpdate":0,"Runtime":"container"},
+     "Mode":{"Replicated":{"Replicas":3}},"EndpointSpec":{"Mode":"dnsrr"}}},
+    {"ID":"svc2","Version":{"Index":12},"Spec":{"Name":"lb_old","Labels":{"com.docker.stack.namespace":"lb","com.hcl.service":"old"},
+     "TaskTemplate":{"ContainerSpec":{"Image":"x"}},"Mode":{"Replicated":{"Replicas":1}}}},
+    {"ID":"svc3","Version":{"Index":13},"Spec":{"Name":"other_web","Labels":{"com.docker.stack.namespace":"other"},
+     "TaskTemplate":{"ContainerSpec":{"Image":"x"}},"Mode":{"Replicated":{"Replicas":1}}}}])");
+}
+
+manifest::Project project(std::uint64_t replicas) {
+  manifest::Project p;
+  p.name = "lb";
+  manifest::NetworkDef net;
+  net.key = "apps";
+  net.name = "lb_apps";
+  net.spec.name = "lb_apps";
+  p.networks.push_back(net);
+  manifest::ServiceDef web;
+  web.key = "web";
+  web.spec.name = "lb_web";
+  web.spec.image = "hcl-lab/hostname-web";
+  web.spec.labels = {{manifest::kProjectLabel, "lb"}, {manifest::kServiceLabel, "web"}};
+  web.spec.networks = {"lb_apps"};
+  web.spec.replicas = replicas;
+  web.spec.endpoint_mode = docker::EndpointMode::Dnsrr;
+  p.services.push_back(web);
+  manifest::ServiceDef proxy;
+  proxy.key = "proxy";
+  proxy.depends_on = {"web"};
+  proxy.spec.name = "lb_proxy";
+  proxy.spec.image = "hcl-lab/haproxy";
+  p.services.push_back(proxy);
+  return p;
+}
+}  // namespace
+
+TEST_CASE("a plan: unchanged, update with fields, create in dependency order, prune only the project's own") {
+  RecordedTransport t;
+  cluster(t);
+  docker::Client api(t);
+
+  auto same = ops::plan_deploy(api, project(3), false);
+  REQUIRE(same.ok());
+  REQUIRE(same->services.size() == 2);
+  CHECK(same->networks.at(0).change == ops::Change::Unchanged);
+  CHECK(same->services[0].change == ops::Change::Unchanged);  // the network ID maps back to its name
+  CHECK(same->services[1].change == ops::Change::Create);
+  CHECK(same->services[1].level == 1);  // after what it depends on
+
+  auto scaled = ops::plan_deploy(api, project(5), true);
+  REQUIRE(scaled.ok());
+  CHECK(scaled->services[0].change == ops::Change::Update);
+  CHECK(scaled->services[0].fields == std::vector<std::string>{"replicas"});
+  CHECK(scaled->services[0].version == 11);
+  REQUIRE(scaled->services.size() == 3);
+  CHECK(scaled->services[2].change == ops::Change::Remove);
+  CHECK(scaled->services[2].name == "lb_old");  // other_web belongs to another project
+  CHECK(scaled->has_changes());
+}
+
+TEST_CASE("a service of the same name that belongs to another project is not taken over") {
+  RecordedTransport t;
+  cluster(t);
+  docker::Client api(t);
+  auto p = project(3);
+  p.name = "other";
+  p.services[0].spec.name = "other_web";
+  p.services[0].spec.labels[manifest::kProjectLabel] = "other";
+  p.services.resize(1);
+  p.networks.clear();
+  auto ok = ops::plan_deploy(api, p, false);
+  REQUIRE(ok.ok());
+  p.services[0].spec.name = "lb_web";
+  auto taken = ops::plan_deploy(api, p, false);
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.error().kind == ErrorKind::Conflict);
+}
