@@ -91,6 +91,26 @@ void install_signal_handlers() {
 
 }  // namespace
 
+Status remove_each(Context& ctx, const std::vector<std::string>& names, const char* noun,
+                   const std::function<Status(const std::string&)>& remove) {
+  std::optional<Error> first;
+  std::vector<std::string> failed;
+  for (const auto& name : names) {
+    auto s = remove(name);
+    if (s) {
+      ctx.out(name + "\n");
+      continue;
+    }
+    if (!first) first = s.error();
+    failed.push_back(fmt::format("{}: {}", name, s.error().why));
+  }
+  if (!first) return ok();
+  if (failed.size() == 1) return wrap(*first, fmt::format("removing {}", noun));
+  std::string why;
+  for (const auto& f : failed) why += (why.empty() ? "" : "; ") + f;
+  return Error{first->kind, fmt::format("removing {} of {} {}s failed", failed.size(), names.size(), noun), why};
+}
+
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet) {
   sub->add_option_function<std::string>(
          "--format", [&format](const std::string& v) { format = v == "json" ? Format::Json : Format::Table; },

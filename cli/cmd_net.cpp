@@ -119,24 +119,7 @@ Status run_inspect(Context& ctx, const InspectOptions& o) {
 Status run_remove(Context& ctx, const RemoveOptions& o) {
   auto docker = ctx.docker();
   if (!docker) return docker.error();
-  // Each name is tried, so one bad name does not keep the others; the first failure decides the
-  // exit status and every failure is named.
-  std::optional<Error> first;
-  std::vector<std::string> failed;
-  for (const auto& name : o.names) {
-    auto s = (*docker)->remove_network(name);
-    if (s) {
-      ctx.out(name + "\n");
-      continue;
-    }
-    if (!first) first = s.error();
-    failed.push_back(fmt::format("{}: {}", name, s.error().why));
-  }
-  if (!first) return ok();
-  if (failed.size() == 1) return wrap(*first, "removing network");
-  std::string why;
-  for (const auto& f : failed) why += (why.empty() ? "" : "; ") + f;
-  return Error{first->kind, fmt::format("removing {} of {} networks failed", failed.size(), o.names.size()), why};
+  return remove_each(ctx, o.names, "network", [&](const std::string& n) { return (*docker)->remove_network(n); });
 }
 
 }  // namespace

@@ -14,22 +14,12 @@ struct RmOptions {
 Status run_rm(Context& ctx, const RmOptions& o) {
   auto docker = ctx.docker();
   if (!docker) return docker.error();
-  std::optional<Error> first;
-  std::vector<std::string> failed;
-  for (const auto& name : o.names) {
-    auto s = (*docker)->remove_service(name);
-    if (s || (o.force && s.error().kind == ErrorKind::NotFound)) {
-      if (s) ctx.out(name + "\n");
-      continue;
-    }
-    if (!first) first = s.error();
-    failed.push_back(fmt::format("{}: {}", name, s.error().why));
-  }
-  if (!first) return ok();
-  if (failed.size() == 1) return wrap(*first, "removing service");
-  std::string why;
-  for (const auto& f : failed) why += (why.empty() ? "" : "; ") + f;
-  return Error{first->kind, fmt::format("removing {} of {} services failed", failed.size(), o.names.size()), why};
+  return remove_each(ctx, o.names, "service", [&](const std::string& n) -> Status {
+    auto s = (*docker)->remove_service(n);
+    // With -f a service that is already gone is what was wanted.
+    if (!s && o.force && s.error().kind == ErrorKind::NotFound) return ok();
+    return s;
+  });
 }
 
 }  // namespace

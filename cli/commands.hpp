@@ -43,6 +43,12 @@ inline constexpr Command kCommands[] = {
     {"config", setup_config},
 };
 
+// Removes each name with `remove`, printing the names removed: one bad name does not keep the
+// others; the first failure decides the exit status and every failure is named. `noun`:
+// "network", "service".
+Status remove_each(Context& ctx, const std::vector<std::string>& names, const char* noun,
+                   const std::function<Status(const std::string&)>& remove);
+
 // `--format table|json` and `-q/--quiet`, shared by listing commands.
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet);
 

@@ -113,6 +113,10 @@ std::string encode(std::string_view text);
 std::string target(std::string_view path,
                    const std::vector<std::pair<std::string, std::optional<std::string>>>& query = {});
 
+// The error kind an HTTP error status stands for: 400 bad input, 401/403 credentials, 404 not
+// found, 409 conflict, anything else a server error.
+ErrorKind error_kind(int status);
+
 // Describes a duration for messages: "3 s", "250 ms", "1.5 s".
 std::string describe(Millis duration);
 

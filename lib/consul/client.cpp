@@ -35,17 +35,6 @@ std::string server_message(const http::Response& r) {
   return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
 }
 
-ErrorKind kind_for_status(int status) {
-  switch (status) {
-    case 400: return ErrorKind::Usage;
-    case 401:
-    case 403: return ErrorKind::Tls;
-    case 404: return ErrorKind::NotFound;
-    case 409: return ErrorKind::Conflict;
-    default: return ErrorKind::Server;
-  }
-}
-
 template <class F>
 auto decode(const http::Response& r, const std::string& what, F&& fn) -> Result<decltype(fn(json{}))> {
   try {
@@ -76,7 +65,7 @@ http::Request Client::request(std::string method, std::string target) const {
 Result<http::Response> Client::check(Result<http::Response> r, const http::Request& req) const {
   if (!r) return r.error();
   if (r->status >= 400)
-    return Error{kind_for_status(r->status), fmt::format("{} {}{}", req.method, transport_.describe(), req.target),
+    return Error{http::error_kind(r->status), fmt::format("{} {}{}", req.method, transport_.describe(), req.target),
                  server_message(*r)};
   return r;
 }

@@ -87,7 +87,7 @@ Result<std::string> Client::api_version() {
   auto r = transport_.send({"GET", "/_ping"});
   if (!r) return r.error();
   std::string what = fmt::format("GET {}/_ping", transport_.describe());
-  if (r->status != 200) return Error{kind_for_status(r->status), what, server_message(*r)};
+  if (r->status != 200) return Error{http::error_kind(r->status), what, server_message(*r)};
   std::string server = r->header("Api-Version");
   if (server.empty()) {
     // Engines before API 1.25 do not send the header; /version has it.
@@ -113,7 +113,7 @@ Result<http::Response> Client::call(const std::string& method, const std::string
   auto r = transport_.send(req);
   if (!r) return r.error();
   if (r->status >= 400)
-    return Error{kind_for_status(r->status), fmt::format("{} {}{}", method, transport_.describe(), req.target),
+    return Error{http::error_kind(r->status), fmt::format("{} {}{}", method, transport_.describe(), req.target),
                  server_message(*r)};
   return r;
 }
@@ -127,7 +127,7 @@ Result<http::Response> Client::call_stream(const std::string& path,
   auto r = transport_.stream(req, on_data);
   if (!r) return r.error();
   if (r->status >= 400)
-    return Error{kind_for_status(r->status), fmt::format("GET {}{}", transport_.describe(), req.target), server_message(*r)};
+    return Error{http::error_kind(r->status), fmt::format("GET {}{}", transport_.describe(), req.target), server_message(*r)};
   return r;
 }
 
@@ -135,7 +135,7 @@ Result<EngineVersion> Client::version() {
   auto r = transport_.send({"GET", "/version"});
   if (!r) return r.error();
   std::string what = fmt::format("GET {}/version", transport_.describe());
-  if (r->status >= 400) return Error{kind_for_status(r->status), what, server_message(*r)};
+  if (r->status >= 400) return Error{http::error_kind(r->status), what, server_message(*r)};
   return decode(*r, what, [](const json& j) {
     EngineVersion v;
     v.version = get<std::string>(j, "Version");
@@ -167,7 +167,7 @@ Result<ClusterState> Client::cluster_state() {
   for (size_t i = 0; i < rs.size(); ++i) {
     if (!rs[i]) return rs[i].error();
     if (rs[i]->status >= 400)
-      return Error{kind_for_status(rs[i]->status), fmt::format("GET {}{}", transport_.describe(), reqs[i].target),
+      return Error{http::error_kind(rs[i]->status), fmt::format("GET {}{}", transport_.describe(), reqs[i].target),
                    server_message(*rs[i])};
   }
   ClusterState state;

@@ -39,17 +39,6 @@ inline std::string server_message(const http::Response& r) {
   return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
 }
 
-inline ErrorKind kind_for_status(int status) {
-  switch (status) {
-    case 400: return ErrorKind::Usage;
-    case 401:
-    case 403: return ErrorKind::Tls;
-    case 404: return ErrorKind::NotFound;
-    case 409: return ErrorKind::Conflict;
-    default: return ErrorKind::Server;
-  }
-}
-
 // Decodes a body with `decode`, turning malformed or mistyped JSON into an error that names the
 // endpoint instead of a crash.
 template <class F>

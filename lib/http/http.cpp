@@ -79,6 +79,17 @@ std::string target(std::string_view path,
   return out;
 }
 
+ErrorKind error_kind(int status) {
+  switch (status) {
+    case 400: return ErrorKind::Usage;
+    case 401:
+    case 403: return ErrorKind::Tls;
+    case 404: return ErrorKind::NotFound;
+    case 409: return ErrorKind::Conflict;
+    default: return ErrorKind::Server;
+  }
+}
+
 std::string describe(Millis duration) {
   auto ms = duration.count();
   if (ms % 1000 == 0) return fmt::format("{} s", ms / 1000);
