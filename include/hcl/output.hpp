@@ -7,6 +7,7 @@
 #include <hcl/config.hpp>
 #include <hcl/deploy.hpp>
 #include <hcl/docker.hpp>
+#include <hcl/health.hpp>
 #include <hcl/nodes.hpp>
 #include <hcl/tasks.hpp>
 #include <hcl/version.hpp>
@@ -22,6 +23,7 @@ std::string network_json(const docker::Network& network);
 std::string tasks_json(const std::vector<ops::TaskRow>& rows);
 std::string plan_json(const ops::Plan& plan);
 std::string projects_json(const std::vector<ops::ProjectSummary>& projects);
+std::string health_json(const std::vector<ops::HealthCheckResult>& results);
 std::string config_json(const config::Config& config);
 std::string version_json(const ops::VersionReport& report);
 

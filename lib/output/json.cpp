@@ -120,6 +120,13 @@ std::string projects_json(const std::vector<ops::ProjectSummary>& projects) {
   return dump(out);
 }
 
+std::string health_json(const std::vector<ops::HealthCheckResult>& results) {
+  json checks = json::array();
+  for (const auto& r : results)
+    checks.push_back({{"id", r.id}, {"status", ops::to_string(r.verdict)}, {"reason", r.reason}, {"names", r.names}});
+  return dump({{"healthy", ops::healthy(results)}, {"checks", checks}});
+}
+
 std::string config_json(const config::Config& c) {
   json j;
   j["docker"] = {{"endpoint", c.docker.value.display()}, {"origin", origin_json(c.docker.origin)}, {"tls", tls_json(c.docker.value)}};
