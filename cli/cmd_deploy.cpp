@@ -29,7 +29,8 @@ std::string render_plan(const ops::Plan& plan) {
     s += fmt::format("network {}: {}\n", n.name, ops::to_string(n.change));
   for (const auto& c : plan.services) {
     s += fmt::format("service {}: {}", c.name, ops::to_string(c.change));
-    if (c.change == ops::Change::Create) s += fmt::format(" ({} replicas)", c.spec->replicas);
+    if (c.change == ops::Change::Create)
+      s += fmt::format(" ({} replica{})", c.spec->replicas, c.spec->replicas == 1 ? "" : "s");
     if (c.change == ops::Change::Update) {
       std::string fields;
       for (const auto& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
@@ -60,6 +61,7 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
 
   if (o.format == Format::Json) ctx.out(output::plan_json(*plan));
   else ctx.out(render_plan(*plan));
+  std::fflush(stdout);  // the plan first, then the progress lines on stderr
   if (o.dry_run) {
     // Like `kubectl diff`: 0 no changes, 1 changes.
     ctx.exit_code = plan->has_changes() ? 1 : 0;

@@ -29,7 +29,8 @@ struct Seen {
 Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& targets, const WaitOptions& options) {
   if (targets.empty()) return ok();
   auto start = Clock::now();
-  std::optional<Clock::time_point> converged_at;
+  bool converged = false;
+  Clock::time_point converged_at{};
   std::map<std::string, Seen> seen;
   std::set<std::string> failed_before;  // failures that predate the wait are not this wait's
   bool first_round = true;
@@ -82,10 +83,10 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
     }
     auto now = Clock::now();
     if (all) {
-      if (!converged_at) converged_at = now;
-      if (now - *converged_at >= options.stable_for) return ok();
+      if (!converged) converged = true, converged_at = now;
+      if (now - converged_at >= options.stable_for) return ok();
     } else {
-      converged_at.reset();
+      converged = false;
     }
     if (now - start > options.timeout) {
       std::string why;
