@@ -25,6 +25,7 @@ void setup_deploy(CLI::App& app, Context& ctx);   // cmd_deploy.cpp
 void setup_scale(CLI::App& app, Context& ctx);    // cmd_scale.cpp
 void setup_down(CLI::App& app, Context& ctx);     // cmd_down.cpp
 void setup_ls(CLI::App& app, Context& ctx);       // cmd_ls.cpp
+void setup_kv(CLI::App& app, Context& ctx);       // cmd_kv.cpp
 void setup_health(CLI::App& app, Context& ctx);   // cmd_health.cpp
 void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
 void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
@@ -40,6 +41,7 @@ inline constexpr Command kCommands[] = {
     {"scale", setup_scale},
     {"down", setup_down},
     {"ls", setup_ls},
+    {"kv", setup_kv},
     {"health", setup_health},
     {"version", setup_version},
     {"config", setup_config},

@@ -63,6 +63,12 @@ Result<consul::Client*> Context::consul() {
   return consul_.get();
 }
 
+Result<http::Transport*> Context::consul_transport() {
+  auto c = consul();
+  if (!c) return c.error();
+  return consul_transport_.get();
+}
+
 void Context::out(std::string_view text) const { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 void Context::warn(std::string_view text) const { fmt::print(stderr, "hcl: warning: {}\n", text); }

@@ -40,6 +40,8 @@ class Context {
   // runs beside other requests).
   Result<http::Transport*> docker_transport();
   Result<std::unique_ptr<http::Transport>> new_docker_transport();
+  // The transport under consul() (the KV store, blocking queries).
+  Result<http::Transport*> consul_transport();
 
   // Set by SIGINT/SIGTERM (see app.cpp).
   static std::atomic<bool> interrupted;

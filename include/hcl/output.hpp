@@ -8,6 +8,7 @@
 #include <hcl/deploy.hpp>
 #include <hcl/docker.hpp>
 #include <hcl/health.hpp>
+#include <hcl/kv.hpp>
 #include <hcl/nodes.hpp>
 #include <hcl/tasks.hpp>
 #include <hcl/version.hpp>
@@ -26,5 +27,19 @@ std::string projects_json(const std::vector<ops::ProjectSummary>& projects);
 std::string health_json(const std::vector<ops::HealthCheckResult>& results);
 std::string config_json(const config::Config& config);
 std::string version_json(const ops::VersionReport& report);
+
+}  // namespace hcl::output
+
+namespace hcl::output {
+
+// hcl's own JSON for `hcl kv` (docs/json.md style: snake_case, only ever added to). An entry is
+// {"key", "value" (when the bytes are valid UTF-8) or "value_base64" (otherwise), "flags",
+// "create_index", "modify_index"}. kv_entry_json is indented and ends with a newline.
+std::string kv_entry_json(const consul::KvEntry& entry);
+// One line per change for `hcl kv watch --format json`: the entry's object on one line, or
+// {"key", "deleted": true, "index"} when the key no longer exists.
+std::string kv_event_json(std::string_view key, const std::optional<consul::KvEntry>& entry, std::uint64_t index);
+// ["key", ...], indented, newline-terminated.
+std::string kv_keys_json(const std::vector<std::string>& keys);
 
 }  // namespace hcl::output
