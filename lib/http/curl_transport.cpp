@@ -170,7 +170,7 @@ class CurlTransport final : public Transport {
       CURLcode code = codes[i];
       if (code == CURLE_WRITE_ERROR && t.stopped_by_callback) code = CURLE_OK;
       if (cancelled) {
-        log({t.request->method, redact(url), 0, elapsed, "interrupted"});
+        log({t.request->method, redact(url), 0, elapsed, "cancelled"});
         results.emplace_back(Error{ErrorKind::Interrupted, fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target), "interrupted"});
       } else if (code == CURLE_OK) {
         log({t.request->method, redact(url), t.response.status, elapsed, {}});

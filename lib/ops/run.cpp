@@ -50,7 +50,9 @@ template <class Done>
 Result<std::vector<docker::Task>> watch_tasks(docker::Client& api, const std::string& id, const RunIo& io, Done done) {
   auto started = Clock::now();
   bool running_seen = false;
-  for (auto delay = 50ms;; delay = std::min(delay * 2, std::chrono::milliseconds(250))) {
+  // A task read costs about a millisecond on the manager: poll often, so that the end of a short
+  // run is seen within 100 ms.
+  for (auto delay = 25ms;; delay = std::min(delay * 2, std::chrono::milliseconds(100))) {
     auto tasks = api.tasks(id);
     if (!tasks) return tasks.error();
     for (const auto& t : *tasks) running_seen = running_seen || t.state == "running" || docker::is_terminal(t.state);
