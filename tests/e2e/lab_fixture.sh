@@ -8,6 +8,10 @@ case "${1:-}" in
     if "$HCL_LAB" status >/dev/null 2>&1; then
       echo "lab already up; leaving it as it is"
     else
+      # Whatever is left of an earlier lab (a crashed one keeps its namespaces and swarm state,
+      # and its restarted engines can take a while to gossip again) goes first: the tests start
+      # on a clean swarm.
+      "$HCL_LAB" down
       "$HCL_LAB" up
       touch "$marker"
     fi
