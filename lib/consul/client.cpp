@@ -1,20 +1,15 @@
 // Consul HTTP API client. JSON stays in this file: callers get typed structs.
 #include <hcl/consul.hpp>
 
+#include "wire.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace hcl::consul {
 namespace {
 
-using json = nlohmann::json;
-
-template <class T>
-T get(const json& j, const char* key, T fallback = T{}) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
+using namespace wire;
 
 CatalogNode decode_node(const json& j) {
   return {get<std::string>(j, "ID"), get<std::string>(j, "Node"), get<std::string>(j, "Address"),
@@ -26,22 +21,6 @@ HealthCheck decode_check(const json& j) {
           get<std::string>(j, "Name"),      check_status(get<std::string>(j, "Status")),
           get<std::string>(j, "Output"),    get<std::string>(j, "ServiceID"),
           get<std::string>(j, "ServiceName")};
-}
-
-// Consul's error bodies are plain text.
-std::string server_message(const http::Response& r) {
-  std::string body = r.body.substr(0, 200);
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-  return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
-}
-
-template <class F>
-auto decode(const http::Response& r, const std::string& what, F&& fn) -> Result<decltype(fn(json{}))> {
-  try {
-    return fn(json::parse(r.body));
-  } catch (const json::exception& e) {
-    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from Consul: {}", e.what())};
-  }
 }
 
 template <class T>

@@ -2,6 +2,8 @@
 // `--format json` for `hcl kv` is encoded in lib/output/kv_json.cpp.
 #include <hcl/kv.hpp>
 
+#include "wire.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -11,7 +13,7 @@
 namespace hcl::consul {
 namespace {
 
-using json = nlohmann::json;
+using namespace wire;
 using Millis = std::chrono::milliseconds;
 
 constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -42,43 +44,20 @@ std::optional<std::string> base64_decode(std::string_view in) {
   return out;
 }
 
-template <class T>
-T field(const json& j, const char* key, T fallback = T{}) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
-
 KvEntry decode_entry(const json& j) {
   KvEntry e;
-  e.key = field<std::string>(j, "Key");
+  e.key = get<std::string>(j, "Key");
   if (auto v = j.find("Value"); v != j.end() && !v->is_null()) {
     auto bytes = base64_decode(v->get_ref<const std::string&>());
     if (!bytes) throw std::runtime_error(fmt::format("the value of key {} is not base64", e.key));
     e.value = std::move(*bytes);
   }
-  e.flags = field<std::uint64_t>(j, "Flags");
-  e.create_index = field<std::uint64_t>(j, "CreateIndex");
-  e.modify_index = field<std::uint64_t>(j, "ModifyIndex");
-  e.lock_index = field<std::uint64_t>(j, "LockIndex");
-  e.session = field<std::string>(j, "Session");
+  e.flags = get<std::uint64_t>(j, "Flags");
+  e.create_index = get<std::uint64_t>(j, "CreateIndex");
+  e.modify_index = get<std::uint64_t>(j, "ModifyIndex");
+  e.lock_index = get<std::uint64_t>(j, "LockIndex");
+  e.session = get<std::string>(j, "Session");
   return e;
-}
-
-// Consul's error bodies are plain text.
-std::string server_message(const http::Response& r) {
-  std::string body = r.body.substr(0, 200);
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-  return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
-}
-
-template <class F>
-auto decode(const http::Response& r, const std::string& what, F&& fn) -> Result<decltype(fn(json{}))> {
-  try {
-    return fn(json::parse(r.body));
-  } catch (const std::exception& e) {  // json::exception, or a value that is not base64
-    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from Consul: {}", e.what())};
-  }
 }
 
 // Drops leading slashes, as the consul CLI does.

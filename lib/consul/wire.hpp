@@ -1,0 +1,43 @@
+// Internal to lib/consul: reading Consul's answers. Consul's error bodies are plain text; a body
+// that is not the expected JSON becomes an error naming the endpoint, never a crash.
+#pragma once
+
+#include <hcl/error.hpp>
+#include <hcl/http.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <exception>
+#include <string>
+
+namespace hcl::consul::wire {
+
+using json = nlohmann::json;
+
+// A field that is missing or null reads as `fallback`; one of the wrong type throws.
+template <class T>
+inline T get(const json& j, const char* key, T fallback = T{}) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  return it->get<T>();
+}
+
+inline std::string server_message(const http::Response& r) {
+  std::string body = r.body.substr(0, 200);
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
+}
+
+// Decodes a body with `fn`; JSON errors and anything `fn` throws (a value that is not base64,
+// say) become ErrorKind::Server naming `what`.
+template <class F>
+auto decode(const http::Response& r, const std::string& what, F&& fn) -> Result<decltype(fn(json{}))> {
+  try {
+    return fn(json::parse(r.body));
+  } catch (const std::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from Consul: {}", e.what())};
+  }
+}
+
+}  // namespace hcl::consul::wire
