@@ -5,6 +5,8 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
+#include "../json_fields.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -15,13 +17,7 @@ namespace hcl::consul::wire {
 
 using json = nlohmann::json;
 
-// A field that is missing or null reads as `fallback`; one of the wrong type throws.
-template <class T>
-inline T get(const json& j, const char* key, T fallback = T{}) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
+using json_fields::get;
 
 inline std::string server_message(const http::Response& r) {
   std::string body = r.body.substr(0, 200);

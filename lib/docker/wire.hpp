@@ -6,6 +6,8 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
+#include "../json_fields.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -15,20 +17,8 @@ namespace hcl::docker::wire {
 
 using json = nlohmann::json;
 
-// Reads a field that may be missing or null; a present field of the wrong type throws, and the
-// caller turns that into an error naming the endpoint.
-template <class T>
-inline T get(const json& j, const char* key, T fallback = T{}) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  return it->get<T>();
-}
-
-inline const json& child(const json& j, const char* key) {
-  static const json empty = json::object();
-  auto it = j.find(key);
-  return it == j.end() || it->is_null() ? empty : *it;
-}
+using json_fields::child;
+using json_fields::get;
 
 // The engine's error bodies are {"message": "..."}; anything else is quoted as it came.
 inline std::string server_message(const http::Response& r) {

@@ -3,6 +3,7 @@
 #include <hcl/http.hpp>
 
 #include "consul_test_server.hpp"
+#include "local_endpoint.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -15,12 +16,7 @@ using hcl::testing::ConsulTestServerOptions;
 
 namespace {
 
-http::Endpoint endpoint_of(const ConsulTestServer& s) {
-  http::Endpoint e;
-  e.host = "127.0.0.1";
-  e.port = s.port();
-  return e;
-}
+http::Endpoint endpoint_of(const ConsulTestServer& s) { return hcl::testing::local_endpoint(s.port()); }
 
 // Registers a node with a serfHealth check the way the lab (and a Consul agent) does.
 void register_node(const ConsulTestServer& s, const std::string& node, const std::string& addr,

@@ -5,6 +5,7 @@
 #include <hcl/output.hpp>
 
 #include "consul_test_server.hpp"
+#include "local_endpoint.hpp"
 #include "recorded_transport.hpp"
 
 #include <doctest/doctest.h>
@@ -21,12 +22,7 @@ using hcl::testing::ConsulTestServerOptions;
 
 namespace {
 
-http::Endpoint endpoint_of(const ConsulTestServer& s) {
-  http::Endpoint e;
-  e.host = "127.0.0.1";
-  e.port = s.port();
-  return e;
-}
+http::Endpoint endpoint_of(const ConsulTestServer& s) { return hcl::testing::local_endpoint(s.port()); }
 
 std::string all_bytes() {
   std::string s;
