@@ -15,8 +15,20 @@ node_of_container() { # container ID prefix -> node hostname, through the engine
   node_id=$(engine /tasks | jq -r --arg c "$1" '.[] | select(.Status.ContainerStatus.ContainerID // "" | startswith($c)) | .NodeID' | head -n1)
   engine "/nodes/$node_id" | jq -r .Description.Hostname
 }
-# N requests through HAProxy on master:80; prints the distinct answers, sorted.
-answers() { for _ in $(seq "$1"); do curl -s --max-time 3 http://master:80/; echo; done | grep -v '^$' | sort -u; }
+# N requests through HAProxy on master:80; prints the distinct answers (hostnames), sorted. An
+# error page (HAProxy's 503 while it has not resolved the web servers yet) is no answer.
+answers() { for _ in $(seq "$1"); do curl -sf --max-time 3 http://master:80/; echo; done | grep -v '^$' | sort -u; }
+# HAProxy resolves the web servers through the engine's DNS once a second and checks them once a
+# second: a few seconds after the tasks run, it answers every request. Waits for 20 in a row.
+wait_serving() {
+  local ok=0
+  for _ in $(seq 300); do
+    if curl -sf -o /dev/null --max-time 3 http://master:80/; then ok=$((ok + 1)); else ok=0; fi
+    [ "$ok" -ge 20 ] && break
+    sleep 0.1
+  done
+  expect_eq "$ok" 20 "HAProxy on master:80 answers 20 requests in a row"
+}
 # Retries until `answers 20` has exactly N distinct hostnames (HAProxy re-resolves every second).
 expect_distinct() {
   local want=$1 got=0
@@ -40,6 +52,7 @@ hcl ps -p "$P" --format json
 expect_eq "$(jqo '[.[] | select(.service == "'"${P}"'_haproxy")] | map(.node) | join(",")')" master "HAProxy runs on master"
 expect_eq "$(jqo '[.[] | select(.service == "'"${P}"'_demo-hostname" and .state == "running")] | length')" 3 "three web servers run"
 expect_eq "$(jqo '[.[] | select(.service == "'"${P}"'_demo-hostname") | .node] | map(select(. == "master")) | length')" 0 "none of them on master"
+wait_serving
 expect_distinct 3
 placed=$(answers 12 | while read -r h; do echo "$h on $(node_of_container "$h")"; done)
 if [ -n "$placed" ] && ! grep -qv ' on node[12]$' <<<"$placed"; then
