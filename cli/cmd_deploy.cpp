@@ -19,6 +19,7 @@ struct DeployOptions {
   bool dry_run = false;
   bool prune = false;
   bool wait = false;
+  bool register_consul = false;
   std::string timeout = "2m";
   Format format = Format::Table;
 };
@@ -72,7 +73,7 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   } else {
     if (auto s = ops::apply_plan(**docker, *plan, {progress_line}); !s) return s;
   }
-  if (!o.wait) return ok();
+  if (!o.wait && !o.register_consul) return ok();
 
   std::vector<ops::WaitTarget> targets;
   for (const auto& c : plan->services)
@@ -85,7 +86,10 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   };
   if (auto s = ops::wait_converged(**docker, targets, wo); !s) return s;
   if (o.format == Format::Table) ctx.out(fmt::format("project {}: every service runs its replicas\n", plan->project));
-  return ok();
+  if (!o.register_consul) return ok();
+  ops::SyncScope scope;
+  scope.project = plan->project;
+  return consul_sync(ctx, scope, o.format, o.format == Format::Json ? SyncPrint::Nothing : SyncPrint::Changes);
 }
 
 }  // namespace
@@ -99,6 +103,8 @@ void setup_deploy(CLI::App& app, Context& ctx) {
   sub->add_flag("--dry-run", o->dry_run, "Print the plan and change nothing; exit 0 if no changes, 1 if changes");
   sub->add_flag("--prune", o->prune, "Remove the project's services (and networks) that the manifest no longer has");
   sub->add_flag("--wait", o->wait, "Wait until every service runs its replicas");
+  sub->add_flag("--register", o->register_consul,
+                "Then register the project's running tasks with Consul, as `hcl sync -p PROJECT` (implies --wait)");
   sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
   add_format_flags(sub, o->format, nullptr);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_deploy(ctx, *o); }; });

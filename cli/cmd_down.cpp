@@ -13,6 +13,7 @@ struct DownOptions {
   std::string project;
   std::string file;
   std::string timeout = "30s";
+  bool keep_consul = false;
 };
 
 Status run_down(Context& ctx, const DownOptions& o) {
@@ -36,6 +37,14 @@ Status run_down(Context& ctx, const DownOptions& o) {
   for (const auto& n : report->networks) s += "removed network " + n + "\n";
   if (s.empty()) s = fmt::format("project {}: nothing to remove\n", project);
   ctx.out(s);
+  if (o.keep_consul) return ok();
+  // The project's Consul registrations (`hcl sync`, `deploy --register`) go with it.
+  ops::SyncScope scope;
+  scope.project = project;
+  scope.remove_all = true;
+  if (auto c = consul_sync(ctx, scope, Format::Table, SyncPrint::Changes); !c)
+    ctx.warn(fmt::format("the project's Consul registrations may remain: {}; run `hcl sync -p {}` once Consul answers",
+                         c.error().message(), project));
   return ok();
 }
 
@@ -47,6 +56,7 @@ void setup_down(CLI::App& app, Context& ctx) {
   sub->add_option("-p,--project", o->project, "Project name");
   sub->add_option("FILE", o->file, "The project's manifest (for its name)");
   sub->add_option("--timeout", o->timeout, "How long to wait for networks to be free")->capture_default_str();
+  sub->add_flag("--keep-consul", o->keep_consul, "Leave the project's Consul registrations (made by hcl sync) alone");
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_down(ctx, *o); }; });
 }
 

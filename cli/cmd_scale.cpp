@@ -14,6 +14,7 @@ struct ScaleOptions {
   std::vector<std::string> specs;
   std::string project;
   bool wait = false;
+  bool register_consul = false;
   std::string timeout = "2m";
   std::string stable_for = "0s";
 };
@@ -48,7 +49,7 @@ Status run_scale(Context& ctx, const ScaleOptions& o) {
     ctx.out(fmt::format("{} scaled to {}\n", svc.name, requests[i].replicas));
     targets.push_back({svc.name, requests[i].replicas});
   }
-  if (!o.wait) return ok();
+  if (!o.wait && !o.register_consul) return ok();
   ops::WaitOptions wo;
   wo.timeout = *timeout;
   wo.stable_for = stable;
@@ -56,7 +57,11 @@ Status run_scale(Context& ctx, const ScaleOptions& o) {
   wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
     fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
   };
-  return ops::wait_converged(**docker, targets, wo);
+  if (auto s = ops::wait_converged(**docker, targets, wo); !s) return s;
+  if (!o.register_consul) return ok();
+  ops::SyncScope scope;
+  for (const auto& t : targets) scope.services.push_back(t.name);
+  return consul_sync(ctx, scope, Format::Table, SyncPrint::Changes);
 }
 
 }  // namespace
@@ -67,6 +72,8 @@ void setup_scale(CLI::App& app, Context& ctx) {
   sub->add_option("SERVICE=N", o->specs, "Service (manifest or engine name) and replicas")->required();
   sub->add_option("-p,--project", o->project, "The project the services belong to");
   sub->add_flag("--wait", o->wait, "Wait until the replicas run");
+  sub->add_flag("--register", o->register_consul,
+                "Then bring the services' Consul registrations in step, as `hcl sync SERVICE` (implies --wait)");
   sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
   sub->add_option("--stable-for", o->stable_for, "With --wait: stay converged this long before returning");
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_scale(ctx, *o); }; });

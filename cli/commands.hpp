@@ -3,6 +3,8 @@
 
 #include "context.hpp"
 
+#include <hcl/sync.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <span>
@@ -27,6 +29,7 @@ void setup_down(CLI::App& app, Context& ctx);     // cmd_down.cpp
 void setup_ls(CLI::App& app, Context& ctx);       // cmd_ls.cpp
 void setup_kv(CLI::App& app, Context& ctx);       // cmd_kv.cpp
 void setup_health(CLI::App& app, Context& ctx);   // cmd_health.cpp
+void setup_sync(CLI::App& app, Context& ctx);     // cmd_sync.cpp
 void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
 void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
 
@@ -43,6 +46,7 @@ inline constexpr Command kCommands[] = {
     {"ls", setup_ls},
     {"kv", setup_kv},
     {"health", setup_health},
+    {"sync", setup_sync},
     {"version", setup_version},
     {"config", setup_config},
 };
@@ -52,6 +56,11 @@ inline constexpr Command kCommands[] = {
 // "network", "service".
 Status remove_each(Context& ctx, const std::vector<std::string>& names, const char* noun,
                    const std::function<Status(const std::string&)>& remove);
+
+// One registration pass for the services in scope (cmd_sync.cpp), for `hcl sync` and the
+// --register of deploy and scale and for `hcl down`; a failed write is a partial success.
+enum class SyncPrint { Nothing, Changes, Summary };  // Summary: the changes and a count line
+Status consul_sync(Context& ctx, const ops::SyncScope& scope, Format format, SyncPrint print);
 
 // `--format table|json` and `-q/--quiet`, shared by listing commands.
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet);

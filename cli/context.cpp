@@ -52,13 +52,20 @@ Result<http::Transport*> Context::docker_transport() {
   return docker_transport_.get();
 }
 
+Result<std::unique_ptr<http::Transport>> Context::new_consul_transport() {
+  auto c = config();
+  if (!c) return c.error();
+  auto t = http::make_curl_transport((*c)->consul.value, (*c)->timeouts(), logger());
+  t->set_cancel(&interrupted);
+  return t;
+}
+
 Result<consul::Client*> Context::consul() {
   if (!consul_) {
-    auto c = config();
-    if (!c) return c.error();
-    consul_transport_ = http::make_curl_transport((*c)->consul.value, (*c)->timeouts(), logger());
-    consul_transport_->set_cancel(&interrupted);
-    consul_ = std::make_unique<consul::Client>(*consul_transport_, (*c)->consul_token);
+    auto t = new_consul_transport();
+    if (!t) return t.error();
+    consul_transport_ = std::move(*t);
+    consul_ = std::make_unique<consul::Client>(*consul_transport_, (*config())->consul_token);
   }
   return consul_.get();
 }

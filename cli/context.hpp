@@ -40,8 +40,10 @@ class Context {
   // runs beside other requests).
   Result<http::Transport*> docker_transport();
   Result<std::unique_ptr<http::Transport>> new_docker_transport();
-  // The transport under consul() (the KV store, blocking queries).
+  // The transport under consul() (the KV store, blocking queries), and a further one (for a
+  // watch that runs beside other requests).
   Result<http::Transport*> consul_transport();
+  Result<std::unique_ptr<http::Transport>> new_consul_transport();
 
   // Set by SIGINT/SIGTERM (see app.cpp).
   static std::atomic<bool> interrupted;

@@ -201,6 +201,7 @@ struct Task {
   std::string timestamp;      // Status.Timestamp
   std::string image;
   std::vector<std::string> addresses;  // overlay addresses, "10.0.1.5/24"
+  std::vector<std::string> address_networks;  // the network of each address, by name ("ingress", "demo_apps")
 };
 
 // True for task states from which a task never moves on.
@@ -223,6 +224,15 @@ struct ClusterState {
   std::vector<SwarmNode> nodes;
   std::vector<Service> services;
   std::vector<Task> tasks;
+};
+
+// One message of the engine's event stream (GET /events).
+struct Event {
+  std::string type;    // service, node, network, container, ...
+  std::string action;  // create, update, remove, ...
+  std::string actor_id;
+  std::map<std::string, std::string> attributes;  // Actor.Attributes ("name", ...)
+  std::int64_t time_nano = 0;
 };
 
 class Client {
@@ -262,6 +272,11 @@ class Client {
   // transport is cancelled). Returns the number of bytes written per stream {out, err}.
   Result<std::pair<std::size_t, std::size_t>> service_logs(const std::string& id_or_name, const LogOptions& opts,
                                                            const LogSink& sink);
+
+  // Follows the engine's event stream (GET /events, filtered to these types; all when empty),
+  // calling on_event for each event until it returns false, the transport is cancelled or the
+  // engine ends the stream (returns ok then; the caller reconnects).
+  Status events(const std::vector<std::string>& types, const std::function<bool(const Event&)>& on_event);
 
   std::string endpoint() const { return transport_.describe(); }
 

@@ -10,6 +10,7 @@
 #include <hcl/health.hpp>
 #include <hcl/kv.hpp>
 #include <hcl/nodes.hpp>
+#include <hcl/sync.hpp>
 #include <hcl/tasks.hpp>
 #include <hcl/version.hpp>
 
@@ -27,6 +28,14 @@ std::string projects_json(const std::vector<ops::ProjectSummary>& projects);
 std::string health_json(const std::vector<ops::HealthCheckResult>& results);
 std::string config_json(const config::Config& config);
 std::string version_json(const ops::VersionReport& report);
+// One `hcl sync` pass: {"registered": [INSTANCE], "deregistered": [INSTANCE], "unchanged": N,
+// "skipped": ["SERVICE: reason"], "failed": [{"action", "instance", "error"}]}.
+std::string sync_json(const ops::SyncResult& result);
+// One change seen by `hcl sync --watch`, on one line: {"time", "action": "register"|"deregister",
+// "instance": INSTANCE, "task_since"}. `time` and `task_since` are RFC 3339 (task_since: when the
+// task reached its state, by the engine's clock; null when unknown).
+std::string sync_event_json(std::string_view time, bool registered, const consul::ServiceInstance& instance,
+                            const std::string& task_since);
 
 }  // namespace hcl::output
 

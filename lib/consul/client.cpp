@@ -23,6 +23,37 @@ HealthCheck decode_check(const json& j) {
           get<std::string>(j, "ServiceName")};
 }
 
+ServiceInstance decode_instance(const json& j) {
+  ServiceInstance i;
+  i.node = get<std::string>(j, "Node");
+  i.node_address = get<std::string>(j, "Address");
+  i.node_meta = get<Meta>(j, "NodeMeta");
+  i.id = get<std::string>(j, "ServiceID");
+  i.name = get<std::string>(j, "ServiceName");
+  i.address = get<std::string>(j, "ServiceAddress");
+  i.port = get<int>(j, "ServicePort");
+  i.tags = get<std::vector<std::string>>(j, "ServiceTags");
+  i.meta = get<Meta>(j, "ServiceMeta");
+  return i;
+}
+
+json encode_registration(const ServiceInstance& i) {
+  json check = {{"Node", i.node},
+                {"CheckID", i.check_id},
+                {"Name", i.check_name},
+                {"Status", to_string(i.check_status)},
+                {"Output", i.check_output},
+                {"ServiceID", i.id}};
+  if (!i.check_tcp.empty()) check["Definition"] = {{"TCP", i.check_tcp}, {"Interval", "10s"}, {"Timeout", "2s"}};
+  json service = {{"ID", i.id}, {"Service", i.name}, {"Address", i.address}, {"Port", i.port},
+                  {"Tags", i.tags}, {"Meta", i.meta}};
+  json body = {{"Node", i.node}, {"Address", i.node_address}, {"Service", service}};
+  if (i.node_meta.empty()) body["SkipNodeUpdate"] = true;  // a node we do not describe keeps its own
+  else body["NodeMeta"] = i.node_meta;
+  if (!i.check_id.empty()) body["Check"] = check;
+  return body;
+}
+
 template <class T>
 std::vector<T> decode_list(const json& j, T (*fn)(const json&)) {
   std::vector<T> out;
@@ -100,6 +131,94 @@ Result<std::string> Client::leader() {
   auto r = check(transport_.send(req), req);
   if (!r) return r.error();
   return decode(*r, transport_.describe() + req.target, [](const json& j) { return j.get<std::string>(); });
+}
+
+Result<std::vector<ServiceInstance>> Client::service_instances(const std::vector<std::string>& names) {
+  std::vector<http::Request> reqs;
+  for (const auto& n : names) reqs.push_back(request("GET", "/v1/catalog/service/" + http::encode(n)));
+  auto rs = transport_.send_all(reqs);
+  std::vector<ServiceInstance> out;
+  for (std::size_t k = 0; k < rs.size(); ++k) {
+    auto r = check(std::move(rs[k]), reqs[k]);
+    if (!r) return r.error();
+    auto list = decode(*r, transport_.describe() + reqs[k].target,
+                       [](const json& j) { return decode_list(j, decode_instance); });
+    if (!list) return list.error();
+    for (auto& i : *list) out.push_back(std::move(i));
+  }
+  return out;
+}
+
+std::vector<Status> Client::write_all(const std::vector<http::Request>& reqs) {
+  auto rs = transport_.send_all(reqs);
+  std::vector<Status> out;
+  for (std::size_t k = 0; k < rs.size(); ++k) {
+    auto r = check(std::move(rs[k]), reqs[k]);
+    if (!r) {
+      out.push_back(r.error());
+    } else if (r->body.find("true") == std::string::npos) {  // Consul answers true, or false when not applied
+      out.push_back(Error{ErrorKind::Server, fmt::format("{} {}{}", reqs[k].method, transport_.describe(), reqs[k].target),
+                          "Consul did not apply the write: " + r->body.substr(0, 200)});
+    } else {
+      out.push_back(ok());
+    }
+  }
+  return out;
+}
+
+std::vector<Status> Client::register_instances(const std::vector<ServiceInstance>& instances) {
+  std::vector<http::Request> reqs;
+  for (const auto& i : instances) {
+    auto req = request("PUT", "/v1/catalog/register");
+    req.body = encode_registration(i).dump();
+    reqs.push_back(std::move(req));
+  }
+  return write_all(reqs);
+}
+
+std::vector<Status> Client::deregister_instances(const std::vector<ServiceInstance>& instances) {
+  std::vector<http::Request> reqs;
+  for (const auto& i : instances) {
+    auto req = request("PUT", "/v1/catalog/deregister");
+    req.body = json{{"Node", i.node}, {"ServiceID", i.id}}.dump();
+    reqs.push_back(std::move(req));
+  }
+  return write_all(reqs);
+}
+
+Result<std::size_t> Client::node_service_count(const std::string& node) {
+  auto req = request("GET", "/v1/catalog/node/" + http::encode(node));
+  auto r = check(transport_.send(req), req);
+  if (!r) return r.error();
+  return decode(*r, transport_.describe() + req.target, [](const json& j) -> std::size_t {
+    if (j.is_null()) return 0;  // Consul answers null for an unknown node
+    return child(j, "Services").size();
+  });
+}
+
+Status Client::deregister_node(const std::string& node) {
+  auto req = request("PUT", "/v1/catalog/deregister");
+  req.body = json{{"Node", node}}.dump();
+  return write_all({req}).front();
+}
+
+Result<std::uint64_t> Client::wait_checks(std::uint64_t index, http::Millis wait) {
+  std::vector<std::pair<std::string, std::optional<std::string>>> query;
+  if (index > 0) {
+    query.emplace_back("index", std::to_string(index));
+    query.emplace_back("wait", go_duration(wait));
+  }
+  auto req = request("GET", http::target("/v1/health/state/any", query));
+  // Consul answers after `wait` plus up to wait/16 of jitter; the request may take that long.
+  if (index > 0) req.timeout = wait + wait / 16 + http::Millis{5000};
+  auto r = check(transport_.send(req), req);
+  if (!r) return r.error();
+  auto idx = parse_index(r->header("X-Consul-Index"));
+  if (!idx)
+    return Error{ErrorKind::Server, transport_.describe() + req.target,
+                 "unexpected answer from Consul: no X-Consul-Index header"};
+  // Consul's rules: an index below 1 would return at once forever; one that went back resets.
+  return std::max<std::uint64_t>(*idx, 1);
 }
 
 std::string to_string(CheckStatus status) {

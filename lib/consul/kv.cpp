@@ -68,17 +68,6 @@ std::string_view normalize(std::string_view key) {
 
 Error empty_key() { return Error{ErrorKind::Usage, "KEY", "must not be empty (nor only '/')"}; }
 
-std::string go_duration(Millis d) {
-  return d.count() % 1000 == 0 ? fmt::format("{}s", d.count() / 1000) : fmt::format("{}ms", d.count());
-}
-
-std::optional<std::uint64_t> parse_index(const std::string& text) {
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 std::string kv_path(std::string_view key) {

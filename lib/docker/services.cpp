@@ -240,8 +240,10 @@ Task decode_task(const json& j) {
   if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = cs["ExitCode"].get<int>();
   t.image = get<std::string>(child(child(j, "Spec"), "ContainerSpec"), "Image");
   for (const json& a : child(j, "NetworksAttachments").is_array() ? child(j, "NetworksAttachments") : json::array())
-    for (const json& addr : child(a, "Addresses").is_array() ? child(a, "Addresses") : json::array())
+    for (const json& addr : child(a, "Addresses").is_array() ? child(a, "Addresses") : json::array()) {
       t.addresses.push_back(addr.get<std::string>());
+      t.address_networks.push_back(get<std::string>(child(child(a, "Network"), "Spec"), "Name"));
+    }
   return t;
 }
 
@@ -375,6 +377,44 @@ Result<std::pair<std::size_t, std::size_t>> Client::service_logs(const std::stri
     return r.error();
   }
   return std::pair{demux.out_bytes, demux.err_bytes};
+}
+
+Status Client::events(const std::vector<std::string>& types, const std::function<bool(const Event&)>& on_event) {
+  std::vector<std::pair<std::string, std::optional<std::string>>> q;
+  if (!types.empty()) q.emplace_back("filters", json{{"type", types}}.dump());
+  std::string pending;
+  bool stop = false;
+  std::optional<Error> bad;
+  auto path = http::target("/events", q);
+  auto r = call_stream(path, [&](std::string_view data) {
+    pending.append(data);
+    // One JSON object per line (the engine sends a newline after each).
+    for (std::size_t nl; !stop && (nl = pending.find('\n')) != std::string::npos;) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
+      auto e = decode(http::Response{200, {}, line}, "GET " + endpoint() + "/events", [](const json& j) {
+        Event ev;
+        ev.type = get<std::string>(j, "Type");
+        ev.action = get<std::string>(j, "Action");
+        const json& actor = child(j, "Actor");
+        ev.actor_id = get<std::string>(actor, "ID");
+        ev.attributes = get<std::map<std::string, std::string>>(actor, "Attributes");
+        ev.time_nano = get<std::int64_t>(j, "timeNano");
+        return ev;
+      });
+      if (!e) {
+        bad = e.error();
+        stop = true;
+      } else if (!on_event(*e)) {
+        stop = true;
+      }
+    }
+    return !stop;
+  });
+  if (bad) return *bad;
+  if (!r) return r.error();
+  return ok();
 }
 
 std::string to_string(RestartCondition c) { return restart_name(c); }

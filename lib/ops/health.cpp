@@ -70,6 +70,7 @@ std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services
     std::vector<std::string> failing, missing_check;
     std::set<std::string> consul_nodes;
     for (const auto& n : in.consul->nodes) {
+      if (consul::is_external(n)) continue;  // services' stand-in nodes (hcl sync), not machines
       consul_nodes.insert(n.name);
       auto it = std::find_if(in.consul->checks.begin(), in.consul->checks.end(),
                              [&](const auto& c) { return c.node == n.name && c.check_id == "serfHealth"; });

@@ -51,6 +51,7 @@ std::vector<ClusterNode> merge_nodes(const std::vector<docker::SwarmNode>& swarm
     std::vector<bool> matched(out.size(), false);
     std::vector<const consul::CatalogNode*> rest;
     for (const auto& c : consul_data->nodes) {
+      if (consul::is_external(c)) continue;  // services' stand-in nodes (hcl sync), not machines
       auto it = std::find_if(out.begin(), out.end(), [&](const ClusterNode& n) { return n.swarm && n.name == c.name; });
       if (it != out.end() && !matched[it - out.begin()]) {
         it->consul = consul_view(c, consul_data->checks);

@@ -162,4 +162,33 @@ std::string version_json(const ops::VersionReport& r) {
   return dump(j);
 }
 
+namespace {
+
+json instance_json(const consul::ServiceInstance& i) {
+  auto meta = [&](const char* k) { return i.meta.count(k) ? json(i.meta.at(k)) : json(nullptr); };
+  return {{"id", i.id},          {"name", i.name},         {"node", i.node},        {"address", i.address},
+          {"port", i.port},      {"tags", i.tags},         {"task", meta("hcl-task")}, {"service", meta("hcl-service")},
+          {"project", meta("hcl-project")}, {"check_status", consul::to_string(i.check_status)}};
+}
+
+}  // namespace
+
+std::string sync_json(const ops::SyncResult& r) {
+  json added = json::array(), removed = json::array(), failed = json::array();
+  for (const auto& i : r.plan.add) added.push_back(instance_json(i));
+  for (const auto& i : r.plan.remove) removed.push_back(instance_json(i));
+  for (const auto& f : r.failed)
+    failed.push_back({{"action", f.removing ? "deregister" : "register"}, {"instance", instance_json(f.instance)},
+                      {"error", f.error.message()}});
+  return dump(json{{"registered", added}, {"deregistered", removed}, {"unchanged", r.plan.unchanged},
+                   {"skipped", r.plan.skipped}, {"failed", failed}});
+}
+
+std::string sync_event_json(std::string_view time, bool registered, const consul::ServiceInstance& instance,
+                            const std::string& task_since) {
+  json j = {{"time", time}, {"action", registered ? "register" : "deregister"}, {"instance", instance_json(instance)},
+            {"task_since", task_since.empty() ? json(nullptr) : json(task_since)}};
+  return j.dump() + "\n";
+}
+
 }  // namespace hcl::output
