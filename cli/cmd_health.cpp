@@ -1,10 +1,16 @@
 // hcl health: one line per check, PASS/WARN/FAIL with the reason; exit 0 when nothing fails.
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <hcl/health.hpp>
 #include <hcl/output.hpp>
+#include <hcl/watch.hpp>
 
 #include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
 
 namespace hcl::cli {
 namespace {
@@ -12,22 +18,66 @@ namespace {
 struct HealthOptions {
   Format format = Format::Table;
   bool services = false;
+  bool watch = false;
+  std::string interval = "5s";
 };
 
 int color(ops::Verdict v) { return v == ops::Verdict::Pass ? 32 : v == ops::Verdict::Warn ? 33 : 31; }
 
+std::string line(Context& ctx, const ops::HealthCheckResult& r) {
+  return fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id, r.reason);
+}
+
+// Re-checks whenever the engine reports a node or service event or Consul's checks change (a
+// blocking query), and at least every interval; prints the checks whose verdict or reason
+// changed, all of them the first time.
+Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const HealthOptions& o,
+             http::Millis interval) {
+  ops::ChangeWaiter waiter;
+  auto engine = ctx.new_docker_transport();
+  if (!engine) return engine.error();
+  auto checks = ctx.new_consul_transport();
+  if (!checks) return checks.error();
+  waiter.follow_engine(std::move(*engine), {"node", "service"});
+  waiter.follow_consul_checks(std::move(*checks), (*ctx.config())->consul_token);
+  std::map<std::string, std::pair<ops::Verdict, std::string>> shown;
+  while (!Context::interrupted) {
+    auto results = ops::check_health(docker, consul, o.services);
+    if (Context::interrupted) break;
+    bool healthy = ops::healthy(results);
+    std::string time = now_rfc3339(), s;
+    std::set<std::string> present;
+    for (const auto& r : results) {
+      present.insert(r.id);
+      auto& seen = shown[r.id];
+      if (seen.second == r.reason && seen.first == r.verdict && !seen.second.empty()) continue;
+      seen = {r.verdict, r.reason};
+      s += o.format == Format::Json ? output::health_change_json(time, r, healthy) : time + " " + line(ctx, r);
+    }
+    std::erase_if(shown, [&](const auto& e) { return !present.count(e.first); });
+    ctx.out(s);
+    std::fflush(stdout);
+    waiter.wait(interval, Context::interrupted);
+    waiter.take_problems();  // a broken stream only makes the next check come from the interval
+  }
+  return ok();  // Ctrl-C is how a watch ends
+}
+
 Status run_health(Context& ctx, const HealthOptions& o) {
+  auto interval = config::parse_duration(o.interval, "--interval");
+  if (!interval) return interval.error();
+  if (*interval < http::Millis{100}) return Error{ErrorKind::Usage, "--interval", "at least 100ms"};
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto consul = ctx.consul();
   if (!consul) return consul.error();
+  if (o.watch) return watch(ctx, **docker, **consul, o, *interval);
   auto results = ops::check_health(**docker, **consul, o.services);
   if (o.format == Format::Json) {
     ctx.out(output::health_json(results));
   } else {
     std::string s;
-    for (const auto& r : results)
-      s += fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id, r.reason);
+    for (const auto& r : results) s += line(ctx, r);
     ctx.out(s);
   }
   if (ops::healthy(results)) return ok();
@@ -45,6 +95,8 @@ void setup_health(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<HealthOptions>();
   auto* sub = app.add_subcommand("health", "Check the cluster: swarm, Consul, nodes, quorum (exit 1 if a check fails)");
   sub->add_flag("--services", o->services, "Also check that every service runs its replicas and passes its Consul checks");
+  sub->add_flag("-w,--watch", o->watch, "Keep checking (on engine events, Consul changes and every --interval); print changes only");
+  sub->add_option("--interval", o->interval, "With --watch: check at least this often")->capture_default_str();
   add_format_flags(sub, o->format, nullptr);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_health(ctx, *o); }; });
 }

@@ -1,12 +1,12 @@
 // hcl sync [-p PROJECT] [SERVICE...] [--watch]: registers the swarm's running tasks with Consul and
 // removes the instances whose tasks are gone; with --watch, keeps doing so until interrupted.
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <hcl/output.hpp>
 #include <hcl/sync.hpp>
 #include <hcl/watch.hpp>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -24,13 +24,6 @@ struct SyncOptions {
   std::string interval = "1s";
   Format format = Format::Table;
 };
-
-// The wall clock as RFC 3339 with milliseconds, UTC.
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
-}
 
 std::string instance_line(const consul::ServiceInstance& i) {
   auto task = i.meta.count("hcl-task") ? i.meta.at("hcl-task").substr(0, 12) : std::string("?");

@@ -1,5 +1,10 @@
 #include "table.hpp"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
 #include "context.hpp"
 
 #include <algorithm>
@@ -35,6 +40,12 @@ std::string Table::render(const Context& ctx) const {
   line(head);
   for (const auto& r : rows_) line(r);
   return out;
+}
+
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
 }
 
 }  // namespace hcl::cli

@@ -27,4 +27,7 @@ class Table {
   std::vector<std::vector<Cell>> rows_;
 };
 
+// The wall clock as RFC 3339 with milliseconds, UTC, for the lines of the --watch modes.
+std::string now_rfc3339();
+
 }  // namespace hcl::cli

@@ -26,6 +26,9 @@ std::string tasks_json(const std::vector<ops::TaskRow>& rows);
 std::string plan_json(const ops::Plan& plan);
 std::string projects_json(const std::vector<ops::ProjectSummary>& projects);
 std::string health_json(const std::vector<ops::HealthCheckResult>& results);
+// One check that changed, seen by `hcl health --watch`, on one line: the check's fields and
+// "time" (RFC 3339) and "healthy" (the whole cluster's verdict after the change).
+std::string health_change_json(std::string_view time, const ops::HealthCheckResult& result, bool healthy);
 std::string config_json(const config::Config& config);
 std::string version_json(const ops::VersionReport& report);
 // One `hcl sync` pass: {"registered": [INSTANCE], "deregistered": [INSTANCE], "unchanged": N,

@@ -120,11 +120,25 @@ std::string projects_json(const std::vector<ops::ProjectSummary>& projects) {
   return dump(out);
 }
 
+namespace {
+
+json health_check_json(const ops::HealthCheckResult& r) {
+  return {{"id", r.id}, {"status", ops::to_string(r.verdict)}, {"reason", r.reason}, {"names", r.names}};
+}
+
+}  // namespace
+
 std::string health_json(const std::vector<ops::HealthCheckResult>& results) {
   json checks = json::array();
-  for (const auto& r : results)
-    checks.push_back({{"id", r.id}, {"status", ops::to_string(r.verdict)}, {"reason", r.reason}, {"names", r.names}});
+  for (const auto& r : results) checks.push_back(health_check_json(r));
   return dump({{"healthy", ops::healthy(results)}, {"checks", checks}});
+}
+
+std::string health_change_json(std::string_view time, const ops::HealthCheckResult& result, bool healthy) {
+  json j = health_check_json(result);
+  j["time"] = time;
+  j["healthy"] = healthy;
+  return j.dump() + "\n";
 }
 
 std::string config_json(const config::Config& c) {

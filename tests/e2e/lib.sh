@@ -40,6 +40,16 @@ hcl() {
   err=$(cat "$WORK/err")
 }
 
+# wait_for FILE REGEX SECONDS: waits until a line of FILE (a background command's output)
+# matches; status 1 if none did in time.
+wait_for() {
+  local deadline=$((SECONDS + $3))
+  until grep -Eq "$2" "$1" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
 context() { printf 'command exit %s\n--- stdout\n%s\n--- stderr\n%s' "$rc" "$out" "$err"; }
 
 expect_rc() { # expect_rc WANT DESCRIPTION

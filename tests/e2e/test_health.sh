@@ -12,6 +12,13 @@ done
 hcl health --format json
 expect_eq "$(jqo '.healthy')" true "JSON: healthy"
 
+# --watch runs beside the node's stop and start and prints changes only.
+"$HCL" health --watch --interval 2s >"$WORK/watch.out" 2>"$WORK/watch.err" &
+watch_pid=$!
+defer "kill $watch_pid 2>/dev/null"
+wait_for "$WORK/watch.out" "PASS +node-sets" 10 && pass "watch: prints every check first" ||
+  fail "watch: first round" "$(cat "$WORK/watch.out" "$WORK/watch.err")"
+
 "$LAB" stop node2 >"$WORK/lab.log" 2>&1 || fail "lab stop node2" "$(cat "$WORK/lab.log")"
 defer "'$LAB' start node2"
 hcl health
@@ -22,9 +29,20 @@ expect_err "the cluster is not healthy: failing checks: swarm-nodes, serf-health
 hcl health --format json
 expect_eq "$(jqo '[.checks[] | select(.status == "FAIL") | .id] | join(",")')" "swarm-nodes,serf-health" "JSON lists exactly the failing checks"
 
+wait_for "$WORK/watch.out" "FAIL +swarm-nodes .*node2" 20 && wait_for "$WORK/watch.out" "FAIL +serf-health .*node2" 20 &&
+  pass "watch: both views of node2 going down reported" || fail "watch: node2 down" "$(cat "$WORK/watch.out" "$WORK/watch.err")"
+
 "$LAB" start node2 >"$WORK/lab.log" 2>&1 || fail "lab start node2" "$(cat "$WORK/lab.log")"
 hcl health
 expect_rc 0 "healthy again after lab start node2"
+wait_for "$WORK/watch.out" "PASS +swarm-nodes .*all 3" 20 && pass "watch: node2 back reported" ||
+  fail "watch: node2 back" "$(cat "$WORK/watch.out" "$WORK/watch.err")"
+kill -INT "$watch_pid"
+wait "$watch_pid"
+expect_eq "$?" 0 "watch ends with status 0 on Ctrl-C"
+# Changes only: each check's PASS line appears once before node2 stopped and once after.
+expect_eq "$(grep -c 'PASS  *docker ' "$WORK/watch.out")" 1 "watch: an unchanged check is not printed again"
+expect_eq "$(grep -c 'PASS  *swarm-nodes ' "$WORK/watch.out")" 2 "watch: swarm-nodes passes twice (before, after)"
 
 hcl --consul http://127.0.0.1:1 health
 expect_rc 1 "Consul unreachable"
