@@ -113,3 +113,49 @@ TEST_CASE("a service spec is sent as the engine expects it") {
     CHECK(b.find(part) != std::string::npos);
   }
 }
+
+// Hands the body over in small pieces, as a stream arrives: lines are split across chunks.
+class ChunkedTransport : public RecordedTransport {
+ public:
+  Result<http::Response> stream(const http::Request& request,
+                                const std::function<bool(std::string_view)>& on_data) override {
+    auto r = send(request);
+    if (!r || r->status >= 400) return r;
+    for (std::size_t i = 0; i < r->body.size(); i += 7)
+      if (!on_data(std::string_view(r->body).substr(i, 7))) break;
+    r->body.clear();
+    return r;
+  }
+};
+
+TEST_CASE("engine events: one per line, whatever the chunks; malformed lines are errors naming /events") {
+  ChunkedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  const std::string target = "/v1.41/events?filters=%7B%22type%22%3A%5B%22service%22%2C%22node%22%5D%7D";
+  t.on("GET", target, 200, read_data("docker/events-node-service.jsonl"));
+  docker::Client c(t);
+  std::vector<docker::Event> seen;
+  auto s = c.events({"service", "node"}, [&](const docker::Event& e) {
+    seen.push_back(e);
+    return true;
+  });
+  REQUIRE(s.ok());
+  REQUIRE(seen.size() == 12);
+  CHECK(seen[0].type == "node");
+  CHECK(seen[0].action == "update");
+  CHECK(seen[0].attributes.at("name") == "master");
+  CHECK(seen[0].attributes.at("state.new") == "ready");
+  CHECK(seen[0].time_nano > 0);
+
+  int n = 0;
+  CHECK(c.events({"service", "node"}, [&](const docker::Event&) { return ++n < 3; }).ok());
+  CHECK(n == 3);  // stops when asked
+
+  t.on("GET", target, 200, "{\"Type\":\"node\"}\n{\"Type\": 5}\n");
+  n = 0;
+  s = c.events({"service", "node"}, [&](const docker::Event&) { return ++n > 0; });
+  REQUIRE_FALSE(s.ok());
+  CHECK(n == 1);
+  CHECK(s.error().kind == ErrorKind::Server);
+  CHECK(s.error().what.find("/events") != std::string::npos);
+}
