@@ -107,11 +107,39 @@ hcl --consul http://127.0.0.1:1 sync -p "$P"
 expect_rc 5 "Consul unreachable"
 expect_err "127.0.0.1:1" "names the Consul endpoint"
 
+# --- Consul away mid-watch: retried, and all in step again once it is back ------------------------
+# A Consul test server of the test's own on loopback; when it restarts, its catalog is empty.
+start_cts() { # start_cts PORT LOG [ARGS...]
+  local port=$1 log=$2; shift 2
+  "$HCL_CONSUL_TEST_SERVER" --port "$port" --no-run-checks --pidfile "$log.pid" "$@" >"$log" 2>&1 &
+  wait_for "$log" "listening on" 10 || fail "Consul test server starts" "$(cat "$log")"
+  defer "kill \$(cat '$log.pid') 2>/dev/null"
+}
+start_cts 0 "$WORK/c1.log"
+cport=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$WORK/c1.log")
+cts_count() { curl -s --max-time 5 "http://127.0.0.1:$cport/v1/health/service/$WEB?passing" | jq length; }
+"$HCL" --consul "http://127.0.0.1:$cport" sync --watch -p "$P" >"$WORK/w3.out" 2>"$WORK/w3.err" &
+watch_pid=$!
+defer "kill $watch_pid 2>/dev/null"
+deadline=$((SECONDS + 10)); until [ "$(cts_count)" = 3 ] || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+expect_eq "$(cts_count)" 3 "watch against a second Consul: 3 instances"
+kill "$(cat "$WORK/c1.log.pid")"
+hcl scale -p "$P" demo-hostname=4 --wait --timeout 90s
+wait_for "$WORK/w3.err" "warning: .*127.0.0.1:$cport.*retrying" 10 && pass "Consul away: a warning naming it, retrying" ||
+  fail "warning while Consul is away" "$(cat "$WORK/w3.err")"
+start_cts "$cport" "$WORK/c2.log"
+deadline=$((SECONDS + 15)); until [ "$(cts_count)" = 4 ] || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+expect_eq "$(cts_count)" 4 "Consul back (empty): all 4 running tasks registered again"
+sleep 1.5
+expect_eq "$(cts_count)" 4 "and none twice"
+wait_for "$WORK/w3.err" "in step again" 5 && pass "the watch says it is in step again" || fail "in step again" "$(cat "$WORK/w3.err")"
+kill -INT "$watch_pid"; wait "$watch_pid"
+expect_eq "$?" 0 "the watch ends with 0"
+hcl scale -p "$P" demo-hostname=3 --wait --timeout 90s
+
 # --- a token-protected Consul ------------------------------------------------------------------------
 token=sync-s3cret-token
-"$HCL_CONSUL_TEST_SERVER" --port 0 --token "$token" --no-run-checks --pidfile "$WORK/cts.pid" >"$WORK/cts.log" 2>&1 &
-defer "kill \$(cat '$WORK/cts.pid') 2>/dev/null"
-wait_for "$WORK/cts.log" "listening on" 10 || fail "token-protected Consul test server starts" "$(cat "$WORK/cts.log")"
+start_cts 0 "$WORK/cts.log" --token "$token"
 port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$WORK/cts.log")
 hcl --consul "http://127.0.0.1:$port" -v sync -p "$P"
 expect_rc 6 "no token: permission denied"
