@@ -198,7 +198,8 @@ struct Task {
   std::string error;          // Status.Err
   std::optional<int> exit_code;
   std::string container_id;
-  std::string timestamp;      // Status.Timestamp
+  std::string timestamp;      // Status.Timestamp: when it reached its state
+  std::string updated_at;     // UpdatedAt: also moves when the desired state changes
   std::string image;
   std::vector<std::string> addresses;  // overlay addresses, "10.0.1.5/24"
   std::vector<std::string> address_networks;  // the network of each address, by name ("ingress", "demo_apps")

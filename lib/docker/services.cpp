@@ -235,6 +235,7 @@ Task decode_task(const json& j) {
   t.message = get<std::string>(st, "Message");
   t.error = get<std::string>(st, "Err");
   t.timestamp = get<std::string>(st, "Timestamp");
+  t.updated_at = get<std::string>(j, "UpdatedAt");
   const json& cs = child(st, "ContainerStatus");
   t.container_id = get<std::string>(cs, "ContainerID");
   if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = cs["ExitCode"].get<int>();

@@ -151,7 +151,13 @@ SyncPlan plan_sync(const docker::ClusterState& cluster, const std::vector<consul
     auto w = wanted.find(r.id);
     if (w == wanted.end() || w->second.node != r.node) {
       plan.remove.push_back(r);
-      if (auto t = task_by_id.find(meta("hcl-task")); t != task_by_id.end()) plan.task_since[t->first] = t->second->timestamp;
+      // Gone since it stopped, or since the swarm decided to stop it (UpdatedAt), whichever came first
+      // (both RFC 3339 in UTC from the same engine, so they compare as text).
+      if (auto t = task_by_id.find(meta("hcl-task")); t != task_by_id.end()) {
+        const auto& task = *t->second;
+        bool stopping = task.state == "running" || task.updated_at.empty();
+        plan.task_since[t->first] = stopping && !task.updated_at.empty() ? task.updated_at : task.timestamp;
+      }
     } else if (seen.insert(r.id).second && same_registration(w->second, r)) {
       ++plan.unchanged;
       wanted.erase(w);
