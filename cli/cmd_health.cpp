@@ -10,24 +10,33 @@ namespace hcl::cli {
 namespace {
 
 struct HealthOptions {
-  Format format = Format::Table;
+  Listing list;
   bool services = false;
 };
 
 int color(ops::Verdict v) { return v == ops::Verdict::Pass ? 32 : v == ops::Verdict::Warn ? 33 : 31; }
 
-Status run_health(Context& ctx, const HealthOptions& o) {
+Status run_health(Context& ctx, HealthOptions& o) {
+  if (auto s = o.list.check(output::health_json({ops::HealthCheckResult{}}), "checks"); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto consul = ctx.consul();
   if (!consul) return consul.error();
   auto results = ops::check_health(**docker, **consul, o.services);
-  if (o.format == Format::Json) {
+  if (o.list.quiet) {
+    std::string s;
+    for (const auto& r : results)
+      if (r.verdict != ops::Verdict::Pass) s += r.id + "\n";
+    ctx.out(s);
+  } else if (o.list.format == Format::Json) {
     ctx.out(output::health_json(results));
+  } else if (o.list.format == Format::Template) {
+    ctx.out(o.list.render(output::health_json(results), "checks"));
   } else {
     std::string s;
     for (const auto& r : results)
-      s += fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id, r.reason);
+      s += fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id,
+                       o.list.cut(r.reason, 100));
     ctx.out(s);
   }
   if (ops::healthy(results)) return ok();
@@ -45,7 +54,7 @@ void setup_health(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<HealthOptions>();
   auto* sub = app.add_subcommand("health", "Check the cluster: swarm, Consul, nodes, quorum (exit 1 if a check fails)");
   sub->add_flag("--services", o->services, "Also check that every service runs its replicas and passes its Consul checks");
-  add_format_flags(sub, o->format, nullptr);
+  add_listing_flags(sub, o->list, "Print only the ids of the checks that did not pass, one per line");
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_health(ctx, *o); }; });
 }
 
