@@ -65,7 +65,7 @@ void setup_scale(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ScaleOptions>();
   auto* sub = app.add_subcommand("scale", "Set services' replicas: hcl scale demo-hostname=10");
   sub->add_option("SERVICE=N", o->specs, "Service (manifest or engine name) and replicas")->required();
-  sub->add_option("-p,--project", o->project, "The project the services belong to");
+  sub->add_option("-p,--project", o->project, "The project the services belong to")->type_name("PROJECT");
   sub->add_flag("--wait", o->wait, "Wait until the replicas run");
   sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
   sub->add_option("--stable-for", o->stable_for, "With --wait: stay converged this long before returning");
