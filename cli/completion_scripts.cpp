@@ -522,7 +522,7 @@ std::string fish_lines(const std::vector<std::pair<std::string, std::string>>& i
   std::string s;
   for (const auto& [w, h] : items) {
     std::string first = h.substr(0, h.find('\n'));
-    s += (s.empty() ? "" : "; ") + std::string("printf '%s\\t%s\\n' ") + fish_quote(w) + " " + fish_quote(first);
+    s += (s.empty() ? "" : "\n            ") + std::string("printf '%s\\t%s\\n' ") + fish_quote(w) + " " + fish_quote(first);
   }
   return s.empty() ? "true" : s;
 }
