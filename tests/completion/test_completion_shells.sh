@@ -46,6 +46,27 @@ expect_only fish "hcl ps --format=j" "--format=VALUE" --format=json
 expect_only bash "hcl run --constraint node.role==m" "static constraints without the cluster (after ==)" manager
 expect_only fish "hcl run --constraint node.role==m" "static constraints without the cluster" node.role==manager
 
+# Every command and flag that `hcl ... --help` lists is offered (read from the help texts, not
+# from the generator), in both shells.
+commands_of() { # PATH...: the subcommands `hcl PATH --help` lists
+  "$HCL_BIN" "$@" --help | awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { sub(/,$/, "", $1); print $1; next } on && !/^  / { on = 0 }'
+}
+flags_of() { # PATH...: the long and short flags `hcl PATH --help` lists
+  "$HCL_BIN" "$@" --help | grep -E '^ +-' | grep -oE '(^|[ ,])-{1,2}[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,' | sort -u
+}
+every_word() { # PATH...
+  local sub sh
+  local -a subs flags
+  mapfile -t subs < <(commands_of "$@")
+  mapfile -t flags < <(flags_of "$@")
+  for sh in bash fish; do
+    [ ${#subs[@]} -eq 0 ] || expect_complete $sh "hcl ${*:+$* }" "every subcommand of 'hcl $*' is offered" "${subs[@]}"
+    expect_complete $sh "hcl ${*:+$* }-" "every flag of 'hcl $*' is offered" "${flags[@]}"
+  done
+  for sub in "${subs[@]}"; do every_word "$@" "$sub"; done
+}
+every_word
+
 # An address that does not answer at all: the helper gives up after its 1 s connect timeout and
 # the static words still come (each shell runs under `timeout 30`: a hang fails the check).
 for sh in bash fish; do
