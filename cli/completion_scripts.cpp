@@ -350,6 +350,7 @@ _hcl_values() {
 
 _hcl() {
   local cmdpath='' npos=0 pending='' word i REPLY kind cur=${words[CURRENT]}
+  local -a reply
   local -a globals
   for ((i = 2; i < CURRENT; i++)); do
     word=${words[i]}
@@ -391,12 +392,15 @@ _hcl() {
     kind=$REPLY
     compset -P '*='
   elif [[ $cur == -* ]]; then
-    _hcl_flags "$cmdpath"
-    kind="words:$REPLY"
+    _hcl_described "$cmdpath" flags
+    _describe -t flags 'hcl flag' reply
+    return
   else
     _hcl_commands "$cmdpath"
     if [[ -n $REPLY ]]; then
-      kind="words:$REPLY"
+      _hcl_described "$cmdpath" commands
+      _describe -t commands 'hcl command' reply
+      return
     else
       _hcl_positional "$cmdpath" "$npos"
       kind=$REPLY
@@ -536,11 +540,29 @@ std::string bash_completion(const CommandSpec& root) {
          fmt::format(fmt::runtime(kHeader), "bash") + posix_data(d, "_hcl") + kBashWalker;
 }
 
+// zsh shows subcommands and flags with their help: "PATH/commands|flags" -> reply=('word:help' ...).
+std::string zsh_described(const std::vector<Entry>& es) {
+  auto item = [](const std::string& word, const std::string& help) {
+    std::string h = help.substr(0, help.find('\n'));
+    return single_quote(word + ":" + h);
+  };
+  std::string s = "_hcl_described() {  # PATH commands|flags: reply is WORD:HELP for each\n  case \"$1/$2\" in\n";
+  for (const auto& e : es) {
+    std::vector<std::string> subs, flags;
+    for (const auto& c : e.cmd->subcommands) subs.push_back(item(c.path.back(), c.help));
+    for (const ArgSpec* a : e.flags)
+      for (const auto& sp : spellings(*a)) flags.push_back(item(sp, a->help));
+    if (!subs.empty()) s += fmt::format("    {}) reply=({}) ;;\n", single_quote(e.key + "/commands"), join(subs));
+    s += fmt::format("    {}) reply=({}) ;;\n", single_quote(e.key + "/flags"), join(flags));
+  }
+  return s + "    *) reply=() ;;\n  esac\n}\n\n";
+}
+
 std::string zsh_completion(const CommandSpec& root) {
   auto es = entries(root);
   Data d = make_data(es, single_quote, posix_glob);
   return "#compdef hcl\n# zsh completion for hcl\n" + fmt::format(fmt::runtime(kHeader), "zsh") +
-         posix_data(d, "_hcl") + kZshWalker;
+         posix_data(d, "_hcl") + zsh_described(es) + kZshWalker;
 }
 
 std::string fish_completion(const CommandSpec& root) {

@@ -86,7 +86,8 @@ if [ $rc -eq 2 ]; then pass "hcl __complete refuses an unknown kind (exit 2)"; e
 # zsh, interactively.
 if zsh_start; then
   zsh_expect "hcl ne" '^% hcl net $' "a command from its prefix"
-  zsh_expect "hcl net " 'create +inspect +ls +rm' "net's subcommands are listed"
+  zsh_expect "hcl net " 'inspect +-- Show one network' "net's subcommands are listed with their help"
+  zsh_expect "hcl ps --no" '--node +-- Only tasks on this node' "flags are listed with their help"
   zsh_expect "hcl nodes --format " 'json +table' "--format's values are listed"
   zsh_expect "hcl ps --format=js" '^% hcl ps --format=json $' "--format=VALUE"
   zsh_expect "hcl nodes --no-c" '^% hcl nodes --no-consul $' "a flag from its prefix"
