@@ -35,8 +35,8 @@ Status run_health(Context& ctx, HealthOptions& o) {
   } else {
     std::string s;
     for (const auto& r : results)
-      s += fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id,
-                       o.list.cut(r.reason, 100));
+      // Reasons are the diagnosis (endpoints, errors): never cut, --no-trunc or not.
+      s += fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id, r.reason);
     ctx.out(s);
   }
   if (ops::healthy(results)) return ok();

@@ -66,7 +66,7 @@ std::string render_table(const Context& ctx, const ops::NodesReport& report, con
     row.emplace_back(ops::to_string(n.health), health_color(n.health));
     std::string joined;
     for (const auto& note : notes) joined += (joined.empty() ? "" : "; ") + note;
-    row.emplace_back(list.cut(joined, 60));
+    row.emplace_back(list.cut(joined, 80));
     t.add(std::move(row));
   }
   return t.render(ctx);
