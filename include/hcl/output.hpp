@@ -65,7 +65,8 @@ struct Template {
 
 // Parses `text`. `sample` is the JSON of a listing with one empty row (the rows are the array at
 // `rows_key` when the JSON is an object, e.g. "checks"); a field that is not a key of that row is
-// ErrorKind::Usage naming the field and listing the valid ones, as is a malformed placeholder.
+// ErrorKind::Usage naming the field and listing the valid ones, as is a malformed placeholder or
+// a text without any placeholder (a mistyped "json").
 Result<Template> parse_template(std::string_view text, std::string_view sample, std::string_view rows_key = "");
 // One line per row of `rows_json` (as printed by the *_json functions).
 std::string render_template(const Template& t, std::string_view rows_json, std::string_view rows_key = "");

@@ -132,6 +132,11 @@ Result<Template> parse_template(std::string_view text, std::string_view sample, 
     t.pieces.push_back(std::move(p));
     at = close + 2;
   }
+  // A mistyped "json" must not print itself once per row.
+  bool placeholder = std::any_of(t.pieces.begin(), t.pieces.end(), [](const auto& p) { return p.whole || !p.path.empty(); });
+  if (!placeholder)
+    return usage(text, fmt::format("expected table, json or a template with placeholders such as {{{{.{}}}}}; fields: {}",
+                                   keys.empty() ? std::string("Name") : camel(keys.front()), valid()));
   return t;
 }
 

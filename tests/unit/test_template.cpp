@@ -66,7 +66,7 @@ TEST_CASE("template: an unknown field is a usage error naming it and the valid f
 }
 
 TEST_CASE("template: malformed placeholders are usage errors") {
-  for (const char* bad : {"{{.Name", "{{range .}}", "{{.Name..Node}}", "{{}}"}) {
+  for (const char* bad : {"{{.Name", "{{range .}}", "{{.Name..Node}}", "{{}}", "yaml", "jsn", ""}) {
     CAPTURE(bad);
     auto t = output::parse_template(bad, sample());
     REQUIRE_FALSE(t);
