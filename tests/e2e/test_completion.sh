@@ -63,6 +63,24 @@ if zsh_start; then
   zsh_expect "hcl ps --node " "master +node1 +node2" "node names for --node"
   zsh_expect "hcl down -p hcle2ec" "^% hcl down -p ${project} \$" "a project name for -p"
   zsh_expect "hcl scale ${project}_" "^% hcl scale ${svc}=\$" "SERVICE= for hcl scale"
+
+  # Colours: on a terminal, and never with NO_COLOR or into a pipe (the same tmux terminal).
+  screen_after() { # COMMAND: runs it in the terminal, prints the screen with its escape codes
+    zsh_clear
+    $SH_TMUX send-keys -t zsh -l "$1; echo cmd-done"
+    $SH_TMUX send-keys -t zsh Enter
+    zsh_wait '^cmd-done' && $SH_TMUX capture-pane -p -e -t zsh
+  }
+  esc=$'\e['
+  scr=$(screen_after "hcl nodes")
+  if grep -q 'master' <<<"$scr" && grep -qF "${esc}32m" <<<"$scr"; then pass "hcl nodes on a terminal is coloured"
+  else fail "hcl nodes on a terminal: no colour" "$scr"; fi
+  scr=$(screen_after "NO_COLOR=1 hcl nodes")
+  if grep -q 'node1' <<<"$scr" && ! grep -qF "${esc}32m" <<<"$scr"; then pass "NO_COLOR=1: no colour"
+  else fail "NO_COLOR=1 hcl nodes is coloured" "$scr"; fi
+  scr=$(screen_after "hcl nodes | cat")
+  if grep -q 'node1' <<<"$scr" && ! grep -qF "${esc}32m" <<<"$scr"; then pass "into a pipe: no colour"
+  else fail "hcl nodes | cat is coloured" "$scr"; fi
 else
   fail "zsh starts in tmux"
 fi
