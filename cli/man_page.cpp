@@ -159,7 +159,7 @@ std::string man_page(const CommandSpec& root, const std::string& version) {
                                 ".TH HCL 1 \"\" \"hcl {}\" \"User Commands\"\n", roff(version));
   out += ".SH NAME\nhcl \\- manage a small Docker swarm + Consul cluster\n";
   out += ".SH SYNOPSIS\n\\fBhcl\\fR [\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGUMENTS\\fR]\n";
-  out += ".SH DESCRIPTION\n" + roff(root.help) + ".\n.PP\n"
+  out += ".SH DESCRIPTION\n\\fBhcl\\fR: " + roff(root.help.starts_with("hcl: ") ? root.help.substr(5) : root.help) + ".\n.PP\n"
          "Global options may be given before or after the command, except after \\fBhcl run\\fR's IMAGE,\n"
          "where every word belongs to the container.\n";
   out += ".SH GLOBAL OPTIONS\n";
