@@ -41,6 +41,8 @@ void classify(ArgSpec& a, const std::string& type_name) {
       a.kind = ValueKind::Constraint;
     } else if (part == "SERVICE=N") {
       a.kind = ValueKind::Scale;
+    } else if (part == "KEY=VALUE") {
+      a.kind = ValueKind::Env;
     }
   }
 }

@@ -11,8 +11,9 @@ namespace hcl::cli {
 
 // What a flag's value or a positional argument is, read from its type name as --help shows it:
 // "table|json|TEMPLATE" lists choices (the lower-case words), NODE, NETWORK, SERVICE, PROJECT
-// name live objects of the cluster, FILE a path, CONSTRAINT a placement, SERVICE=N a scale.
-enum class ValueKind { Flag, Free, Choice, File, Node, Network, Service, Project, Constraint, Scale };
+// name live objects of the cluster, FILE a path, CONSTRAINT a placement, SERVICE=N a scale,
+// KEY=VALUE an environment entry (where the classic constraint:node==NODE goes).
+enum class ValueKind { Flag, Free, Choice, File, Node, Network, Service, Project, Constraint, Scale, Env };
 
 struct ArgSpec {
   std::vector<std::string> shorts, longs;  // without dashes; empty for a positional

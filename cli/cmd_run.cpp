@@ -130,7 +130,7 @@ void setup_run(CLI::App& app, Context& ctx) {
   auto* sub = app.add_subcommand("run", "Run a container on the swarm, placed by constraints");
   sub->add_option("--name", o->name, "Service name; other services on its networks reach it by this name");
   sub->add_option("--net,--network", o->networks, "Overlay network to join (repeatable)")->type_name("NETWORK")->allow_extra_args(false);
-  sub->add_option("-e,--env", o->env, "Environment KEY=VALUE (repeatable); constraint:node==X places it")->allow_extra_args(false);
+  sub->add_option("-e,--env", o->env, "Environment KEY=VALUE (repeatable); constraint:node==X places it")->type_name("KEY=VALUE")->allow_extra_args(false);
   sub->add_option("--env-file", o->env_files, "File of KEY=VALUE lines (repeatable)")->type_name("FILE")->allow_extra_args(false);
   sub->add_option("-p,--publish", o->publish, "Publish PUBLISHED:TARGET[/PROTOCOL] on the node (host mode)")->allow_extra_args(false);
   sub->add_option("--constraint", o->constraints, "Placement: node.hostname==master, node!=master, node.labels.K==V, ...")->type_name("CONSTRAINT")

@@ -56,6 +56,7 @@ std::string kind_word(const ArgSpec& a) {
     case ValueKind::File: return "file";
     case ValueKind::Constraint: return "constraint";
     case ValueKind::Scale: return "scale";
+    case ValueKind::Env: return "env";
     case ValueKind::Choice: {
       std::string w;
       for (const auto& c : a.choices) w += (w.empty() ? "" : " ") + c;
@@ -232,6 +233,11 @@ _hcl_values() {
       w+=(node.role==manager node.role==worker)
       COMPREPLY=($(compgen -W "${w[*]}" -- "$2"))
       ;;
+    env)
+      [[ constraint: == "$2"* || $2 == constraint:* ]] || return
+      for n in $(_hcl_live nodes); do w+=("constraint:node==$n" "constraint:node!=$n"); done
+      COMPREPLY=($(compgen -W "${w[*]}" -- "$2"))
+      ;;
     *) COMPREPLY=() ;;
   esac
 }
@@ -345,6 +351,11 @@ _hcl_values() {
       w+=(node.role==manager node.role==worker)
       compadd -a w
       ;;
+    env)
+      [[ constraint: == "$PREFIX"* || $PREFIX == constraint:* ]] || return
+      for n in ${(f)"$(_hcl_live nodes)"}; do w+=("constraint:node==$n" "constraint:node!=$n"); done
+      compadd -a w
+      ;;
   esac
 }
 
@@ -450,6 +461,12 @@ function __hcl_values
             end
             echo node.role==manager
             echo node.role==worker
+        case env
+            string match -q -- "$value*" constraint:; or string match -q -- 'constraint:*' $value; or return
+            for n in (__hcl_live $live[1] nodes $live[2..-1])
+                echo constraint:node==$n
+                echo constraint:node!=$n
+            end
     end
 end
 

@@ -99,7 +99,7 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
     'run/-h'|'run/--help') REPLY='flag' ;;
     'run/--name') REPLY='free' ;;
     'run/--net'|'run/--network') REPLY='live:networks' ;;
-    'run/-e'|'run/--env') REPLY='free' ;;
+    'run/-e'|'run/--env') REPLY='env' ;;
     'run/--env-file') REPLY='file' ;;
     'run/-p'|'run/--publish') REPLY='free' ;;
     'run/--constraint') REPLY='constraint' ;;
@@ -253,6 +253,11 @@ _hcl_values() {
     constraint)
       for n in $(_hcl_live nodes); do w+=("node.hostname==$n" "node.hostname!=$n"); done
       w+=(node.role==manager node.role==worker)
+      COMPREPLY=($(compgen -W "${w[*]}" -- "$2"))
+      ;;
+    env)
+      [[ constraint: == "$2"* || $2 == constraint:* ]] || return
+      for n in $(_hcl_live nodes); do w+=("constraint:node==$n" "constraint:node!=$n"); done
       COMPREPLY=($(compgen -W "${w[*]}" -- "$2"))
       ;;
     *) COMPREPLY=() ;;

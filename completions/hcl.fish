@@ -662,7 +662,7 @@ function __hcl_kind  # PATH FLAG: what FLAG's value is (flag: it takes none)
         case 'run/--net' 'run/--network'
             echo 'live:networks'
         case 'run/-e' 'run/--env'
-            echo 'free'
+            echo 'env'
         case 'run/--env-file'
             echo 'file'
         case 'run/-p' 'run/--publish'
@@ -919,6 +919,12 @@ function __hcl_values
             end
             echo node.role==manager
             echo node.role==worker
+        case env
+            string match -q -- "$value*" constraint:; or string match -q -- 'constraint:*' $value; or return
+            for n in (__hcl_live $live[1] nodes $live[2..-1])
+                echo constraint:node==$n
+                echo constraint:node!=$n
+            end
     end
 end
 

@@ -40,6 +40,7 @@ for sh in bash fish; do
   expect_only $sh "hcl logs " "no services when the cluster refuses the connection"
   expect_only $sh "hcl net rm " "no networks when the cluster refuses the connection"
   expect_only $sh "hcl scale " "no SERVICE= when the cluster refuses the connection"
+  expect_only $sh "hcl run -e constraint:" "no constraint:node==NODE when the cluster refuses the connection"
 done
 expect_only bash "hcl ps --format=j" "--format=VALUE (bash completes the part after =)" json
 expect_only fish "hcl ps --format=j" "--format=VALUE" --format=json

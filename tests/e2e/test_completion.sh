@@ -54,6 +54,9 @@ expect_only bash "hcl scale ${project}_" "SERVICE= for hcl scale" "$svc="
 expect_only fish "hcl scale ${project}_" "SERVICE= for hcl scale" "$svc="
 expect_only bash "hcl run --constraint node.hostname==node" "node names in constraints (after ==)" node1 node2
 expect_only fish "hcl run --constraint node.hostname==node" "node names in constraints" node.hostname==node1 node.hostname==node2
+expect_only bash "hcl run -e constraint:node==node" "the classic constraint:node==NODE for -e (after ==)" node1 node2
+expect_only fish "hcl run -e constraint:node==node" "the classic constraint:node==NODE for -e" constraint:node==node1 constraint:node==node2
+expect_only fish "hcl run -e FOO=" "other environment entries: nothing offered"
 # Endpoint flags typed on the line reach the helper: an engine that refuses gives no names.
 expect_only bash "hcl -H tcp://127.0.0.1:1 logs ${project}" "-H on the line is used for the live names"
 
@@ -63,6 +66,7 @@ if zsh_start; then
   zsh_expect "hcl ps --node " "master +node1 +node2" "node names for --node"
   zsh_expect "hcl down -p hcle2ec" "^% hcl down -p ${project} \$" "a project name for -p"
   zsh_expect "hcl scale ${project}_" "^% hcl scale ${svc}=\$" "SERVICE= for hcl scale"
+  zsh_expect "hcl run -e constraint:node==mas" "^% hcl run -e constraint:node==master \$" "constraint:node==NODE for -e"
 
   # Colours: on a terminal, and never with NO_COLOR or into a pipe (the same tmux terminal).
   screen_after() { # COMMAND: runs it in the terminal, prints the screen with its escape codes
