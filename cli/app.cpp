@@ -121,6 +121,37 @@ void add_format_flags(CLI::App* sub, Format& format, bool* quiet) {
   if (quiet) sub->add_flag("-q,--quiet", *quiet, "Print names only, one per line");
 }
 
+void add_listing_flags(CLI::App* sub, Listing& l, const std::string& quiet_help) {
+  sub->add_option_function<std::string>(
+         "--format",
+         [&l](const std::string& v) {
+           l.format = v == "json" ? Format::Json : v == "table" ? Format::Table : Format::Template;
+           l.text = v;
+         },
+         "Output format: table (for people), json (stable, for scripts) or a template such as '{{.Name}}' "
+         "(fields: docs/json.md)")
+      ->type_name("table|json|TEMPLATE");
+  sub->add_flag("-q,--quiet", l.quiet, quiet_help);
+  sub->add_flag("--no-trunc", l.no_trunc, "Do not truncate IDs and long text");
+}
+
+Status Listing::check(std::string_view sample, std::string_view rows_key) {
+  if (format != Format::Template) return ok();
+  auto t = output::parse_template(text, sample, rows_key);
+  if (!t) return t.error();
+  parsed = std::move(*t);
+  return ok();
+}
+
+std::string Listing::render(std::string_view rows_json, std::string_view rows_key) const {
+  return parsed ? output::render_template(*parsed, rows_json, rows_key) : std::string();
+}
+
+std::string Listing::cut(const std::string& text, size_t width) const {
+  if (no_trunc || text.size() <= width || width < 4) return text;
+  return text.substr(0, width - 3) + "...";
+}
+
 int run(int argc, char** argv) {
   Context ctx;
   const char* no_color = std::getenv("NO_COLOR");
@@ -140,12 +171,12 @@ int run(int argc, char** argv) {
   std::string g = "Endpoints";
   app.add_option("-H,--host", f.host, "Docker engine: tcp://HOST:PORT or unix:///PATH (env DOCKER_HOST)")->group(g);
   app.add_option("--consul", f.consul, "Consul HTTP address (env CONSUL_HTTP_ADDR)")->group(g);
-  app.add_option("--config", f.config_file, "Config file (env HCL_CONFIG; default $XDG_CONFIG_HOME/hcl/config.yaml)")->group(g);
+  app.add_option("--config", f.config_file, "Config file (env HCL_CONFIG; default $XDG_CONFIG_HOME/hcl/config.yaml)")->type_name("FILE")->group(g);
   app.add_flag("--tls", f.tls, "Use TLS to the engine without verifying it")->group(g);
   app.add_flag("--tlsverify", f.tlsverify, "Use TLS and verify the engine (env DOCKER_TLS_VERIFY)")->group(g);
-  app.add_option("--tlscacert", f.tlscacert, "CA certificate (default $DOCKER_CERT_PATH/ca.pem)")->group(g);
-  app.add_option("--tlscert", f.tlscert, "Client certificate (default $DOCKER_CERT_PATH/cert.pem)")->group(g);
-  app.add_option("--tlskey", f.tlskey, "Client key (default $DOCKER_CERT_PATH/key.pem)")->group(g);
+  app.add_option("--tlscacert", f.tlscacert, "CA certificate (default $DOCKER_CERT_PATH/ca.pem)")->type_name("FILE")->group(g);
+  app.add_option("--tlscert", f.tlscert, "Client certificate (default $DOCKER_CERT_PATH/cert.pem)")->type_name("FILE")->group(g);
+  app.add_option("--tlskey", f.tlskey, "Client key (default $DOCKER_CERT_PATH/key.pem)")->type_name("FILE")->group(g);
   app.add_option("--connect-timeout", f.connect_timeout, "Connect timeout, e.g. 3s (env HCL_CONNECT_TIMEOUT)")->group(g);
   app.add_option("--request-timeout", f.timeout, "Request timeout, e.g. 30s (env HCL_TIMEOUT)")->group(g);
   app.add_flag("-v,--verbose", ctx.verbose, "Log each HTTP request (method, URL, status, time) to stderr");

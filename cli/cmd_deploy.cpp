@@ -98,8 +98,8 @@ void setup_deploy(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<DeployOptions>();
   auto* sub = app.add_subcommand("deploy", "Deploy a compose manifest (v2, v3 or the compose spec) to the swarm");
   sub->add_option("FILE", o->file, "The manifest")->required();
-  sub->add_option("-p,--project", o->project, "Project name (default: the manifest's name: or its directory)");
-  sub->add_option("--env-file", o->env_file, "Variables for ${VAR} (default: .env beside the manifest)");
+  sub->add_option("-p,--project", o->project, "Project name (default: the manifest's name: or its directory)")->type_name("PROJECT");
+  sub->add_option("--env-file", o->env_file, "Variables for ${VAR} (default: .env beside the manifest)")->type_name("FILE");
   sub->add_flag("--dry-run", o->dry_run, "Print the plan and change nothing; exit 0 if no changes, 1 if changes");
   sub->add_flag("--prune", o->prune, "Remove the project's services (and networks) that the manifest no longer has");
   sub->add_flag("--wait", o->wait, "Wait until every service runs its replicas");

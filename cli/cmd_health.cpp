@@ -1,4 +1,5 @@
 // hcl health: one line per check, PASS/WARN/FAIL with the reason; exit 0 when nothing fails.
+// With --watch: checks again on every change and prints only what changed.
 #include "commands.hpp"
 #include "table.hpp"
 
@@ -16,7 +17,7 @@ namespace hcl::cli {
 namespace {
 
 struct HealthOptions {
-  Format format = Format::Table;
+  Listing list;
   bool services = false;
   bool watch = false;
   std::string interval = "5s";
@@ -24,6 +25,7 @@ struct HealthOptions {
 
 int color(ops::Verdict v) { return v == ops::Verdict::Pass ? 32 : v == ops::Verdict::Warn ? 33 : 31; }
 
+// Reasons are the diagnosis (endpoints, errors): never cut, --no-trunc or not.
 std::string line(Context& ctx, const ops::HealthCheckResult& r) {
   return fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id, r.reason);
 }
@@ -52,7 +54,7 @@ Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const
       auto& seen = shown[r.id];
       if (seen.second == r.reason && seen.first == r.verdict && !seen.second.empty()) continue;
       seen = {r.verdict, r.reason};
-      s += o.format == Format::Json ? output::health_change_json(time, r, healthy) : time + " " + line(ctx, r);
+      s += o.list.format == Format::Json ? output::health_change_json(time, r, healthy) : time + " " + line(ctx, r);
     }
     std::erase_if(shown, [&](const auto& e) { return !present.count(e.first); });
     ctx.out(s);
@@ -63,18 +65,28 @@ Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const
   return ok();  // Ctrl-C is how a watch ends
 }
 
-Status run_health(Context& ctx, const HealthOptions& o) {
+Status run_health(Context& ctx, HealthOptions& o) {
+  if (auto s = o.list.check(output::health_json({ops::HealthCheckResult{}}), "checks"); !s) return s;
   auto interval = config::parse_duration(o.interval, "--interval");
   if (!interval) return interval.error();
   if (*interval < http::Millis{100}) return Error{ErrorKind::Usage, "--interval", "at least 100ms"};
+  if (o.watch && (o.list.quiet || o.list.format == Format::Template))
+    return Error{ErrorKind::Usage, "--watch", "prints changes as table lines or JSON; not with -q or a template"};
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto consul = ctx.consul();
   if (!consul) return consul.error();
   if (o.watch) return watch(ctx, **docker, **consul, o, *interval);
   auto results = ops::check_health(**docker, **consul, o.services);
-  if (o.format == Format::Json) {
+  if (o.list.quiet) {
+    std::string s;
+    for (const auto& r : results)
+      if (r.verdict != ops::Verdict::Pass) s += r.id + "\n";
+    ctx.out(s);
+  } else if (o.list.format == Format::Json) {
     ctx.out(output::health_json(results));
+  } else if (o.list.format == Format::Template) {
+    ctx.out(o.list.render(output::health_json(results), "checks"));
   } else {
     std::string s;
     for (const auto& r : results) s += line(ctx, r);
@@ -97,7 +109,7 @@ void setup_health(CLI::App& app, Context& ctx) {
   sub->add_flag("--services", o->services, "Also check that every service runs its replicas and passes its Consul checks");
   sub->add_flag("-w,--watch", o->watch, "Keep checking (on engine events, Consul changes and every --interval); print changes only");
   sub->add_option("--interval", o->interval, "With --watch: check at least this often")->capture_default_str();
-  add_format_flags(sub, o->format, nullptr);
+  add_listing_flags(sub, o->list, "Print only the ids of the checks that did not pass, one per line");
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_health(ctx, *o); }; });
 }
 

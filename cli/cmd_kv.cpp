@@ -31,7 +31,7 @@ struct PutOptions {
 struct ListOptions {
   std::string prefix;
   std::optional<std::string> separator;
-  Format format = Format::Table;
+  Listing list;
 };
 
 struct RemoveOptions {
@@ -125,13 +125,18 @@ Status run_put(Context& ctx, const PutOptions& o) {
                fmt::format("changed: it no longer has modify index {} (or was deleted); nothing written", **cas)};
 }
 
-Status run_list(Context& ctx, const ListOptions& o) {
+Status run_list(Context& ctx, ListOptions& o) {
+  if (auto s = o.list.check(output::kv_key_rows_json({""})); !s) return s;
   auto kv = kv_client(ctx);
   if (!kv) return kv.error();
   auto keys = kv->keys(o.prefix, o.separator);
   if (!keys) return keys.error();
-  if (o.format == Format::Json) {
+  if (o.list.format == Format::Json && !o.list.quiet) {
     ctx.out(output::kv_keys_json(*keys));
+    return ok();
+  }
+  if (o.list.format == Format::Template && !o.list.quiet) {
+    ctx.out(o.list.render(output::kv_key_rows_json(*keys)));
     return ok();
   }
   std::string text;
@@ -222,7 +227,7 @@ void setup_kv(CLI::App& app, Context& ctx) {
   ls->alias("list");
   ls->add_option("PREFIX", l->prefix, "Key prefix (default: the whole store)");
   optional_option(ls, "--separator", l->separator, "SEP", "Roll keys up at this separator after the prefix, e.g. /");
-  add_format_flags(ls, l->format, nullptr);
+  add_listing_flags(ls, l->list, "Print the keys only, one per line (as the table does)");
   ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
 
   auto r = std::make_shared<RemoveOptions>();

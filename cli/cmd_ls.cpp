@@ -11,21 +11,23 @@ namespace hcl::cli {
 namespace {
 
 struct LsOptions {
-  Format format = Format::Table;
-  bool quiet = false;
+  Listing list;
 };
 
-Status run_ls(Context& ctx, const LsOptions& o) {
+Status run_ls(Context& ctx, LsOptions& o) {
+  if (auto s = o.list.check(output::projects_json({ops::ProjectSummary{}})); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto projects = ops::list_projects(**docker);
   if (!projects) return projects.error();
-  if (o.quiet) {
+  if (o.list.quiet) {
     std::string s;
     for (const auto& p : *projects) s += p.name + "\n";
     ctx.out(s);
-  } else if (o.format == Format::Json) {
+  } else if (o.list.format == Format::Json) {
     ctx.out(output::projects_json(*projects));
+  } else if (o.list.format == Format::Template) {
+    ctx.out(o.list.render(output::projects_json(*projects)));
   } else {
     Table t({"PROJECT", "SERVICES", "RUNNING", "NETWORKS"});
     for (const auto& p : *projects)
@@ -41,7 +43,7 @@ Status run_ls(Context& ctx, const LsOptions& o) {
 void setup_ls(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<LsOptions>();
   auto* sub = app.add_subcommand("ls", "List the projects deployed on the cluster");
-  add_format_flags(sub, o->format, &o->quiet);
+  add_listing_flags(sub, o->list);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ls(ctx, *o); }; });
 }
 

@@ -19,9 +19,7 @@ struct CreateOptions {
 };
 
 struct ListOptions {
-  Format format = Format::Table;
-  bool quiet = false;
-  bool no_trunc = false;
+  Listing list;
 };
 
 struct InspectOptions {
@@ -74,22 +72,25 @@ Status run_create(Context& ctx, CreateOptions& o) {
   return ok();
 }
 
-Status run_list(Context& ctx, const ListOptions& o) {
+Status run_list(Context& ctx, ListOptions& o) {
+  if (auto s = o.list.check(output::networks_json({docker::Network{}})); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto nets = (*docker)->networks();
   if (!nets) return nets.error();
   std::sort(nets->begin(), nets->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  if (o.quiet) {
+  if (o.list.quiet) {
     std::string names;
     for (const auto& n : *nets) names += n.name + "\n";
     ctx.out(names);
-  } else if (o.format == Format::Json) {
+  } else if (o.list.format == Format::Json) {
     ctx.out(output::networks_json(*nets));
+  } else if (o.list.format == Format::Template) {
+    ctx.out(o.list.render(output::networks_json(*nets)));
   } else {
     Table t({"NETWORK ID", "NAME", "DRIVER", "SCOPE", "ATTACHABLE", "INTERNAL", "SUBNET"});
     for (const auto& n : *nets)
-      t.add({o.no_trunc ? n.id : n.id.substr(0, 12), n.name, n.driver, n.scope, n.attachable ? "yes" : "no",
+      t.add({o.list.no_trunc ? n.id : n.id.substr(0, 12), n.name, n.driver, n.scope, n.attachable ? "yes" : "no",
              n.internal ? "yes" : "no", subnets(n)});
     ctx.out(t.render(ctx));
   }
@@ -145,20 +146,19 @@ void setup_net(CLI::App& app, Context& ctx) {
   auto l = std::make_shared<ListOptions>();
   auto* ls = net->add_subcommand("ls", "List networks");
   ls->alias("list");
-  add_format_flags(ls, l->format, &l->quiet);
-  ls->add_flag("--no-trunc", l->no_trunc, "Show full network IDs");
+  add_listing_flags(ls, l->list);
   ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
 
   auto i = std::make_shared<InspectOptions>();
   auto* inspect = net->add_subcommand("inspect", "Show one network's details");
-  inspect->add_option("NAME", i->name, "Network name or ID")->required();
+  inspect->add_option("NETWORK", i->name, "Network name or ID")->required();
   add_format_flags(inspect, i->format, nullptr);
   inspect->callback([&ctx, i] { ctx.action = [&ctx, i] { return run_inspect(ctx, *i); }; });
 
   auto r = std::make_shared<RemoveOptions>();
   auto* rm = net->add_subcommand("rm", "Remove networks");
   rm->alias("remove");
-  rm->add_option("NAME", r->names, "Network names or IDs")->required();
+  rm->add_option("NETWORK", r->names, "Network names or IDs")->required();
   rm->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_remove(ctx, *r); }; });
 }
 

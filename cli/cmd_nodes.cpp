@@ -11,8 +11,7 @@ namespace hcl::cli {
 namespace {
 
 struct NodesOptions {
-  Format format = Format::Table;
-  bool quiet = false;
+  Listing list;
   bool no_consul = false;
 };
 
@@ -30,7 +29,7 @@ int health_color(ops::NodeHealth h) {
   return h == ops::NodeHealth::Healthy ? 32 : h == ops::NodeHealth::Degraded ? 33 : 31;
 }
 
-std::string render_table(const Context& ctx, const ops::NodesReport& report) {
+std::string render_table(const Context& ctx, const ops::NodesReport& report, const Listing& list) {
   Table t({"NAME", "ROLE", "STATE", "AVAILABILITY", "CONSUL", "ENGINE", "PLATFORM", "ADDRESS", "HEALTH", "NOTES"});
   for (const auto& n : report.nodes) {
     std::vector<Cell> row{n.name};
@@ -67,13 +66,14 @@ std::string render_table(const Context& ctx, const ops::NodesReport& report) {
     row.emplace_back(ops::to_string(n.health), health_color(n.health));
     std::string joined;
     for (const auto& note : notes) joined += (joined.empty() ? "" : "; ") + note;
-    row.emplace_back(joined);
+    row.emplace_back(list.cut(joined, 80));
     t.add(std::move(row));
   }
   return t.render(ctx);
 }
 
-Status run_nodes(Context& ctx, const NodesOptions& opts) {
+Status run_nodes(Context& ctx, NodesOptions& opts) {
+  if (auto s = opts.list.check(output::nodes_json({ops::ClusterNode{}})); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   consul::Client* consul = nullptr;
@@ -85,14 +85,16 @@ Status run_nodes(Context& ctx, const NodesOptions& opts) {
   auto report = ops::list_nodes(**docker, consul);
   if (!report) return report.error();
 
-  if (opts.quiet) {
+  if (opts.list.quiet) {
     std::string names;
     for (const auto& n : report->nodes) names += n.name + "\n";
     ctx.out(names);
-  } else if (opts.format == Format::Json) {
+  } else if (opts.list.format == Format::Json) {
     ctx.out(output::nodes_json(report->nodes));
+  } else if (opts.list.format == Format::Template) {
+    ctx.out(opts.list.render(output::nodes_json(report->nodes)));
   } else {
-    ctx.out(render_table(ctx, *report));
+    ctx.out(render_table(ctx, *report, opts.list));
   }
   if (report->consul_error)
     return Error{ErrorKind::Partial, "Consul could not be read, the Swarm view is shown alone",
@@ -105,7 +107,7 @@ Status run_nodes(Context& ctx, const NodesOptions& opts) {
 void setup_nodes(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<NodesOptions>();
   auto* sub = app.add_subcommand("nodes", "List the cluster's nodes with their Swarm state and Consul health");
-  add_format_flags(sub, opts->format, &opts->quiet);
+  add_listing_flags(sub, opts->list);
   sub->add_flag("--no-consul", opts->no_consul, "Show the Swarm view only, without asking Consul");
   sub->callback([&ctx, opts] { ctx.action = [&ctx, opts] { return run_nodes(ctx, *opts); }; });
 }

@@ -11,8 +11,7 @@ namespace hcl::cli {
 namespace {
 
 struct PsOptions {
-  Format format = Format::Table;
-  bool quiet = false;
+  Listing list;
   bool all = false;
   std::string node;
   std::vector<std::string> services;
@@ -25,7 +24,8 @@ int state_color(const std::string& s) {
   return 33;
 }
 
-Status run_ps(Context& ctx, const PsOptions& o) {
+Status run_ps(Context& ctx, PsOptions& o) {
+  if (auto s = o.list.check(output::tasks_json({ops::TaskRow{}})); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto state = (*docker)->cluster_state();
@@ -33,19 +33,21 @@ Status run_ps(Context& ctx, const PsOptions& o) {
   ops::TaskFilter filter{o.all, o.node.empty() ? std::nullopt : std::optional(o.node), o.services,
                          o.project.empty() ? std::nullopt : std::optional(o.project)};
   auto rows = ops::task_rows(*state, filter);
-  if (o.quiet) {
+  if (o.list.quiet) {
     std::string s;
     for (const auto& r : rows) s += r.name + "\n";
     ctx.out(s);
-  } else if (o.format == Format::Json) {
+  } else if (o.list.format == Format::Json) {
     ctx.out(output::tasks_json(rows));
+  } else if (o.list.format == Format::Template) {
+    ctx.out(o.list.render(output::tasks_json(rows)));
   } else {
     Table t({"NAME", "IMAGE", "NODE", "DESIRED", "STATE", "PORTS", "EXIT", "MESSAGE"});
     for (const auto& r : rows) {
       std::string ports;
       for (const auto& p : r.ports) ports += (ports.empty() ? "" : ",") + p;
       t.add({r.name, r.image, r.node, r.desired_state, Cell(r.state, state_color(r.state)), ports.empty() ? "-" : ports,
-             r.exit_code ? std::to_string(*r.exit_code) : "-", r.message});
+             r.exit_code ? std::to_string(*r.exit_code) : "-", o.list.cut(r.message, 60)});
     }
     ctx.out(t.render(ctx));
   }
@@ -59,9 +61,9 @@ void setup_ps(CLI::App& app, Context& ctx) {
   auto* sub = app.add_subcommand("ps", "List tasks: what runs where");
   sub->add_option("SERVICE", o->services, "Only these services (engine names or manifest names)");
   sub->add_flag("-a,--all", o->all, "Also tasks that ended or are being shut down");
-  sub->add_option("--node", o->node, "Only tasks on this node");
-  sub->add_option("-p,--project", o->project, "Only services of this project");
-  add_format_flags(sub, o->format, &o->quiet);
+  sub->add_option("--node", o->node, "Only tasks on this node")->type_name("NODE");
+  sub->add_option("-p,--project", o->project, "Only services of this project")->type_name("PROJECT");
+  add_listing_flags(sub, o->list);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ps(ctx, *o); }; });
 }
 

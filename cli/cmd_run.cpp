@@ -129,11 +129,11 @@ void setup_run(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RunOptions>();
   auto* sub = app.add_subcommand("run", "Run a container on the swarm, placed by constraints");
   sub->add_option("--name", o->name, "Service name; other services on its networks reach it by this name");
-  sub->add_option("--net,--network", o->networks, "Overlay network to join (repeatable)")->allow_extra_args(false);
-  sub->add_option("-e,--env", o->env, "Environment KEY=VALUE (repeatable); constraint:node==X places it")->allow_extra_args(false);
-  sub->add_option("--env-file", o->env_files, "File of KEY=VALUE lines (repeatable)")->allow_extra_args(false);
+  sub->add_option("--net,--network", o->networks, "Overlay network to join (repeatable)")->type_name("NETWORK")->allow_extra_args(false);
+  sub->add_option("-e,--env", o->env, "Environment KEY=VALUE (repeatable); constraint:node==X places it")->type_name("KEY=VALUE")->allow_extra_args(false);
+  sub->add_option("--env-file", o->env_files, "File of KEY=VALUE lines (repeatable)")->type_name("FILE")->allow_extra_args(false);
   sub->add_option("-p,--publish", o->publish, "Publish PUBLISHED:TARGET[/PROTOCOL] on the node (host mode)")->allow_extra_args(false);
-  sub->add_option("--constraint", o->constraints, "Placement: node.hostname==master, node!=master, node.labels.K==V, ...")
+  sub->add_option("--constraint", o->constraints, "Placement: node.hostname==master, node!=master, node.labels.K==V, ...")->type_name("CONSTRAINT")
       ->allow_extra_args(false);
   sub->add_option("-l,--label", o->labels, "Service label KEY=VALUE (repeatable)")->allow_extra_args(false);
   sub->add_option("--replicas", o->replicas, "Number of containers (with -d)");
@@ -141,7 +141,7 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_option("-u,--user", o->user, "User in the container");
   sub->add_option("--hostname", o->hostname, "Container hostname; swarm templates work: '{{.Node.Hostname}}'");
   sub->add_option("--entrypoint", o->entrypoint, "Override the image's entrypoint");
-  sub->add_option("--restart", o->restart, "With -d: no, on-failure (default) or always");
+  sub->add_option("--restart", o->restart, "With -d: no, on-failure (default) or always")->type_name("no|on-failure|always");
   sub->add_flag("-d,--detach", o->detach, "Keep it running and print its ID");
   sub->add_flag("-q,--quiet", o->quiet, "With -d: print the name instead of the ID");
   sub->add_option("--start-timeout", o->start_timeout, "How long a container may take to be scheduled and start")

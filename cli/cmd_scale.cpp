@@ -70,7 +70,7 @@ void setup_scale(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ScaleOptions>();
   auto* sub = app.add_subcommand("scale", "Set services' replicas: hcl scale demo-hostname=10");
   sub->add_option("SERVICE=N", o->specs, "Service (manifest or engine name) and replicas")->required();
-  sub->add_option("-p,--project", o->project, "The project the services belong to");
+  sub->add_option("-p,--project", o->project, "The project the services belong to")->type_name("PROJECT");
   sub->add_flag("--wait", o->wait, "Wait until the replicas run");
   sub->add_flag("--register", o->register_consul,
                 "Then bring the services' Consul registrations in step, as `hcl sync SERVICE` (implies --wait)");

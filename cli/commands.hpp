@@ -4,6 +4,7 @@
 #include "context.hpp"
 
 #include <hcl/sync.hpp>
+#include <hcl/output.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +33,7 @@ void setup_health(CLI::App& app, Context& ctx);   // cmd_health.cpp
 void setup_sync(CLI::App& app, Context& ctx);     // cmd_sync.cpp
 void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
 void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
+void setup_completion(CLI::App& app, Context& ctx);  // cmd_completion.cpp (also __complete, __man)
 
 inline constexpr Command kCommands[] = {
     {"nodes", setup_nodes},
@@ -49,6 +51,7 @@ inline constexpr Command kCommands[] = {
     {"sync", setup_sync},
     {"version", setup_version},
     {"config", setup_config},
+    {"completion", setup_completion},
 };
 
 // Removes each name with `remove`, printing the names removed: one bad name does not keep the
@@ -62,7 +65,25 @@ Status remove_each(Context& ctx, const std::vector<std::string>& names, const ch
 enum class SyncPrint { Nothing, Changes, Summary };  // Summary: the changes and a count line
 Status consul_sync(Context& ctx, const ops::SyncScope& scope, Format format, SyncPrint print);
 
-// `--format table|json` and `-q/--quiet`, shared by listing commands.
+// `--format table|json` (and `-q/--quiet` when quiet is given), for commands that show one thing.
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet);
+
+// What listing commands share: `--format table|json|TEMPLATE`, `-q/--quiet`, `--no-trunc`.
+struct Listing {
+  Format format = Format::Table;
+  std::string text;  // the template, with Format::Template
+  bool quiet = false;
+  bool no_trunc = false;
+  std::optional<output::Template> parsed;  // set by check()
+
+  // Parses a template against the fields of `sample` (the command's JSON for one empty row), before
+  // the cluster is asked anything: an unknown field is a usage error.
+  Status check(std::string_view sample, std::string_view rows_key = "");
+  // The rows through the template.
+  std::string render(std::string_view rows_json, std::string_view rows_key = "") const;
+  // Long text for a table cell: cut to `width` with "..." unless --no-trunc.
+  std::string cut(const std::string& text, size_t width) const;
+};
+void add_listing_flags(CLI::App* sub, Listing& listing, const std::string& quiet_help = "Print names only, one per line");
 
 }  // namespace hcl::cli

@@ -16,7 +16,7 @@
 
 namespace hcl::cli {
 
-enum class Format { Table, Json };
+enum class Format { Table, Json, Template };
 
 class Context {
  public:

@@ -55,3 +55,35 @@ std::string kv_event_json(std::string_view key, const std::optional<consul::KvEn
 std::string kv_keys_json(const std::vector<std::string>& keys);
 
 }  // namespace hcl::output
+
+namespace hcl::output {
+
+// A `--format` template for listing commands: text with Go-template-like placeholders, applied
+// to each row of the command's JSON output (the documented fields of docs/json.md):
+//   {{.Name}}          a field; CamelCase or the JSON name (.DesiredState = .desired_state)
+//   {{.Swarm.Role}}    a nested field
+//   {{.}}              the whole row;  {{json .}} / {{json .Ports}}  as compact JSON
+// Strings print as they are, null as nothing, other values as JSON. "\t" and "\n" in the text
+// are a tab and a newline. Each row's line ends with a newline.
+struct Template {
+  struct Piece {
+    std::string text;               // literal text (when path is empty and !whole)
+    std::vector<std::string> path;  // JSON keys
+    bool whole = false;             // {{.}}
+    bool json = false;              // {{json ...}}
+  };
+  std::vector<Piece> pieces;
+};
+
+// Parses `text`. `sample` is the JSON of a listing with one empty row (the rows are the array at
+// `rows_key` when the JSON is an object, e.g. "checks"); a field that is not a key of that row is
+// ErrorKind::Usage naming the field and listing the valid ones, as is a malformed placeholder or
+// a text without any placeholder (a mistyped "json").
+Result<Template> parse_template(std::string_view text, std::string_view sample, std::string_view rows_key = "");
+// One line per row of `rows_json` (as printed by the *_json functions).
+std::string render_template(const Template& t, std::string_view rows_json, std::string_view rows_key = "");
+
+// `hcl kv ls` rows for templates: [{"key": "..."}].
+std::string kv_key_rows_json(const std::vector<std::string>& keys);
+
+}  // namespace hcl::output

@@ -27,6 +27,10 @@ expect_rc 0 "hcl net ls"
 expect_out "^${id:0:12} +$net +overlay +swarm +yes " "net ls shows it attachable on the swarm"
 hcl net ls -q
 expect_out "^$net\$" "net ls -q lists the name"
+hcl net ls --format "{{.Name}} {{.Driver}} {{.Id}}"
+expect_out "^$net overlay $id\$" "net ls --format TEMPLATE (the full ID)"
+hcl net ls --no-trunc
+expect_out "^$id +$net " "net ls --no-trunc shows the full ID"
 hcl net ls --format json
 expect_eq "$(jqo ".[] | select(.name == \"$net\") | .id")" "$id" "net ls JSON has the ID"
 

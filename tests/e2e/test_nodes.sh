@@ -27,6 +27,14 @@ hcl nodes -q
 expect_rc 0 "hcl nodes -q"
 expect_eq "$(sort <<<"$out" | tr '\n' ' ')" "master node1 node2 " "-q prints the names only"
 
+hcl nodes --format '{{.Name}} {{.Swarm.Role}} {{.Consul.SerfHealth}} {{.health}}'
+expect_rc 0 "hcl nodes --format TEMPLATE"
+expect_eq "$(sort <<<"$out" | tr '\n' ',')" "master manager passing healthy,node1 worker passing healthy,node2 worker passing healthy," \
+  "the template prints each node's fields"
+hcl nodes --format '{{.Name}} {{.Role}}'
+expect_rc 2 "a template with an unknown field"
+expect_err "unknown field \.Role; fields: \.Name, \.Health, \.Sources, \.Swarm, \.Consul" "the error names the field and lists the valid ones"
+
 # Stop node2's engine: the lab waits until the manager reports it down and marks its serfHealth
 # critical in Consul.
 "$LAB" stop node2 >"$WORK/lab.log" 2>&1 || fail "lab stop node2" "$(cat "$WORK/lab.log")"

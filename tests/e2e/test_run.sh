@@ -115,6 +115,11 @@ expect_rc 7 "logs of a service that does not exist"
 expect_err "no service named nosuchservice" "names it"
 hcl ps
 expect_out "^$web\.1 +hcl-lab/hostname-web +master +running +running" "hcl ps table"
+hcl ps "$web" --format '{{.Name}}@{{.Node}} {{.DesiredState}} {{json .Ports}}'
+expect_eq "$out" "$web.1@master running []" "hcl ps --format TEMPLATE"
+hcl ps --format '{{.Nope}}'
+expect_rc 2 "hcl ps with an unknown template field"
+expect_err "unknown field \.Nope; fields: \.Name, \.Service, \.TaskId" "names the field and the valid ones"
 hcl ps --node node1 -q
 if grep -q "^$web" <<<"$out"; then fail "--node node1 filters out master's task" "$(context)"; else pass "--node filters by node"; fi
 hcl run -d --name hcl-e2e-replicas --replicas 2 --constraint node.role==worker hcl-lab/hostname-web
