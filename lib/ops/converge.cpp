@@ -22,6 +22,8 @@ struct Seen {
   std::set<std::string> failed_tasks;  // IDs of tasks that failed since the wait began
   std::string last_error;
   bool rejected = false;
+  std::uint64_t waiting = 0;   // tasks to run that are not running yet (pending, assigned, ...)
+  std::string waiting_reason;  // what the swarm says about one of them ("no suitable node ...")
 };
 
 }  // namespace
@@ -52,9 +54,16 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
       const docker::Service& svc = *it->second;
       Seen& s = seen[t.name];
       std::uint64_t running = 0;
+      s.waiting = 0;
+      s.waiting_reason.clear();
       for (const auto& task : *tasks) {
         if (task.service_id != svc.id) continue;
         if (task.desired_state == "running" && task.state == "running") ++running;
+        if (task.desired_state == "running" && task.state != "running" && !docker::is_terminal(task.state)) {
+          ++s.waiting;
+          if (!task.error.empty() || !task.message.empty())
+            s.waiting_reason = fmt::format("{} ({})", task.state, task.error.empty() ? task.message : task.error);
+        }
         if (task.state == "failed" || task.state == "rejected") {
           if (first_round) failed_before.insert(task.id);
           else if (!failed_before.count(task.id)) {
@@ -94,9 +103,23 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
         const Seen& s = seen[t.name];
         if (s.running == t.replicas) continue;
         why += (why.empty() ? "" : "; ") + fmt::format("{}: {}/{} running", t.name, s.running, t.replicas);
+        if (s.waiting > 0)
+          why += fmt::format(", {} task{} not started{}", s.waiting, s.waiting == 1 ? "" : "s",
+                             s.waiting_reason.empty() ? "" : ": " + s.waiting_reason);
         if (!s.last_error.empty()) why += ", last task error: " + s.last_error;
       }
       if (why.empty()) why = "an update did not complete";
+      // Nodes that are not ready are the usual reason: name them.
+      if (auto nodes = api.nodes(); nodes) {
+        std::vector<std::string> down;
+        for (const auto& n : *nodes)
+          if (n.state != docker::NodeState::Ready || n.availability != docker::NodeAvailability::Active)
+            down.push_back(fmt::format("{} ({}, {})", n.hostname, docker::to_string(n.state), docker::to_string(n.availability)));
+        if (!down.empty()) {
+          why += "; nodes not ready or not active: ";
+          for (std::size_t k = 0; k < down.size(); ++k) why += (k ? ", " : "") + down[k];
+        }
+      }
       return Error{ErrorKind::Failed, fmt::format("not converged within {}", http::describe(options.timeout)), why};
     }
     if (options.interrupted && options.interrupted->load())
