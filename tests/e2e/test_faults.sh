@@ -103,4 +103,36 @@ expect_rc 0 "a deploy afterwards converges"
 hcl deploy -p "$P" "$WORK/eight-1.yml" --dry-run
 expect_rc 0 "and then nothing is left to change"
 
+# --- the manager stops in the middle of a deploy -----------------------------------------------------
+"$HCL" down -p "$P" >/dev/null
+{
+  echo "services:"
+  for i in $(seq -w 1 30); do
+    printf '  m%s:\n    image: hcl-lab/busybox\n    command: ["sleep", "86400"]\n    depends_on: [%s]\n' "$i" "$([ "$i" = 01 ] && echo "" || printf 'm%02d' $((10#$i - 1)))"
+  done
+} | sed 's/depends_on: \[\]//' >"$WORK/chain.yml"
+# A chain of 30 services (each depends on the one before) is applied level by level; hcl is
+# paused once a few exist, the manager stopped, and hcl resumed: its next write meets no manager.
+"$HCL" deploy -p "$P" "$WORK/chain.yml" >"$WORK/m.out" 2>"$WORK/m.err" &
+pid=$!
+wait_for "$WORK/m.err" "created service ${P}_m03" 30 || true
+kill -STOP "$pid"
+"$LAB" stop master >"$WORK/lab.log" 2>&1 || fail "lab stop master" "$(cat "$WORK/lab.log")"
+defer "'$LAB' start master"
+kill -CONT "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" = 5 ] || [ "$rc" = 4 ] || [ "$rc" = 3 ]; then pass "manager stopped mid-deploy: exit $rc"; else fail "manager stopped mid-deploy: exit $rc" "$(cat "$WORK/m.err")"; fi
+grep -Eq "applied|created" "$WORK/m.err" && grep -Eq "not attempted|failed" "$WORK/m.err" &&
+  pass "  ... it says what was applied and what was not" || fail "  ... what was applied" "$(cat "$WORK/m.err")"
+"$LAB" start master >"$WORK/lab.log" 2>&1 || fail "lab start master" "$(cat "$WORK/lab.log")"
+deadline=$((SECONDS + 60))
+until "$HCL" nodes --no-consul -q >/dev/null 2>&1 || [ $SECONDS -ge $deadline ]; do sleep 1; done
+hcl deploy -p "$P" "$WORK/chain.yml" --timeout 90s
+expect_rc 0 "the same deploy completes once the manager is back"
+expect_eq "$(engine /services | jq --arg p "$P" '[.[] | select(.Spec.Labels["com.docker.stack.namespace"] == $p) | .Spec.Name] | (length == (unique | length)) and length == 30')" true \
+  "30 services, each once"
+hcl deploy -p "$P" "$WORK/chain.yml" --dry-run
+expect_rc 0 "nothing left to change"
+
 finish
