@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,7 +28,25 @@ struct TlsOptions {
   bool verify = true;  // verify the server's certificate and name against ca_file (or system CAs)
 };
 
-// Where a server is: a TCP host:port (plain or TLS) or a unix socket.
+// The validity period of a certificate, in seconds since 1970-01-01 UTC.
+struct CertificateValidity {
+  std::int64_t not_before = 0;
+  std::int64_t not_after = 0;
+};
+
+// The validity period of the first certificate of a PEM text (-----BEGIN CERTIFICATE-----).
+// Only the DER fields up to the validity are read; the signature is not checked.
+Result<CertificateValidity> certificate_validity(std::string_view pem);
+
+// Why a server refused our TLS client certificate (it sent a TLS alert), in words a user can
+// act on: none was given, it expired (the date), it is not valid yet, or it is not trusted.
+// `now` is seconds since the epoch; the certificate file is read from tls.cert_file.
+std::string explain_client_certificate_refusal(const TlsOptions& tls, std::int64_t now);
+
+// "2020-01-02 00:00 UTC".
+std::string format_utc(std::int64_t seconds);
+
+
 struct Endpoint {
   enum class Kind { Tcp, Unix };
   Kind kind = Kind::Tcp;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace hcl::http {
 namespace {
@@ -172,6 +173,12 @@ class CurlTransport final : public Transport {
       if (cancelled) {
         log({t.request->method, redact(url), 0, elapsed, "cancelled"});
         results.emplace_back(Error{ErrorKind::Interrupted, fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target), "interrupted"});
+      } else if (code == CURLE_OK && plain_request_to_tls_server(t.response)) {
+        Error e{ErrorKind::Tls, fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target),
+                "the server speaks TLS (HTTPS) but TLS was not asked for: use --tlsverify with certificates "
+                "(--tlscacert, --tlscert, --tlskey), or DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH"};
+        log({t.request->method, redact(url), t.response.status, elapsed, e.why});
+        results.emplace_back(std::move(e));
       } else if (code == CURLE_OK) {
         log({t.request->method, redact(url), t.response.status, elapsed, {}});
         results.emplace_back(std::move(t.response));
@@ -249,10 +256,59 @@ class CurlTransport final : public Transport {
     }
   }
 
+  // Go's HTTP servers (dockerd) answer a plain request on a TLS port with this 400.
+  bool plain_request_to_tls_server(const Response& r) const {
+    return !endpoint_.tls && r.status == 400 &&
+           r.body.starts_with("Client sent an HTTP request to an HTTPS server");
+  }
+
+  // TLS failures, told apart by curl's code and OpenSSL's words (the only place they show).
+  // Nothing here quotes a key: only file names and the server's certificate's problem.
+  std::optional<Error> classify_tls(const std::string& what, CURLcode code, const std::string& detail) const {
+    if (!endpoint_.tls) return std::nullopt;
+    const TlsOptions& tls = *endpoint_.tls;
+    auto has = [&](std::string_view words) { return detail.find(words) != std::string::npos; };
+    if (has("wrong version number") || has("packet length too long"))
+      return Error{ErrorKind::Tls, what,
+                   "the server answered in plain HTTP, not TLS, but TLS was asked for (--tls, --tlsverify, "
+                   "DOCKER_TLS_VERIFY or an https:// address); is this the server's TLS port (usually 2376)?"};
+    // The server refused our certificate: a TLS alert during or (TLS 1.3) just after the
+    // handshake. dockerd sends "bad certificate" whatever the reason; the file tells which.
+    if (has("alert bad certificate") || has("alert certificate required") || has("alert certificate expired") ||
+        has("alert unknown ca") || has("alert certificate unknown") || has("alert unsupported certificate")) {
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+      return Error{ErrorKind::Tls, what, explain_client_certificate_refusal(tls, now)};
+    }
+    if (code == CURLE_PEER_FAILED_VERIFICATION) {
+      if (has("certificate has expired"))
+        return Error{ErrorKind::Tls, what, "the server's certificate has expired"};
+      if (has("not yet valid"))
+        return Error{ErrorKind::Tls, what, "the server's certificate is not valid yet (check the clocks)"};
+      if (has("subject name") || has("does not match"))
+        return Error{ErrorKind::Tls, what,
+                     fmt::format("the server's certificate is not for host '{}' ({})", endpoint_.host, detail)};
+      if (tls.ca_file.empty())
+        return Error{ErrorKind::Tls, what,
+                     "the server's certificate is not signed by a CA this system trusts (give its CA with "
+                     "--tlscacert or ca.pem in DOCKER_CERT_PATH)"};
+      return Error{ErrorKind::Tls, what,
+                   fmt::format("the server's certificate is not signed by the CA in {}", tls.ca_file)};
+    }
+    if (code == CURLE_SSL_CACERT_BADFILE)
+      return Error{ErrorKind::Tls, what, fmt::format("cannot use the CA certificate {}: {}", tls.ca_file, detail)};
+    if (code == CURLE_SSL_CERTPROBLEM)
+      return Error{ErrorKind::Tls, what,
+                   fmt::format("cannot use the client certificate {} with the key {}: {}", tls.cert_file,
+                               tls.key_file, detail)};
+    return std::nullopt;
+  }
+
   Error classify(const Transfer& t, CURLcode code) const {
     std::string what = fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target);
     std::string detail = t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(code);
     Millis total = t.request->timeout.value_or(timeouts_.request);
+    if (auto e = classify_tls(what, code, detail)) return *e;
     switch (code) {
       case CURLE_COULDNT_RESOLVE_HOST:
         return {ErrorKind::Unreachable, what, fmt::format("cannot resolve host '{}'", endpoint_.host)};

@@ -51,14 +51,17 @@ engine_start() {
   if [[ ! -d /run/containerd ]]; then mkdir -p /run/containerd && touch "$RUN_DIR/made-run-containerd"; fi
   local ip; ip=$(node_ip "$node")
   local cg; cg=$(cg_make "$node/engine")
+  # Plain TCP on purpose (a lab); saying --tls=false skips a 15 s startup delay. Master runs
+  # with --tlsverify on 2376 instead while the lab is in TLS mode (tls.sh).
+  local tcp_args=(-H "tcp://$ip:$(node_port "$node")" --tls=false)
+  [[ $node != master ]] || read -ra tcp_args <<<"$(tls_engine_args "$ip")"
   local args=(
     --data-root "$data/docker"
     --exec-root "$run/exec"
     --pidfile "$run/docker.pid"
     --config-file "$data/etc-docker/daemon.json"
     -H "unix://$run/docker.sock"
-    -H "tcp://$ip:$(node_port "$node")"
-    --tls=false                  # plain TCP on purpose (a lab); saying so skips a 15 s startup delay
+    "${tcp_args[@]}"
     --containerd-namespace "hcl-$node"
     --containerd-plugins-namespace "hcl-$node-plugins"
     --cgroup-parent "/hcl-lab/$node"
