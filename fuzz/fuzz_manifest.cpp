@@ -1,6 +1,7 @@
 // The manifest loader: YAML, interpolation, the .env file and every validation. The input is the
 // manifest, optionally followed by a NUL byte and the .env file beside it. A manifest that loads
-// is then planned against an empty cluster and rendered as `hcl deploy --format json` would.
+// is then planned against an empty cluster, rendered as `hcl deploy --format json` would, and
+// applied (every spec encoded for the engine).
 #include "fuzz_common.hpp"
 
 #include <hcl/deploy.hpp>
@@ -52,6 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   t.on("GET /_ping", {200, {{"Api-Version", "1.41"}}, "OK"});
   docker::Client api(t);
   auto plan = ops::plan_deploy(api, *project, true);
-  if (plan) (void)output::plan_json(*plan);
+  if (plan) {
+    (void)output::plan_json(*plan);
+    // Applying it encodes every service spec as the engine's JSON.
+    (void)ops::apply_plan(api, *plan, {});
+  }
   return 0;
 }

@@ -23,7 +23,7 @@ std::int64_t nanos(http::Millis m) { return static_cast<std::int64_t>(m.count())
 std::optional<http::Millis> millis(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
-  return http::Millis(it->get<std::int64_t>() / 1000000);
+  return http::Millis(json_fields::number<std::int64_t>(*it, key) / 1000000);
 }
 
 json encode_resources(const Resources& r) {
@@ -237,7 +237,7 @@ Task decode_task(const json& j) {
   t.timestamp = get<std::string>(st, "Timestamp");
   const json& cs = child(st, "ContainerStatus");
   t.container_id = get<std::string>(cs, "ContainerID");
-  if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = cs["ExitCode"].get<int>();
+  if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = json_fields::number<int>(cs["ExitCode"], "ExitCode");
   t.image = get<std::string>(child(child(j, "Spec"), "ContainerSpec"), "Image");
   for (const json& a : child(j, "NetworksAttachments").is_array() ? child(j, "NetworksAttachments") : json::array())
     for (const json& addr : child(a, "Addresses").is_array() ? child(a, "Addresses") : json::array())
@@ -306,7 +306,7 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
     if (!spec.contains("Mode") || !spec["Mode"].contains("Replicated"))
       return Error{ErrorKind::Usage, what, "only replicated services can be scaled"};
     spec["Mode"]["Replicated"]["Replicas"] = replicas;
-    auto version = svc.at("Version").at("Index").get<std::uint64_t>();
+    auto version = json_fields::number<std::uint64_t>(svc.at("Version").at("Index"), "Version.Index");
     auto u = call("POST",
                   http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
                                {{"version", std::to_string(version)}}),
@@ -314,6 +314,8 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
     if (!u) return wrap(u.error(), what);
     return ok();
   } catch (const json::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  } catch (const json_fields::bad_number& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }

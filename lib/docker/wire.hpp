@@ -37,6 +37,8 @@ auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> 
     return decode_fn(json::parse(r.body));
   } catch (const json::exception& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  } catch (const json_fields::bad_number& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }
 

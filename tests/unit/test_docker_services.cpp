@@ -113,3 +113,19 @@ TEST_CASE("a service spec is sent as the engine expects it") {
     CHECK(b.find(part) != std::string::npos);
   }
 }
+
+// Found by fuzz/fuzz_docker (UBSan): numbers that do not fit their field were cast unchecked.
+TEST_CASE("numbers out of range in the engine's answer are an error naming the endpoint") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/services", 200, R"([{"ID":"x","Version":{"Index":1e300},"Spec":{"Name":"a"}}])");
+  t.on("GET", "/v1.41/tasks", 200, R"([{"ID":"t","Slot":4294967296}])");
+  docker::Client api(t);
+  auto services = api.services();
+  REQUIRE_FALSE(services);
+  CHECK(services.error().kind == ErrorKind::Server);
+  CHECK(services.error().why.find("Index is out of range") != std::string::npos);
+  auto tasks = api.tasks();
+  REQUIRE_FALSE(tasks);
+  CHECK(tasks.error().why.find("Slot is out of range") != std::string::npos);
+}
