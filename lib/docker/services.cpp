@@ -250,7 +250,7 @@ bool is_terminal(const std::string& s) {
 }
 
 Result<std::string> Client::create_service(const ServiceSpec& spec) {
-  auto r = call("POST", "/services/create", encode_spec(spec).dump());
+  auto r = call("POST", "/services/create", body(encode_spec(spec)));
   if (!r) return r.error();
   return decode(*r, fmt::format("POST {}/services/create", transport_.describe()),
                 [](const json& j) { return get<std::string>(j, "ID"); });
@@ -258,7 +258,7 @@ Result<std::string> Client::create_service(const ServiceSpec& spec) {
 
 Status Client::update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec) {
   auto r = call("POST", http::target("/services/" + http::encode(id) + "/update", {{"version", std::to_string(version)}}),
-                encode_spec(spec).dump());
+                body(encode_spec(spec)));
   if (!r) {
     if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service {}", spec.name);
     return r.error();
@@ -278,7 +278,7 @@ std::vector<Result<std::string>> Client::write_services(const std::vector<Servic
     std::string path = w.id.empty() ? "/services/create"
                                     : http::target("/services/" + http::encode(w.id) + "/update",
                                                    {{"version", std::to_string(w.version)}});
-    reqs.push_back({"POST", "/v" + *v + path, {{"Content-Type", "application/json"}}, encode_spec(w.spec).dump()});
+    reqs.push_back({"POST", "/v" + *v + path, {{"Content-Type", "application/json"}}, body(encode_spec(w.spec))});
   }
   auto rs = transport_.send_all(reqs);
   for (size_t i = 0; i < rs.size(); ++i) {
@@ -310,7 +310,7 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
     auto u = call("POST",
                   http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
                                {{"version", std::to_string(version)}}),
-                  spec.dump());
+                  body(spec));
     if (!u) return wrap(u.error(), what);
     return ok();
   } catch (const json::exception& e) {
@@ -351,7 +351,7 @@ Status Client::remove_service(const std::string& id_or_name) {
 
 Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& service) {
   std::string path = "/tasks";
-  if (service) path = http::target("/tasks", {{"filters", json{{"service", {*service}}}.dump()}});
+  if (service) path = http::target("/tasks", {{"filters", body(json{{"service", {*service}}})}});
   auto r = call("GET", path);
   if (!r) return r.error();
   return decode(*r, fmt::format("GET {}/tasks", transport_.describe()), [](const json& j) {
