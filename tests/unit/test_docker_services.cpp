@@ -129,3 +129,19 @@ TEST_CASE("numbers out of range in the engine's answer are an error naming the e
   REQUIRE_FALSE(tasks);
   CHECK(tasks.error().why.find("Slot is out of range") != std::string::npos);
 }
+
+// Found by fuzz/fuzz_manifest: encoding a spec with a non-UTF-8 byte threw json type_error.
+TEST_CASE("a spec or filter with text that is not UTF-8 is sent with U+FFFD, not thrown on") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("POST", "/v1.41/services/create", 201, R"({"ID":"s1"})");
+  docker::Client api(t);
+  docker::ServiceSpec spec;
+  spec.name = "web";
+  spec.image = "b\x94sybox";
+  auto id = api.create_service(spec);
+  REQUIRE(id);
+  CHECK(t.requests.back().body.find("b\xEF\xBF\xBDsybox") != std::string::npos);
+  auto tasks = api.tasks(std::string("w\xff"));  // unanswered: the recorded transport says so
+  CHECK_FALSE(tasks);
+}
