@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace hcl::cli {
 namespace {
@@ -23,6 +24,8 @@ struct RunOptions {
   std::string start_timeout = "60s";
   std::string image;
   std::vector<std::string> image_and_args;  // IMAGE [COMMAND [ARG...]]
+  std::optional<std::size_t> words_before_image;  // words CLI11 did not know, seen before IMAGE
+  std::string unknown_flag;                 // the first of them
 };
 
 void write_out(std::string_view d) { std::fwrite(d.data(), 1, d.size(), stdout), std::fflush(stdout); }
@@ -34,6 +37,9 @@ Result<ops::RunPlan> plan_from(const RunOptions& o, const CLI::App& sub) {
   auto& s = plan.spec;
   if (o.image_and_args.empty()) return Error{ErrorKind::Usage, "hcl run", "an IMAGE is required"};
   s.image = o.image_and_args.front();
+  if (!o.unknown_flag.empty())
+    return Error{ErrorKind::Usage, fmt::format("unknown flag '{}'", o.unknown_flag),
+                 "hcl run's flags come before IMAGE (see hcl run --help)"};
   s.args.assign(o.image_and_args.begin() + 1, o.image_and_args.end());
   s.name = o.name;
   s.networks = o.networks;
@@ -49,7 +55,12 @@ Result<ops::RunPlan> plan_from(const RunOptions& o, const CLI::App& sub) {
     env.insert(env.end(), lines->begin(), lines->end());
   }
   for (const auto& e : o.env) {
-    if (e.find('=') == std::string::npos && !e.starts_with("constraint:") && !e.starts_with("affinity:")) {
+    bool classic_entry = e.starts_with("constraint:") || e.starts_with("affinity:");
+    std::string key = e.substr(0, e.find('='));
+    // The engine would take "=x" and refuse it only when the task starts; say so before anything is sent.
+    if (!classic_entry && (key.empty() || key.find_first_of(" \t") != std::string::npos))
+      return Error{ErrorKind::Usage, fmt::format("--env={}", e), "expected KEY=VALUE, or a bare KEY to pass on hcl's own"};
+    if (e.find('=') == std::string::npos && !classic_entry) {
       // A bare KEY takes its value from hcl's environment, as with docker run.
       if (const char* v = std::getenv(e.c_str())) env.push_back(e + "=" + v);
       continue;
@@ -146,13 +157,27 @@ void setup_run(CLI::App& app, Context& ctx) {
   sub->add_flag("-q,--quiet", o->quiet, "With -d: print the name instead of the ID");
   sub->add_option("--start-timeout", o->start_timeout, "How long a container may take to be scheduled and start")
       ->capture_default_str();
-  sub->add_option("IMAGE", o->image, "Image, then the COMMAND and ARGs for the container")->required();
+  // CLI11 keeps unknown words before IMAGE and the container's words after it in the same
+  // remaining() list. A validator that runs while IMAGE is being parsed (validate_positionals)
+  // counts the ones before: those are a mistyped flag of hcl run, not the container's.
+  sub->add_option("IMAGE", o->image, "Image, then the COMMAND and ARGs for the container")
+      ->required()
+      ->check(CLI::Validator(
+          [o, sub](std::string&) {
+            if (!o->words_before_image) o->words_before_image = sub->remaining().size();
+            return std::string();
+          },
+          ""));
+  sub->validate_positionals();
   // Everything after IMAGE belongs to the container, flags included: `hcl run img sh -c 'exit 7'`.
   sub->prefix_command();
   sub->fallthrough(false);
   sub->callback([&ctx, o, sub] {
     o->image_and_args = {o->image};
-    for (const auto& extra : sub->remaining()) o->image_and_args.push_back(extra);
+    auto rest = sub->remaining();
+    std::size_t before = o->words_before_image.value_or(0);
+    if (before > 0) o->unknown_flag = rest.front();
+    for (std::size_t i = before; i < rest.size(); ++i) o->image_and_args.push_back(rest[i]);
     ctx.action = [&ctx, o, sub] { return run_run(ctx, *o, *sub); };
   });
 }

@@ -222,7 +222,7 @@ Result<NetworkCreated> Client::create_network(const NetworkSpec& spec) {
     if (spec.gateway) cfg["Gateway"] = *spec.gateway;
     body["IPAM"] = {{"Driver", "default"}, {"Config", json::array({cfg})}};
   }
-  auto r = call("POST", "/networks/create", body.dump());
+  auto r = call("POST", "/networks/create", wire::body(body));
   if (!r) return r.error();
   return decode(*r, fmt::format("POST {}/networks/create", transport_.describe()), [](const json& j) {
     return NetworkCreated{get<std::string>(j, "Id"), get<std::string>(j, "Warning")};

@@ -23,7 +23,7 @@ std::int64_t nanos(http::Millis m) { return static_cast<std::int64_t>(m.count())
 std::optional<http::Millis> millis(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
-  return http::Millis(it->get<std::int64_t>() / 1000000);
+  return http::Millis(json_fields::number<std::int64_t>(*it, key) / 1000000);
 }
 
 json encode_resources(const Resources& r) {
@@ -238,7 +238,7 @@ Task decode_task(const json& j) {
   t.updated_at = get<std::string>(j, "UpdatedAt");
   const json& cs = child(st, "ContainerStatus");
   t.container_id = get<std::string>(cs, "ContainerID");
-  if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = cs["ExitCode"].get<int>();
+  if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = json_fields::number<int>(cs["ExitCode"], "ExitCode");
   t.image = get<std::string>(child(child(j, "Spec"), "ContainerSpec"), "Image");
   for (const json& a : child(j, "NetworksAttachments").is_array() ? child(j, "NetworksAttachments") : json::array())
     for (const json& addr : child(a, "Addresses").is_array() ? child(a, "Addresses") : json::array()) {
@@ -253,7 +253,7 @@ bool is_terminal(const std::string& s) {
 }
 
 Result<std::string> Client::create_service(const ServiceSpec& spec) {
-  auto r = call("POST", "/services/create", encode_spec(spec).dump());
+  auto r = call("POST", "/services/create", body(encode_spec(spec)));
   if (!r) return r.error();
   return decode(*r, fmt::format("POST {}/services/create", transport_.describe()),
                 [](const json& j) { return get<std::string>(j, "ID"); });
@@ -261,7 +261,7 @@ Result<std::string> Client::create_service(const ServiceSpec& spec) {
 
 Status Client::update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec) {
   auto r = call("POST", http::target("/services/" + http::encode(id) + "/update", {{"version", std::to_string(version)}}),
-                encode_spec(spec).dump());
+                body(encode_spec(spec)));
   if (!r) {
     if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service {}", spec.name);
     return r.error();
@@ -281,7 +281,7 @@ std::vector<Result<std::string>> Client::write_services(const std::vector<Servic
     std::string path = w.id.empty() ? "/services/create"
                                     : http::target("/services/" + http::encode(w.id) + "/update",
                                                    {{"version", std::to_string(w.version)}});
-    reqs.push_back({"POST", "/v" + *v + path, {{"Content-Type", "application/json"}}, encode_spec(w.spec).dump()});
+    reqs.push_back({"POST", "/v" + *v + path, {{"Content-Type", "application/json"}}, body(encode_spec(w.spec))});
   }
   auto rs = transport_.send_all(reqs);
   for (size_t i = 0; i < rs.size(); ++i) {
@@ -309,14 +309,16 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
     if (!spec.contains("Mode") || !spec["Mode"].contains("Replicated"))
       return Error{ErrorKind::Usage, what, "only replicated services can be scaled"};
     spec["Mode"]["Replicated"]["Replicas"] = replicas;
-    auto version = svc.at("Version").at("Index").get<std::uint64_t>();
+    auto version = json_fields::number<std::uint64_t>(svc.at("Version").at("Index"), "Version.Index");
     auto u = call("POST",
                   http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
                                {{"version", std::to_string(version)}}),
-                  spec.dump());
+                  body(spec));
     if (!u) return wrap(u.error(), what);
     return ok();
   } catch (const json::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  } catch (const json_fields::bad_number& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }
@@ -352,7 +354,7 @@ Status Client::remove_service(const std::string& id_or_name) {
 
 Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& service) {
   std::string path = "/tasks";
-  if (service) path = http::target("/tasks", {{"filters", json{{"service", {*service}}}.dump()}});
+  if (service) path = http::target("/tasks", {{"filters", body(json{{"service", {*service}}})}});
   auto r = call("GET", path);
   if (!r) return r.error();
   return decode(*r, fmt::format("GET {}/tasks", transport_.describe()), [](const json& j) {

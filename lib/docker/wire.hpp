@@ -29,6 +29,11 @@ inline std::string server_message(const http::Response& r) {
   return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
 }
 
+// A request body. Names and values come from users and need not be UTF-8 (an image name given
+// on the command line, say); dump() would throw on them. Invalid bytes become U+FFFD, which
+// the engine then refuses or matches nothing with, naming what it got.
+inline std::string body(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // Decodes a body with `decode`, turning malformed or mistyped JSON into an error that names the
 // endpoint instead of a crash.
 template <class F>
@@ -36,6 +41,8 @@ auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> 
   try {
     return decode_fn(json::parse(r.body));
   } catch (const json::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  } catch (const json_fields::bad_number& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }

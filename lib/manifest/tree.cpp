@@ -1,6 +1,8 @@
 #include "tree.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <string_view>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
@@ -156,9 +158,42 @@ std::string tab_hint(const std::string& text, int line) {
   return tab != std::string::npos && tab < indent_end ? " (YAML indentation cannot use tabs)" : "";
 }
 
+// The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF), or npos.
+std::size_t invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    auto b1 = static_cast<unsigned char>(s[i + 1]);
+    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (b1 < lo || b1 > hi) return i;
+    for (std::size_t k = 2; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagnostics& diag) {
+  // YAML files are UTF-8; yaml-cpp passes other bytes through, and they would reach the
+  // engine's JSON, which cannot carry them.
+  if (auto bad = invalid_utf8(text); bad != std::string_view::npos) {
+    std::size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = line_start == std::string::npos || bad == 0 ? 0 : line_start + 1;
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    return Error{ErrorKind::Usage, Location{file, line, static_cast<int>(bad - line_start) + 1}.str(),
+                 fmt::format("the manifest is not valid UTF-8 (byte 0x{:02X}); YAML files are UTF-8",
+                             static_cast<unsigned char>(text[bad]))};
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -120,7 +120,7 @@ bool satisfies(const docker::SwarmNode& n, const Constraint& c) {
   }
   // As in swarmkit: hostnames compare without case; a missing label equals nothing.
   bool same = found && (c.key == "node.hostname" ? std::equal(actual.begin(), actual.end(), c.value.begin(), c.value.end(),
-                                                                [](char a, char b) { return std::tolower(a) == std::tolower(b); })
+                                                                [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); })
                                                   : actual == c.value);
   return c.equal ? same : !same;
 }

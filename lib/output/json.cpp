@@ -68,7 +68,9 @@ json tls_json(const http::Endpoint& e) {
           {"key", path(e.tls->key_file)}};
 }
 
-std::string dump(const json& j) { return j.dump(2) + "\n"; }
+// Paths, names and messages come from users and servers and need not be UTF-8 (a socket path
+// in DOCKER_HOST, say); dump() would throw on them and end hcl. Invalid bytes become U+FFFD.
+std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 }  // namespace
 

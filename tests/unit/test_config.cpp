@@ -1,4 +1,5 @@
 #include <hcl/config.hpp>
+#include <hcl/output.hpp>
 
 #include <doctest/doctest.h>
 
@@ -257,4 +258,12 @@ TEST_CASE("Consul TLS from CONSUL_HTTP_SSL and friends") {
   auto bad = resolve({}, env_of({{"CONSUL_HTTP_SSL", "yes please"}}));
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().what == "CONSUL_HTTP_SSL=yes please");
+}
+
+// Found by fuzz/fuzz_endpoint: nlohmann::json::dump threw on the invalid UTF-8 and ended hcl.
+TEST_CASE("hcl config --format json shows a socket path that is not UTF-8") {
+  auto cfg = resolve({}, env_of({{"DOCKER_HOST", "unix:///run/d\xff\xfe.sock"}}));
+  REQUIRE(cfg);
+  std::string out = output::config_json(*cfg);
+  CHECK(out.find("unix:///run/d\xEF\xBF\xBD\xEF\xBF\xBD.sock") != std::string::npos);
 }

@@ -158,4 +158,35 @@ TEST_CASE("engine events: one per line, whatever the chunks; malformed lines are
   CHECK(n == 1);
   CHECK(s.error().kind == ErrorKind::Server);
   CHECK(s.error().what.find("/events") != std::string::npos);
+
+// Found by fuzz/fuzz_docker (UBSan): numbers that do not fit their field were cast unchecked.
+TEST_CASE("numbers out of range in the engine's answer are an error naming the endpoint") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/services", 200, R"([{"ID":"x","Version":{"Index":1e300},"Spec":{"Name":"a"}}])");
+  t.on("GET", "/v1.41/tasks", 200, R"([{"ID":"t","Slot":4294967296}])");
+  docker::Client api(t);
+  auto services = api.services();
+  REQUIRE_FALSE(services);
+  CHECK(services.error().kind == ErrorKind::Server);
+  CHECK(services.error().why.find("Index is out of range") != std::string::npos);
+  auto tasks = api.tasks();
+  REQUIRE_FALSE(tasks);
+  CHECK(tasks.error().why.find("Slot is out of range") != std::string::npos);
+}
+
+// Found by fuzz/fuzz_manifest: encoding a spec with a non-UTF-8 byte threw json type_error.
+TEST_CASE("a spec or filter with text that is not UTF-8 is sent with U+FFFD, not thrown on") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("POST", "/v1.41/services/create", 201, R"({"ID":"s1"})");
+  docker::Client api(t);
+  docker::ServiceSpec spec;
+  spec.name = "web";
+  spec.image = "b\x94sybox";
+  auto id = api.create_service(spec);
+  REQUIRE(id);
+  CHECK(t.requests.back().body.find("b\xEF\xBF\xBDsybox") != std::string::npos);
+  auto tasks = api.tasks(std::string("w\xff"));  // unanswered: the recorded transport says so
+  CHECK_FALSE(tasks);
 }
