@@ -107,7 +107,10 @@ std::string emit(const Line& line, bool color) {
 std::vector<Line> flow(const std::vector<Line>& words, size_t indent, size_t width) {
   std::vector<Line> lines;
   size_t room = width > indent ? width - indent : 0;
-  if (room == 0) indent = 0, room = width;
+  if (room == 0) {  // no room after the indent: none
+    indent = 0;
+    room = width;
+  }
   Line cur;
   for (const auto& w : words) {
     Line word = fit(w, room);
