@@ -31,6 +31,7 @@ void setup_ls(CLI::App& app, Context& ctx);       // cmd_ls.cpp
 void setup_kv(CLI::App& app, Context& ctx);       // cmd_kv.cpp
 void setup_health(CLI::App& app, Context& ctx);   // cmd_health.cpp
 void setup_sync(CLI::App& app, Context& ctx);     // cmd_sync.cpp
+void setup_viz(CLI::App& app, Context& ctx);      // cmd_viz.cpp
 void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
 void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
 void setup_completion(CLI::App& app, Context& ctx);  // cmd_completion.cpp (also __complete, __man)
@@ -49,6 +50,7 @@ inline constexpr Command kCommands[] = {
     {"kv", setup_kv},
     {"health", setup_health},
     {"sync", setup_sync},
+    {"viz", setup_viz},
     {"version", setup_version},
     {"config", setup_config},
     {"completion", setup_completion},

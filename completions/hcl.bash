@@ -18,6 +18,7 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
     '/kv') REPLY='kv' ;;
     '/health') REPLY='health' ;;
     '/sync') REPLY='sync' ;;
+    '/viz') REPLY='viz' ;;
     '/version') REPLY='version' ;;
     '/config') REPLY='config' ;;
     '/completion') REPLY='completion' ;;
@@ -36,7 +37,7 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
 
 _hcl_commands() {  # PATH: REPLY lists the subcommands
   case "$1" in
-    '') REPLY='nodes net run ps logs rm deploy scale down ls kv health sync version config completion' ;;
+    '') REPLY='nodes net run ps logs rm deploy scale down ls kv health sync viz version config completion' ;;
     'net') REPLY='create ls inspect rm' ;;
     'kv') REPLY='get put ls rm watch' ;;
     *) REPLY='' ;;
@@ -68,6 +69,7 @@ _hcl_flags() {  # PATH: REPLY lists the flags, inherited ones too
     'kv watch') REPLY='-h --help --wait --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'health') REPLY='-h --help --services -w --watch --interval --format -q --quiet --no-trunc --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'sync') REPLY='-h --help -p --project -w --watch --interval --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'viz') REPLY='-h --help --once --svg --width --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'version') REPLY='-h --help --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'config') REPLY='-h --help --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'completion') REPLY='-h --help --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
@@ -180,6 +182,10 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
     'sync/-w'|'sync/--watch') REPLY='flag' ;;
     'sync/--interval') REPLY='free' ;;
     'sync/--format') REPLY='choice:table json' ;;
+    'viz/-h'|'viz/--help') REPLY='flag' ;;
+    'viz/--once') REPLY='flag' ;;
+    'viz/--svg') REPLY='file' ;;
+    'viz/--width') REPLY='free' ;;
     'version/-h'|'version/--help') REPLY='flag' ;;
     'version/--format') REPLY='choice:table json' ;;
     'config/-h'|'config/--help') REPLY='flag' ;;

@@ -13,6 +13,7 @@
 #include <hcl/sync.hpp>
 #include <hcl/tasks.hpp>
 #include <hcl/version.hpp>
+#include <hcl/viz.hpp>
 
 #include <string>
 #include <vector>
@@ -85,5 +86,18 @@ std::string render_template(const Template& t, std::string_view rows_json, std::
 
 // `hcl kv ls` rows for templates: [{"key": "..."}].
 std::string kv_key_rows_json(const std::vector<std::string>& keys);
+
+}  // namespace hcl::output
+
+namespace hcl::output {
+
+// `hcl viz --svg`: the picture as a standalone SVG document (UTF-8, one box per node with its tasks
+// in their services' colours, then the services). All text is escaped for XML; bytes that are not
+// valid UTF-8 or not allowed in XML become U+FFFD. Names too long for a box are cut with an
+// ellipsis and given whole in a <title> (the tooltip).
+std::string picture_svg(const ops::Picture& picture);
+
+// Text made safe for XML character data and attribute values.
+std::string xml_escape(std::string_view text);
 
 }  // namespace hcl::output
