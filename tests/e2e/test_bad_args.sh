@@ -24,9 +24,9 @@ cases=$(cat <<'TABLE'
 2	unknown command 'delpoy' (did you mean 'deploy'?)	-	delpoy x.yml
 2	unknown flag '--formt' (did you mean '--format'?)	-	nodes --formt json
 2	unknown flag '--replica': hcl run's flags come before IMAGE	-	run -d --replica 2 img
-2	--format: expected table or json, not 'yaml'	-	nodes --format yaml
-2	--node: 1 required TEXT missing	-	ps --node
-2	NAME is required	-	rm
+2	--format 'yaml': expected table, json or a template with placeholders such as {{.Name}}	-	nodes --format yaml
+2	--node: 1 required NODE missing	-	ps --node
+2	SERVICE is required	-	rm
 2	KEY is required	-	kv get
 2	IMAGE is required	-	run
 2	'web': expected SERVICE=REPLICAS, like demo-hostname=10	-	scale web

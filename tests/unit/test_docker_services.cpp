@@ -158,6 +158,7 @@ TEST_CASE("engine events: one per line, whatever the chunks; malformed lines are
   CHECK(n == 1);
   CHECK(s.error().kind == ErrorKind::Server);
   CHECK(s.error().what.find("/events") != std::string::npos);
+}
 
 // Found by fuzz/fuzz_docker (UBSan): numbers that do not fit their field were cast unchecked.
 TEST_CASE("numbers out of range in the engine's answer are an error naming the endpoint") {
