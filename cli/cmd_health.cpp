@@ -41,9 +41,8 @@ Status run_health(Context& ctx, const HealthOptions& o) {
 
 }  // namespace
 
-void setup_health(CLI::App& app, Context& ctx) {
+void setup_health(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<HealthOptions>();
-  auto* sub = app.add_subcommand("health", "Check the cluster: swarm, Consul, nodes, quorum (exit 1 if a check fails)");
   sub->add_flag("--services", o->services, "Also check that every service runs its replicas and passes its Consul checks");
   add_format_flags(sub, o->format, nullptr);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_health(ctx, *o); }; });

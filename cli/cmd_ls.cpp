@@ -38,9 +38,8 @@ Status run_ls(Context& ctx, const LsOptions& o) {
 
 }  // namespace
 
-void setup_ls(CLI::App& app, Context& ctx) {
+void setup_ls(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<LsOptions>();
-  auto* sub = app.add_subcommand("ls", "List the projects deployed on the cluster");
   add_format_flags(sub, o->format, &o->quiet);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ls(ctx, *o); }; });
 }

@@ -102,9 +102,8 @@ Status run_nodes(Context& ctx, const NodesOptions& opts) {
 
 }  // namespace
 
-void setup_nodes(CLI::App& app, Context& ctx) {
+void setup_nodes(CLI::App* sub, Context& ctx) {
   auto opts = std::make_shared<NodesOptions>();
-  auto* sub = app.add_subcommand("nodes", "List the cluster's nodes with their Swarm state and Consul health");
   add_format_flags(sub, opts->format, &opts->quiet);
   sub->add_flag("--no-consul", opts->no_consul, "Show the Swarm view only, without asking Consul");
   sub->callback([&ctx, opts] { ctx.action = [&ctx, opts] { return run_nodes(ctx, *opts); }; });
