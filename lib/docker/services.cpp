@@ -268,19 +268,17 @@ Status Client::update_service(const std::string& id, std::uint64_t version, cons
 
 std::vector<Result<std::string>> Client::write_services(const std::vector<ServiceWrite>& writes) {
   std::vector<Result<std::string>> out;
-  auto v = api_version();
-  if (!v) {
-    for (size_t i = 0; i < writes.size(); ++i) out.emplace_back(v.error());
-    return out;
-  }
-  std::vector<http::Request> reqs;
-  for (const auto& w : writes) {
-    std::string path = w.id.empty() ? "/services/create"
-                                    : http::target("/services/" + http::encode(w.id) + "/update",
-                                                   {{"version", std::to_string(w.version)}});
-    reqs.push_back({"POST", "/v" + *v + path, {{"Content-Type", "application/json"}}, encode_spec(w.spec).dump()});
-  }
-  auto rs = transport_.send_all(reqs);
+  auto build = [&](const std::string& v) {
+    std::vector<http::Request> reqs;
+    for (const auto& w : writes) {
+      std::string path = w.id.empty() ? "/services/create"
+                                      : http::target("/services/" + http::encode(w.id) + "/update",
+                                                     {{"version", std::to_string(w.version)}});
+      reqs.push_back({"POST", "/v" + v + path, {{"Content-Type", "application/json"}}, encode_spec(w.spec).dump()});
+    }
+    return reqs;
+  };
+  auto rs = send_versioned(build);
   for (size_t i = 0; i < rs.size(); ++i) {
     std::string what = fmt::format("{} service {}", writes[i].id.empty() ? "creating" : "updating", writes[i].spec.name);
     if (!rs[i]) {
