@@ -242,6 +242,9 @@ int main(int argc, char** argv) {
   httplib::Server srv;
   srv.new_task_queue = [] { return new httplib::ThreadPool(8); };
   srv.set_keep_alive_max_count(1000);
+  // Without it, small answers wait for the client's delayed ACK (~40 ms each): a docker CLI that
+  // inspects nodes one by one would be timed on the simulator's latency, not its own.
+  srv.set_tcp_nodelay(true);
   srv.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (req.path.starts_with("/_sim/")) return httplib::Server::HandlerResponse::Unhandled;
     {
