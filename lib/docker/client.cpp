@@ -250,15 +250,7 @@ Result<ClusterState> Client::cluster_state() {
     return out;
   });
   if (!services) return services.error();
-  // What decode_task does not read: the network each attachment is on (its addresses are
-  // kept), published-port status, and the task spec's placement, restart policy and networks.
-  auto tasks = decode_skipping(*rs[2], what(2), {"Network", "PortStatus", "Placement", "RestartPolicy", "Networks",
-                                                 "Resources", "LogDriver", "DNSConfig", "Mounts"},
-                               [](const json& j) {
-    std::vector<Task> out;
-    for (const json& t : j.get_ref<const json::array_t&>()) out.push_back(decode_task(t));
-    return out;
-  });
+  auto tasks = decode_task_list(*rs[2], what(2));
   if (!tasks) return tasks.error();
   return ClusterState{std::move(*nodes), std::move(*services), std::move(*tasks)};
 }

@@ -223,28 +223,6 @@ Service decode_service(const json& j) {
           get<std::string>(child(j, "UpdateStatus"), "Message")};
 }
 
-Task decode_task(const json& j) {
-  Task t;
-  t.id = get<std::string>(j, "ID");
-  t.service_id = get<std::string>(j, "ServiceID");
-  t.node_id = get<std::string>(j, "NodeID");
-  t.slot = get<int>(j, "Slot");
-  t.desired_state = get<std::string>(j, "DesiredState");
-  const json& st = child(j, "Status");
-  t.state = get<std::string>(st, "State");
-  t.message = get<std::string>(st, "Message");
-  t.error = get<std::string>(st, "Err");
-  t.timestamp = get<std::string>(st, "Timestamp");
-  const json& cs = child(st, "ContainerStatus");
-  t.container_id = get<std::string>(cs, "ContainerID");
-  if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = cs["ExitCode"].get<int>();
-  t.image = get<std::string>(child(child(j, "Spec"), "ContainerSpec"), "Image");
-  for (const json& a : child(j, "NetworksAttachments").is_array() ? child(j, "NetworksAttachments") : json::array())
-    for (const json& addr : child(a, "Addresses").is_array() ? child(a, "Addresses") : json::array())
-      t.addresses.push_back(addr.get<std::string>());
-  return t;
-}
-
 bool is_terminal(const std::string& s) {
   return s == "complete" || s == "failed" || s == "rejected" || s == "shutdown" || s == "orphaned" || s == "remove";
 }
@@ -350,11 +328,7 @@ Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& servic
   if (service) path = http::target("/tasks", {{"filters", json{{"service", {*service}}}.dump()}});
   auto r = call("GET", path);
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/tasks", transport_.describe()), [](const json& j) {
-    std::vector<Task> out;
-    for (const json& t : j.get_ref<const json::array_t&>()) out.push_back(decode_task(t));
-    return out;
-  });
+  return decode_task_list(*r, fmt::format("GET {}/tasks", transport_.describe()));
 }
 
 Result<std::pair<std::size_t, std::size_t>> Client::service_logs(const std::string& id_or_name, const LogOptions& opts,

@@ -11,9 +11,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <initializer_list>
-#include <string_view>
 
 #include <string>
 
@@ -44,30 +41,13 @@ auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> 
   }
 }
 
-// Like decode(), but objects' members named in `skip` (at any depth) are dropped while parsing,
-// never built: a task list of 10,000 tasks is mostly network attachments and specs hcl does not
-// read, and building them took most of `hcl ps`'s time and memory.
-template <class F>
-auto decode_skipping(const http::Response& r, const std::string& what, std::initializer_list<std::string_view> skip,
-                     F&& decode_fn) -> Result<decltype(decode_fn(json{}))> {
-  auto keep = [&](int, json::parse_event_t event, json& parsed) {
-    if (event != json::parse_event_t::key) return true;
-    const auto& key = parsed.get_ref<const std::string&>();
-    return std::find(skip.begin(), skip.end(), key) == skip.end();
-  };
-  try {
-    return decode_fn(json::parse(r.body, keep));
-  } catch (const json::exception& e) {
-    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
-  }
-}
-
 }  // namespace hcl::docker::wire
 
 namespace hcl::docker {
 // Decoders shared between the files of lib/docker.
 struct Service;
-struct Task;
 Service decode_service(const nlohmann::json& j);
-Task decode_task(const nlohmann::json& j);
+struct Task;
+// A GET /tasks body (a JSON array of tasks), decoded without building a document (task_list.cpp).
+Result<std::vector<Task>> decode_task_list(const http::Response& r, const std::string& what);
 }  // namespace hcl::docker
