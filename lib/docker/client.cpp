@@ -17,46 +17,6 @@ using namespace wire;
 
 Labels labels(const json& j, const char* key) { return get<Labels>(j, key); }
 
-NodeRole role(const std::string& s) { return s == "manager" ? NodeRole::Manager : NodeRole::Worker; }
-
-NodeAvailability availability(const std::string& s) {
-  if (s == "pause") return NodeAvailability::Pause;
-  if (s == "drain") return NodeAvailability::Drain;
-  return NodeAvailability::Active;
-}
-
-NodeState state(const std::string& s) {
-  if (s == "ready") return NodeState::Ready;
-  if (s == "down") return NodeState::Down;
-  if (s == "disconnected") return NodeState::Disconnected;
-  return NodeState::Unknown;
-}
-
-SwarmNode decode_node(const json& j) {
-  SwarmNode n;
-  n.id = get<std::string>(j, "ID");
-  n.version = get<std::uint64_t>(child(j, "Version"), "Index");
-  const json& spec = child(j, "Spec");
-  const json& desc = child(j, "Description");
-  const json& status = child(j, "Status");
-  const json& mgr = child(j, "ManagerStatus");
-  n.hostname = get<std::string>(desc, "Hostname");
-  n.role = role(get<std::string>(spec, "Role"));
-  n.availability = availability(get<std::string>(spec, "Availability"));
-  n.labels = labels(spec, "Labels");
-  n.state = state(get<std::string>(status, "State"));
-  n.message = get<std::string>(status, "Message");
-  n.address = get<std::string>(status, "Addr");
-  n.os = get<std::string>(child(desc, "Platform"), "OS");
-  n.architecture = get<std::string>(child(desc, "Platform"), "Architecture");
-  n.engine_version = get<std::string>(child(desc, "Engine"), "EngineVersion");
-  n.engine_labels = labels(child(desc, "Engine"), "Labels");
-  n.leader = get<bool>(mgr, "Leader");
-  n.manager_reachability = get<std::string>(mgr, "Reachability");
-  n.manager_address = get<std::string>(mgr, "Addr");
-  return n;
-}
-
 Network decode_network(const json& j) {
   Network n;
   n.id = get<std::string>(j, "Id");
@@ -214,11 +174,7 @@ Result<EngineVersion> Client::version() {
 Result<std::vector<SwarmNode>> Client::nodes() {
   auto r = call("GET", "/nodes");
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/nodes", transport_.describe()), [](const json& j) {
-    std::vector<SwarmNode> out;
-    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_node(n));
-    return out;
-  });
+  return decode_node_list(*r, fmt::format("GET {}/nodes", transport_.describe()));
 }
 
 Result<ClusterState> Client::cluster_state() {
@@ -238,11 +194,7 @@ Result<ClusterState> Client::cluster_state() {
   }
   ClusterState state;
   auto what = [&](size_t i) { return fmt::format("GET {}{}", transport_.describe(), reqs[i].target); };
-  auto nodes = decode(*rs[0], what(0), [](const json& j) {
-    std::vector<SwarmNode> out;
-    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_node(n));
-    return out;
-  });
+  auto nodes = decode_node_list(*rs[0], what(0));
   if (!nodes) return nodes.error();
   auto services = decode(*rs[1], what(1), [](const json& j) {
     std::vector<Service> out;

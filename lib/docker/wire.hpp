@@ -48,6 +48,8 @@ namespace hcl::docker {
 struct Service;
 Service decode_service(const nlohmann::json& j);
 struct Task;
-// A GET /tasks body (a JSON array of tasks), decoded without building a document (task_list.cpp).
+// GET /tasks and GET /nodes bodies (JSON arrays), decoded without building a document (lists.cpp).
 Result<std::vector<Task>> decode_task_list(const http::Response& r, const std::string& what);
+struct SwarmNode;
+Result<std::vector<SwarmNode>> decode_node_list(const http::Response& r, const std::string& what);
 }  // namespace hcl::docker

@@ -317,3 +317,24 @@ TEST_CASE("engine version from the lab's GET /version") {
   CHECK_FALSE(v->min_api_version.empty());
   CHECK(v->os == "linux");
 }
+
+TEST_CASE("node and engine labels decode from GET /nodes") {
+  // The lab's nodes carry no labels: the recorded body with labels put into its first node.
+  std::string body = read_data("docker/nodes.json");
+  auto spec = body.find("\"Labels\": {}");
+  REQUIRE(spec != std::string::npos);
+  body.replace(spec, 12, R"("Labels": {"zone": "a", "disk": "ssd"})");
+  RecordedTransport t;
+  t.on("GET", "/v1.41/nodes", 200, body, {{"Api-Version", "1.41"}});
+  docker::Client c(t);
+  auto nodes = c.nodes();
+  REQUIRE(nodes.ok());
+  size_t labelled = 0;
+  for (const auto& n : *nodes) {
+    if (n.labels.empty()) continue;
+    ++labelled;
+    CHECK(n.labels == docker::Labels{{"disk", "ssd"}, {"zone", "a"}});
+    CHECK(n.engine_labels.empty());
+  }
+  CHECK(labelled == 1);
+}
