@@ -77,6 +77,38 @@ int report(const Error& e) {
   return exit_status(e.kind);
 }
 
+// The command the command line names: the first word that is neither a flag nor the value of a
+// global flag, read with the global flags `app` knows (so it follows CLI11's reading: "-H x",
+// "-Hx", "--host x", "--host=x", "-vH x", "--"). nullptr when no command or an unknown word is
+// named.
+const Command* named_command(const CLI::App& app, int argc, char** argv) {
+  auto takes_value = [&](const std::string& name) {
+    const CLI::Option* o = app.get_option_no_throw(name);
+    return o != nullptr && o->get_expected_max() > 0;
+  };
+  auto command = [](std::string_view word) -> const Command* {
+    for (const Command& c : kCommands)
+      if (word == c.name) return &c;
+    return nullptr;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return i + 1 < argc ? command(argv[i + 1]) : nullptr;
+    if (a.starts_with("--")) {
+      if (a.find('=') == std::string_view::npos && takes_value(std::string(a))) ++i;
+    } else if (a.size() > 1 && a[0] == '-') {
+      for (size_t k = 1; k < a.size(); ++k) {
+        if (!takes_value(std::string{'-', a[k]})) continue;
+        if (k + 1 == a.size()) ++i;  // the value is the next word; else it follows in this one
+        break;
+      }
+    } else {
+      return command(a);
+    }
+  }
+  return nullptr;
+}
+
 // Ctrl-C and SIGTERM only set a flag: requests in flight see it and end, and commands clean up
 // what they created before hcl exits with 130.
 void on_signal(int) { Context::interrupted = true; }
@@ -181,7 +213,17 @@ int run(int argc, char** argv) {
   app.add_option("--request-timeout", f.timeout, "Request timeout, e.g. 30s (env HCL_TIMEOUT)")->group(g);
   app.add_flag("-v,--verbose", ctx.verbose, "Log each HTTP request (method, URL, status, time) to stderr");
 
-  for (const Command& c : kCommands) c.setup(app, ctx);
+  // Every command is listed (for --help and "did you mean"), but only the one the command line
+  // names gets its flags and nested subcommands: setting up all of them took most of the
+  // instructions hcl spent before doing anything.
+  // The completion scripts and the man page describe every command: those two set up all.
+  const Command* chosen = named_command(app, argc, argv);
+  bool all = chosen && (std::string_view(chosen->name) == "completion" || std::string_view(chosen->name) == "__man");
+  for (const Command& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.summary);
+    if (*c.summary == '\0') sub->group("");  // hidden
+    if (&c == chosen || all) c.setup(sub, ctx);
+  }
 
   try {
     app.parse(argc, argv);

@@ -46,9 +46,9 @@ Result<std::vector<std::string>> live_names(Context& ctx, const std::string& kin
 
 }  // namespace
 
-void setup_completion(CLI::App& app, Context& ctx) {
+void setup_completion(CLI::App* sub, Context& ctx) {
   auto shell = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("completion", "Print the completion script for bash, zsh or fish");
+  CLI::App& app = *sub->get_parent();
   sub->add_option("SHELL", *shell, "The shell")->required()->check(CLI::Validator(
       [](std::string& v) { return v == "bash" || v == "zsh" || v == "fish" ? std::string() : "expected bash, zsh or fish, not '" + v + "'"; },
       "bash|zsh|fish"));
@@ -62,11 +62,12 @@ void setup_completion(CLI::App& app, Context& ctx) {
       return ok();
     };
   });
+}
 
-  // Hidden (group ""): the scripts' helper. It prints nothing and exits 0 when the cluster does not
-  // answer, so a shell completes the static words instead of printing an error under the prompt.
+// Hidden (no summary): the scripts' helper. It prints nothing and exits 0 when the cluster does
+// not answer, so a shell completes the static words instead of printing an error under the prompt.
+void setup_complete_names(CLI::App* live, Context& ctx) {
   auto kind = std::make_shared<std::string>();
-  auto* live = app.add_subcommand("__complete", "")->group("");
   live->add_option("KIND", *kind)->required()->check(CLI::IsMember({"nodes", "networks", "services", "projects"}));
   live->callback([&ctx, kind] {
     ctx.action = [&ctx, kind]() -> Status {
@@ -78,8 +79,11 @@ void setup_completion(CLI::App& app, Context& ctx) {
       return ok();
     };
   });
+}
 
-  auto* man = app.add_subcommand("__man", "")->group("");
+// Hidden: hcl(1) in roff, from the same definitions as --help.
+void setup_man(CLI::App* man, Context& ctx) {
+  CLI::App& app = *man->get_parent();
   man->callback([&app, &ctx] {
     ctx.action = [&app, &ctx] {
       ctx.out(man_page(describe(app), hcl::version()));

@@ -51,9 +51,8 @@ Status run_config(Context& ctx, const ConfigOptions& o) {
 
 }  // namespace
 
-void setup_config(CLI::App& app, Context& ctx) {
+void setup_config(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<ConfigOptions>();
-  auto* sub = app.add_subcommand("config", "Show the effective endpoints and settings and where each came from");
   add_format_flags(sub, o->format, nullptr);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_config(ctx, *o); }; });
 }

@@ -94,9 +94,8 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
 
 }  // namespace
 
-void setup_deploy(CLI::App& app, Context& ctx) {
+void setup_deploy(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<DeployOptions>();
-  auto* sub = app.add_subcommand("deploy", "Deploy a compose manifest (v2, v3 or the compose spec) to the swarm");
   sub->add_option("FILE", o->file, "The manifest")->required();
   sub->add_option("-p,--project", o->project, "Project name (default: the manifest's name: or its directory)")->type_name("PROJECT");
   sub->add_option("--env-file", o->env_file, "Variables for ${VAR} (default: .env beside the manifest)")->type_name("FILE");

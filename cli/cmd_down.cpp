@@ -50,9 +50,8 @@ Status run_down(Context& ctx, const DownOptions& o) {
 
 }  // namespace
 
-void setup_down(CLI::App& app, Context& ctx) {
+void setup_down(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<DownOptions>();
-  auto* sub = app.add_subcommand("down", "Remove a project's services and networks (volumes stay)");
   sub->add_option("-p,--project", o->project, "Project name")->type_name("PROJECT");
   sub->add_option("FILE", o->file, "The project's manifest (for its name)");
   sub->add_option("--timeout", o->timeout, "How long to wait for networks to be free")->capture_default_str();

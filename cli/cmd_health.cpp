@@ -103,9 +103,8 @@ Status run_health(Context& ctx, HealthOptions& o) {
 
 }  // namespace
 
-void setup_health(CLI::App& app, Context& ctx) {
+void setup_health(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<HealthOptions>();
-  auto* sub = app.add_subcommand("health", "Check the cluster: swarm, Consul, nodes, quorum (exit 1 if a check fails)");
   sub->add_flag("--services", o->services, "Also check that every service runs its replicas and passes its Consul checks");
   sub->add_flag("-w,--watch", o->watch, "Keep checking (on engine events, Consul changes and every --interval); print changes only");
   sub->add_option("--interval", o->interval, "With --watch: check at least this often")->capture_default_str();

@@ -204,8 +204,7 @@ void optional_option(CLI::App* sub, const std::string& name, std::optional<std::
 
 }  // namespace
 
-void setup_kv(CLI::App& app, Context& ctx) {
-  auto* kv = app.add_subcommand("kv", "Read, write, list, delete and watch keys in Consul's KV store");
+void setup_kv(CLI::App* kv, Context& ctx) {
   kv->require_subcommand(1);
 
   auto g = std::make_shared<GetOptions>();
@@ -245,7 +244,7 @@ void setup_kv(CLI::App& app, Context& ctx) {
   add_format_flags(watch, w->format, nullptr);
   watch->footer("Each change is one line: MODIFY_INDEX VALUE (\"INDEX (deleted)\" when the key goes away),\n"
                 "or with --format json one JSON object per line. Ctrl-C ends the watch with exit status 0.\n\n" +
-                app.get_footer());
+                kv->get_parent()->get_footer());
   watch->callback([&ctx, w] { ctx.action = [&ctx, w] { return run_watch(ctx, *w); }; });
 }
 

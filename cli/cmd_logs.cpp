@@ -30,9 +30,8 @@ Status run_logs(Context& ctx, const LogsOptions& o) {
 
 }  // namespace
 
-void setup_logs(CLI::App& app, Context& ctx) {
+void setup_logs(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<LogsOptions>();
-  auto* sub = app.add_subcommand("logs", "Show a service's logs (stdout to stdout, stderr to stderr)");
   sub->add_option("SERVICE", o->name, "Service name or ID")->required();
   sub->add_flag("-f,--follow", o->follow, "Keep following new output until Ctrl-C");
   sub->add_flag("-t,--timestamps", o->timestamps, "Prefix lines with their timestamps");

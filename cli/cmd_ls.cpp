@@ -40,9 +40,8 @@ Status run_ls(Context& ctx, LsOptions& o) {
 
 }  // namespace
 
-void setup_ls(CLI::App& app, Context& ctx) {
+void setup_ls(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<LsOptions>();
-  auto* sub = app.add_subcommand("ls", "List the projects deployed on the cluster");
   add_listing_flags(sub, o->list);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_ls(ctx, *o); }; });
 }

@@ -125,8 +125,7 @@ Status run_remove(Context& ctx, const RemoveOptions& o) {
 
 }  // namespace
 
-void setup_net(CLI::App& app, Context& ctx) {
-  auto* net = app.add_subcommand("net", "Create, list, inspect and remove networks");
+void setup_net(CLI::App* net, Context& ctx) {
   net->alias("network");
   net->require_subcommand(1);
 

@@ -104,9 +104,8 @@ Status run_nodes(Context& ctx, NodesOptions& opts) {
 
 }  // namespace
 
-void setup_nodes(CLI::App& app, Context& ctx) {
+void setup_nodes(CLI::App* sub, Context& ctx) {
   auto opts = std::make_shared<NodesOptions>();
-  auto* sub = app.add_subcommand("nodes", "List the cluster's nodes with their Swarm state and Consul health");
   add_listing_flags(sub, opts->list);
   sub->add_flag("--no-consul", opts->no_consul, "Show the Swarm view only, without asking Consul");
   sub->callback([&ctx, opts] { ctx.action = [&ctx, opts] { return run_nodes(ctx, *opts); }; });

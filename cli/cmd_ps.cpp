@@ -56,9 +56,8 @@ Status run_ps(Context& ctx, PsOptions& o) {
 
 }  // namespace
 
-void setup_ps(CLI::App& app, Context& ctx) {
+void setup_ps(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<PsOptions>();
-  auto* sub = app.add_subcommand("ps", "List tasks: what runs where");
   sub->add_option("SERVICE", o->services, "Only these services (engine names or manifest names)");
   sub->add_flag("-a,--all", o->all, "Also tasks that ended or are being shut down");
   sub->add_option("--node", o->node, "Only tasks on this node")->type_name("NODE");

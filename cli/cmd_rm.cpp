@@ -24,9 +24,8 @@ Status run_rm(Context& ctx, const RmOptions& o) {
 
 }  // namespace
 
-void setup_rm(CLI::App& app, Context& ctx) {
+void setup_rm(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<RmOptions>();
-  auto* sub = app.add_subcommand("rm", "Remove services and their containers");
   sub->add_option("SERVICE", o->names, "Service names or IDs")->required();
   sub->add_flag("-f,--force", o->force, "Succeed for names that do not exist");
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_rm(ctx, *o); }; });

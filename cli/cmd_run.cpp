@@ -136,9 +136,8 @@ Status run_run(Context& ctx, const RunOptions& o, const CLI::App& sub) {
 
 }  // namespace
 
-void setup_run(CLI::App& app, Context& ctx) {
+void setup_run(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<RunOptions>();
-  auto* sub = app.add_subcommand("run", "Run a container on the swarm, placed by constraints");
   sub->add_option("--name", o->name, "Service name; other services on its networks reach it by this name");
   sub->add_option("--net,--network", o->networks, "Overlay network to join (repeatable)")->type_name("NETWORK")->allow_extra_args(false);
   sub->add_option("-e,--env", o->env, "Environment KEY=VALUE (repeatable); constraint:node==X places it")->type_name("KEY=VALUE")->allow_extra_args(false);

@@ -66,9 +66,8 @@ Status run_scale(Context& ctx, const ScaleOptions& o) {
 
 }  // namespace
 
-void setup_scale(CLI::App& app, Context& ctx) {
+void setup_scale(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<ScaleOptions>();
-  auto* sub = app.add_subcommand("scale", "Set services' replicas: hcl scale demo-hostname=10");
   sub->add_option("SERVICE=N", o->specs, "Service (manifest or engine name) and replicas")->required();
   sub->add_option("-p,--project", o->project, "The project the services belong to")->type_name("PROJECT");
   sub->add_flag("--wait", o->wait, "Wait until the replicas run");

@@ -139,9 +139,8 @@ Status consul_sync(Context& ctx, const ops::SyncScope& scope, Format format, Syn
   return failures(*r);
 }
 
-void setup_sync(CLI::App& app, Context& ctx) {
+void setup_sync(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<SyncOptions>();
-  auto* sub = app.add_subcommand("sync", "Register the swarm's running tasks with Consul (and remove those gone)");
   sub->add_option("SERVICE", o->services, "Only these services (manifest or engine names)");
   sub->add_option("-p,--project", o->project, "Only this project's services");
   sub->add_flag("-w,--watch", o->watch, "Keep Consul in step until interrupted (Ctrl-C)");

@@ -44,9 +44,8 @@ Status run_version(Context& ctx, const VersionOptions& o) {
 
 }  // namespace
 
-void setup_version(CLI::App& app, Context& ctx) {
+void setup_version(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<VersionOptions>();
-  auto* sub = app.add_subcommand("version", "Show hcl's version and the engine's and Consul's");
   add_format_flags(sub, o->format, nullptr);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_version(ctx, *o); }; });
 }

@@ -145,9 +145,8 @@ Status run_viz(Context& ctx, const VizOptions& o) {
 
 }  // namespace
 
-void setup_viz(CLI::App& app, Context& ctx) {
+void setup_viz(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<VizOptions>();
-  auto* sub = app.add_subcommand("viz", "Picture the cluster: nodes side by side with their tasks, live until Ctrl-C");
   sub->add_flag("--once", o->once, "Print the picture once and exit");
   sub->add_option("--svg", o->svg, "Write the picture as SVG to FILE ('-': standard output) and exit")->type_name("FILE");
   sub->add_option("--width", o->width, "Lay out for N columns (default: the terminal's width, $COLUMNS, 80)")->type_name("N");

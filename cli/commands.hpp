@@ -14,46 +14,53 @@ namespace hcl::cli {
 
 struct Command {
   const char* name;
-  // Registers the subcommand, its flags and its action on `app`.
-  void (*setup)(CLI::App& app, Context& ctx);
+  const char* summary;  // one line, for `hcl --help`
+  // Registers the flags, nested subcommands and action on `sub`, the subcommand app.cpp made
+  // for this command. Only the command named on the command line is set up (see app.cpp).
+  void (*setup)(CLI::App* sub, Context& ctx);
 };
 
-void setup_nodes(CLI::App& app, Context& ctx);    // cmd_nodes.cpp
-void setup_net(CLI::App& app, Context& ctx);      // cmd_net.cpp
-void setup_run(CLI::App& app, Context& ctx);      // cmd_run.cpp
-void setup_ps(CLI::App& app, Context& ctx);       // cmd_ps.cpp
-void setup_logs(CLI::App& app, Context& ctx);     // cmd_logs.cpp
-void setup_rm(CLI::App& app, Context& ctx);       // cmd_rm.cpp
-void setup_deploy(CLI::App& app, Context& ctx);   // cmd_deploy.cpp
-void setup_scale(CLI::App& app, Context& ctx);    // cmd_scale.cpp
-void setup_down(CLI::App& app, Context& ctx);     // cmd_down.cpp
-void setup_ls(CLI::App& app, Context& ctx);       // cmd_ls.cpp
-void setup_kv(CLI::App& app, Context& ctx);       // cmd_kv.cpp
-void setup_health(CLI::App& app, Context& ctx);   // cmd_health.cpp
-void setup_sync(CLI::App& app, Context& ctx);     // cmd_sync.cpp
-void setup_viz(CLI::App& app, Context& ctx);      // cmd_viz.cpp
-void setup_version(CLI::App& app, Context& ctx);  // cmd_version.cpp
-void setup_config(CLI::App& app, Context& ctx);   // cmd_config.cpp
-void setup_completion(CLI::App& app, Context& ctx);  // cmd_completion.cpp (also __complete, __man)
+void setup_nodes(CLI::App* sub, Context& ctx);    // cmd_nodes.cpp
+void setup_net(CLI::App* sub, Context& ctx);      // cmd_net.cpp
+void setup_run(CLI::App* sub, Context& ctx);      // cmd_run.cpp
+void setup_ps(CLI::App* sub, Context& ctx);       // cmd_ps.cpp
+void setup_logs(CLI::App* sub, Context& ctx);     // cmd_logs.cpp
+void setup_rm(CLI::App* sub, Context& ctx);       // cmd_rm.cpp
+void setup_deploy(CLI::App* sub, Context& ctx);   // cmd_deploy.cpp
+void setup_scale(CLI::App* sub, Context& ctx);    // cmd_scale.cpp
+void setup_down(CLI::App* sub, Context& ctx);     // cmd_down.cpp
+void setup_ls(CLI::App* sub, Context& ctx);       // cmd_ls.cpp
+void setup_kv(CLI::App* sub, Context& ctx);       // cmd_kv.cpp
+void setup_health(CLI::App* sub, Context& ctx);   // cmd_health.cpp
+void setup_sync(CLI::App* sub, Context& ctx);     // cmd_sync.cpp
+void setup_viz(CLI::App* sub, Context& ctx);      // cmd_viz.cpp
+void setup_version(CLI::App* sub, Context& ctx);  // cmd_version.cpp
+void setup_config(CLI::App* sub, Context& ctx);   // cmd_config.cpp
+void setup_completion(CLI::App* sub, Context& ctx);      // cmd_completion.cpp
+void setup_complete_names(CLI::App* sub, Context& ctx);  // cmd_completion.cpp (hidden __complete)
+void setup_man(CLI::App* sub, Context& ctx);             // cmd_completion.cpp (hidden __man)
 
 inline constexpr Command kCommands[] = {
-    {"nodes", setup_nodes},
-    {"net", setup_net},
-    {"run", setup_run},
-    {"ps", setup_ps},
-    {"logs", setup_logs},
-    {"rm", setup_rm},
-    {"deploy", setup_deploy},
-    {"scale", setup_scale},
-    {"down", setup_down},
-    {"ls", setup_ls},
-    {"kv", setup_kv},
-    {"health", setup_health},
-    {"sync", setup_sync},
-    {"viz", setup_viz},
-    {"version", setup_version},
-    {"config", setup_config},
-    {"completion", setup_completion},
+    {"nodes", "List the cluster's nodes with their Swarm state and Consul health", setup_nodes},
+    {"net", "Create, list, inspect and remove networks", setup_net},
+    {"run", "Run a container on the swarm, placed by constraints", setup_run},
+    {"ps", "List tasks: what runs where", setup_ps},
+    {"logs", "Show a service's logs (stdout to stdout, stderr to stderr)", setup_logs},
+    {"rm", "Remove services and their containers", setup_rm},
+    {"deploy", "Deploy a compose manifest (v2, v3 or the compose spec) to the swarm", setup_deploy},
+    {"scale", "Set services' replicas: hcl scale demo-hostname=10", setup_scale},
+    {"down", "Remove a project's services and networks (volumes stay)", setup_down},
+    {"ls", "List the projects deployed on the cluster", setup_ls},
+    {"kv", "Read, write, list, delete and watch keys in Consul's KV store", setup_kv},
+    {"health", "Check the cluster: swarm, Consul, nodes, quorum (exit 1 if a check fails)", setup_health},
+    {"sync", "Register the swarm's running tasks with Consul (and remove those gone)", setup_sync},
+    {"viz", "Picture the cluster: nodes side by side with their tasks, live until Ctrl-C", setup_viz},
+    {"version", "Show hcl's version and the engine's and Consul's", setup_version},
+    {"config", "Show the effective endpoints and settings and where each came from", setup_config},
+    {"completion", "Print the completion script for bash, zsh or fish", setup_completion},
+    // No summary: hidden from --help (the completion scripts' helper, the man page generator).
+    {"__complete", "", setup_complete_names},
+    {"__man", "", setup_man},
 };
 
 // Removes each name with `remove`, printing the names removed: one bad name does not keep the

@@ -1,6 +1,8 @@
-// A Docker Engine API client: typed requests and results over a Transport. The API version is
-// negotiated with the engine (GET /_ping) before the first versioned call and never exceeds what
-// the engine supports nor what this client was written against (kMaxApiVersion).
+// A Docker Engine API client: typed requests and results over a Transport. The API version never
+// exceeds what the engine supports nor what this client was written against (kMaxApiVersion).
+// It is learnt from the first versioned call itself, without a GET /_ping first: that call goes
+// out at kMaxApiVersion, the answer's Api-Version header gives the engine's version, and only
+// an older engine that refused the call ("client version 1.41 is too new") costs a second send.
 #pragma once
 
 #include <hcl/error.hpp>
@@ -241,7 +243,8 @@ class Client {
   // The client does not own the transport.
   explicit Client(http::Transport& transport);
 
-  // The API version used for versioned paths; negotiates on first use.
+  // The API version used for versioned paths; when not yet known, negotiates it with GET /_ping
+  // (the versioned calls below do not need this: they learn it from their first answer).
   Result<std::string> api_version();
   // Uses a version already known (e.g. from a cache or `hcl version`) and skips negotiation.
   void set_api_version(std::string version);
@@ -282,6 +285,13 @@ class Client {
   std::string endpoint() const { return transport_.describe(); }
 
  private:
+  using StreamHandler = const std::function<bool(std::string_view)>*;
+  // Sends the requests `build` makes for an API version (at once when several), under the
+  // negotiated version, or before negotiation at kMaxApiVersion, learning the engine's version
+  // from the answer's Api-Version header and sending again only when an older engine refused
+  // them. With on_data: one request, streamed.
+  std::vector<Result<http::Response>> send_versioned(
+      const std::function<std::vector<http::Request>(const std::string&)>& build, StreamHandler on_data = nullptr);
   Result<http::Response> call(const std::string& method, const std::string& path,
                               const std::string& body = {});
   Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);

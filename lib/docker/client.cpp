@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace hcl::docker {
@@ -15,46 +16,6 @@ namespace {
 using namespace wire;
 
 Labels labels(const json& j, const char* key) { return get<Labels>(j, key); }
-
-NodeRole role(const std::string& s) { return s == "manager" ? NodeRole::Manager : NodeRole::Worker; }
-
-NodeAvailability availability(const std::string& s) {
-  if (s == "pause") return NodeAvailability::Pause;
-  if (s == "drain") return NodeAvailability::Drain;
-  return NodeAvailability::Active;
-}
-
-NodeState state(const std::string& s) {
-  if (s == "ready") return NodeState::Ready;
-  if (s == "down") return NodeState::Down;
-  if (s == "disconnected") return NodeState::Disconnected;
-  return NodeState::Unknown;
-}
-
-SwarmNode decode_node(const json& j) {
-  SwarmNode n;
-  n.id = get<std::string>(j, "ID");
-  n.version = get<std::uint64_t>(child(j, "Version"), "Index");
-  const json& spec = child(j, "Spec");
-  const json& desc = child(j, "Description");
-  const json& status = child(j, "Status");
-  const json& mgr = child(j, "ManagerStatus");
-  n.hostname = get<std::string>(desc, "Hostname");
-  n.role = role(get<std::string>(spec, "Role"));
-  n.availability = availability(get<std::string>(spec, "Availability"));
-  n.labels = labels(spec, "Labels");
-  n.state = state(get<std::string>(status, "State"));
-  n.message = get<std::string>(status, "Message");
-  n.address = get<std::string>(status, "Addr");
-  n.os = get<std::string>(child(desc, "Platform"), "OS");
-  n.architecture = get<std::string>(child(desc, "Platform"), "Architecture");
-  n.engine_version = get<std::string>(child(desc, "Engine"), "EngineVersion");
-  n.engine_labels = labels(child(desc, "Engine"), "Labels");
-  n.leader = get<bool>(mgr, "Leader");
-  n.manager_reachability = get<std::string>(mgr, "Reachability");
-  n.manager_address = get<std::string>(mgr, "Addr");
-  return n;
-}
 
 Network decode_network(const json& j) {
   Network n;
@@ -102,33 +63,94 @@ Result<std::string> Client::api_version() {
   return *api_version_;
 }
 
-Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body) {
-  auto v = api_version();
-  if (!v) return v.error();
-  http::Request req{method, "/v" + *v + path};
-  if (!body.empty() || method == "POST") {
-    req.headers.push_back({"Content-Type", "application/json"});
-    req.body = body;
+namespace {
+
+// An engine refuses a request for an API newer than its own before acting on it, with 400 and
+// "client version 1.41 is too new. Maximum supported API version is 1.40" (engines before 17.x:
+// "client is newer than server (client API version: ..., server API version: ...)").
+bool refused_as_too_new(const http::Response& r) {
+  return r.status == 400 && (r.body.find("is too new") != std::string::npos ||
+                             r.body.find("newer than server") != std::string::npos);
+}
+
+}  // namespace
+
+std::vector<Result<http::Response>> Client::send_versioned(
+    const std::function<std::vector<http::Request>(const std::string&)>& build, StreamHandler on_data) {
+  auto send = [&](const std::vector<http::Request>& reqs) {
+    if (on_data != nullptr) return std::vector<Result<http::Response>>{transport_.stream(reqs.front(), *on_data)};
+    if (reqs.size() == 1) return std::vector<Result<http::Response>>{transport_.send(reqs.front())};
+    return transport_.send_all(reqs);
+  };
+  if (api_version_) return send(build(*api_version_));
+
+  // Not negotiated yet: send at the newest version hcl knows instead of asking /_ping first.
+  // Every answer carries the engine's own version (Api-Version header), so the guess is
+  // confirmed or corrected without a further request.
+  auto rs = send(build(kMaxApiVersion));
+  std::string server;
+  bool refused = false;
+  for (const auto& r : rs) {
+    if (!r) continue;
+    if (auto h = r->header("Api-Version"); !h.empty()) server = h;
+    refused = refused || refused_as_too_new(*r);
   }
-  auto r = transport_.send(req);
+  if (!refused) {
+    if (!server.empty() && compare_api_versions(server, kMaxApiVersion) < 0) {
+      api_version_ = server;  // the engine accepted the request anyway: keep to what it says
+    } else if (std::all_of(rs.begin(), rs.end(), [](const auto& r) { return static_cast<bool>(r); })) {
+      api_version_ = kMaxApiVersion;
+    }
+    return rs;
+  }
+  // An older engine: use the version it named (or negotiate when it named none) and send again.
+  if (!server.empty() && compare_api_versions(server, kMaxApiVersion) < 0) {
+    if (compare_api_versions(server, kMinApiVersion) < 0) {
+      Error e{ErrorKind::Server, fmt::format("GET {}/_ping", transport_.describe()),
+              fmt::format("the engine speaks API {} but hcl needs at least {}", server, kMinApiVersion)};
+      return std::vector<Result<http::Response>>(rs.size(), e);
+    }
+    api_version_ = server;
+  } else if (auto v = api_version(); !v) {
+    return std::vector<Result<http::Response>>(rs.size(), v.error());
+  }
+  return send(build(*api_version_));
+}
+
+Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body) {
+  auto build = [&](const std::string& v) {
+    http::Request req{method, "/v" + v + path};
+    if (!body.empty() || method == "POST") {
+      req.headers.push_back({"Content-Type", "application/json"});
+      req.body = body;
+    }
+    return std::vector<http::Request>{req};
+  };
+  auto rs = send_versioned(build);
+  auto& r = rs.front();
   if (!r) return r.error();
   if (r->status >= 400)
-    return Error{http::error_kind(r->status), fmt::format("{} {}{}", method, transport_.describe(), req.target),
+    return Error{http::error_kind(r->status),
+                 fmt::format("{} {}/v{}{}", method, transport_.describe(), api_version_.value_or(kMaxApiVersion), path),
                  server_message(*r)};
-  return r;
+  return std::move(r);
 }
 
 Result<http::Response> Client::call_stream(const std::string& path,
                                            const std::function<bool(std::string_view)>& on_data) {
-  auto v = api_version();
-  if (!v) return v.error();
-  http::Request req{"GET", "/v" + *v + path};
-  req.timeout = http::Millis(0);  // a stream lasts as long as it lasts; Ctrl-C ends it
-  auto r = transport_.stream(req, on_data);
+  auto build = [&](const std::string& v) {
+    http::Request req{"GET", "/v" + v + path};
+    req.timeout = http::Millis(0);  // a stream lasts as long as it lasts; Ctrl-C ends it
+    return std::vector<http::Request>{req};
+  };
+  auto rs = send_versioned(build, &on_data);
+  auto& r = rs.front();
   if (!r) return r.error();
   if (r->status >= 400)
-    return Error{http::error_kind(r->status), fmt::format("GET {}{}", transport_.describe(), req.target), server_message(*r)};
-  return r;
+    return Error{http::error_kind(r->status),
+                 fmt::format("GET {}/v{}{}", transport_.describe(), api_version_.value_or(kMaxApiVersion), path),
+                 server_message(*r)};
+  return std::move(r);
 }
 
 Result<EngineVersion> Client::version() {
@@ -152,18 +174,18 @@ Result<EngineVersion> Client::version() {
 Result<std::vector<SwarmNode>> Client::nodes() {
   auto r = call("GET", "/nodes");
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/nodes", transport_.describe()), [](const json& j) {
-    std::vector<SwarmNode> out;
-    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_node(n));
-    return out;
-  });
+  return decode_node_list(*r, fmt::format("GET {}/nodes", transport_.describe()));
 }
 
 Result<ClusterState> Client::cluster_state() {
-  auto v = api_version();
-  if (!v) return v.error();
-  std::vector<http::Request> reqs{{"GET", "/v" + *v + "/nodes"}, {"GET", "/v" + *v + "/services"}, {"GET", "/v" + *v + "/tasks"}};
-  auto rs = transport_.send_all(reqs);
+  std::vector<std::string> paths{"/nodes", "/services", "/tasks"};
+  auto build = [&](const std::string& v) {
+    std::vector<http::Request> reqs;
+    for (const auto& p : paths) reqs.push_back({"GET", "/v" + v + p});
+    return reqs;
+  };
+  auto rs = send_versioned(build);
+  auto reqs = build(api_version_.value_or(kMaxApiVersion));
   for (size_t i = 0; i < rs.size(); ++i) {
     if (!rs[i]) return rs[i].error();
     if (rs[i]->status >= 400)
@@ -172,11 +194,7 @@ Result<ClusterState> Client::cluster_state() {
   }
   ClusterState state;
   auto what = [&](size_t i) { return fmt::format("GET {}{}", transport_.describe(), reqs[i].target); };
-  auto nodes = decode(*rs[0], what(0), [](const json& j) {
-    std::vector<SwarmNode> out;
-    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_node(n));
-    return out;
-  });
+  auto nodes = decode_node_list(*rs[0], what(0));
   if (!nodes) return nodes.error();
   auto services = decode(*rs[1], what(1), [](const json& j) {
     std::vector<Service> out;
@@ -184,11 +202,7 @@ Result<ClusterState> Client::cluster_state() {
     return out;
   });
   if (!services) return services.error();
-  auto tasks = decode(*rs[2], what(2), [](const json& j) {
-    std::vector<Task> out;
-    for (const json& t : j.get_ref<const json::array_t&>()) out.push_back(decode_task(t));
-    return out;
-  });
+  auto tasks = decode_task_list(*rs[2], what(2));
   if (!tasks) return tasks.error();
   return ClusterState{std::move(*nodes), std::move(*services), std::move(*tasks)};
 }

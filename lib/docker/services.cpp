@@ -223,31 +223,6 @@ Service decode_service(const json& j) {
           get<std::string>(child(j, "UpdateStatus"), "Message")};
 }
 
-Task decode_task(const json& j) {
-  Task t;
-  t.id = get<std::string>(j, "ID");
-  t.service_id = get<std::string>(j, "ServiceID");
-  t.node_id = get<std::string>(j, "NodeID");
-  t.slot = get<int>(j, "Slot");
-  t.desired_state = get<std::string>(j, "DesiredState");
-  const json& st = child(j, "Status");
-  t.state = get<std::string>(st, "State");
-  t.message = get<std::string>(st, "Message");
-  t.error = get<std::string>(st, "Err");
-  t.timestamp = get<std::string>(st, "Timestamp");
-  t.updated_at = get<std::string>(j, "UpdatedAt");
-  const json& cs = child(st, "ContainerStatus");
-  t.container_id = get<std::string>(cs, "ContainerID");
-  if (cs.contains("ExitCode") && !cs["ExitCode"].is_null()) t.exit_code = json_fields::number<int>(cs["ExitCode"], "ExitCode");
-  t.image = get<std::string>(child(child(j, "Spec"), "ContainerSpec"), "Image");
-  for (const json& a : child(j, "NetworksAttachments").is_array() ? child(j, "NetworksAttachments") : json::array())
-    for (const json& addr : child(a, "Addresses").is_array() ? child(a, "Addresses") : json::array()) {
-      t.addresses.push_back(addr.get<std::string>());
-      t.address_networks.push_back(get<std::string>(child(child(a, "Network"), "Spec"), "Name"));
-    }
-  return t;
-}
-
 bool is_terminal(const std::string& s) {
   return s == "complete" || s == "failed" || s == "rejected" || s == "shutdown" || s == "orphaned" || s == "remove";
 }
@@ -271,19 +246,17 @@ Status Client::update_service(const std::string& id, std::uint64_t version, cons
 
 std::vector<Result<std::string>> Client::write_services(const std::vector<ServiceWrite>& writes) {
   std::vector<Result<std::string>> out;
-  auto v = api_version();
-  if (!v) {
-    for (size_t i = 0; i < writes.size(); ++i) out.emplace_back(v.error());
-    return out;
-  }
-  std::vector<http::Request> reqs;
-  for (const auto& w : writes) {
-    std::string path = w.id.empty() ? "/services/create"
-                                    : http::target("/services/" + http::encode(w.id) + "/update",
-                                                   {{"version", std::to_string(w.version)}});
-    reqs.push_back({"POST", "/v" + *v + path, {{"Content-Type", "application/json"}}, body(encode_spec(w.spec))});
-  }
-  auto rs = transport_.send_all(reqs);
+  auto build = [&](const std::string& v) {
+    std::vector<http::Request> reqs;
+    for (const auto& w : writes) {
+      std::string path = w.id.empty() ? "/services/create"
+                                      : http::target("/services/" + http::encode(w.id) + "/update",
+                                                     {{"version", std::to_string(w.version)}});
+      reqs.push_back({"POST", "/v" + v + path, {{"Content-Type", "application/json"}}, body(encode_spec(w.spec))});
+    }
+    return reqs;
+  };
+  auto rs = send_versioned(build);
   for (size_t i = 0; i < rs.size(); ++i) {
     std::string what = fmt::format("{} service {}", writes[i].id.empty() ? "creating" : "updating", writes[i].spec.name);
     if (!rs[i]) {
@@ -357,11 +330,7 @@ Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& servic
   if (service) path = http::target("/tasks", {{"filters", body(json{{"service", {*service}}})}});
   auto r = call("GET", path);
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/tasks", transport_.describe()), [](const json& j) {
-    std::vector<Task> out;
-    for (const json& t : j.get_ref<const json::array_t&>()) out.push_back(decode_task(t));
-    return out;
-  });
+  return decode_task_list(*r, fmt::format("GET {}/tasks", transport_.describe()));
 }
 
 Result<std::pair<std::size_t, std::size_t>> Client::service_logs(const std::string& id_or_name, const LogOptions& opts,

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+
 #include <string>
 
 namespace hcl::docker::wire {
@@ -52,7 +53,10 @@ auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> 
 namespace hcl::docker {
 // Decoders shared between the files of lib/docker.
 struct Service;
-struct Task;
 Service decode_service(const nlohmann::json& j);
-Task decode_task(const nlohmann::json& j);
+struct Task;
+// GET /tasks and GET /nodes bodies (JSON arrays), decoded without building a document (lists.cpp).
+Result<std::vector<Task>> decode_task_list(const http::Response& r, const std::string& what);
+struct SwarmNode;
+Result<std::vector<SwarmNode>> decode_node_list(const http::Response& r, const std::string& what);
 }  // namespace hcl::docker

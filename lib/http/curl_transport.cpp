@@ -1,9 +1,15 @@
 // The one place in hcl that touches libcurl. All requests of a transport go through one curl
 // multi handle, so connections are kept alive and reused across requests, and send_all() runs
 // independent requests at once over parallel connections.
+//
+// libcurl is loaded with dlopen() when the first transport is made, not linked: libcurl.so.4
+// pulls in some 30 further shared libraries (TLS, Kerberos, LDAP, SSH, IDN, ...), whose loading
+// and relocation cost more than everything else hcl does for `--version`, `--help`, a usage
+// error or `hcl config`. Only curl.h's types and constants are used at build time.
 #include <hcl/http.hpp>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,23 +18,102 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 
 namespace hcl::http {
 namespace {
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// The libcurl functions hcl calls, resolved from the library loaded at run time. Calls go
+// through these pointers (api().easy_setopt(...)), never through curl.h's names.
+struct CurlApi {
+  decltype(&::curl_global_init) global_init;
+  decltype(&::curl_easy_init) easy_init;
+  decltype(&::curl_easy_cleanup) easy_cleanup;
+  decltype(&::curl_easy_reset) easy_reset;
+  decltype(&::curl_easy_setopt) easy_setopt;
+  decltype(&::curl_easy_getinfo) easy_getinfo;
+  decltype(&::curl_easy_strerror) easy_strerror;
+  decltype(&::curl_multi_init) multi_init;
+  decltype(&::curl_multi_cleanup) multi_cleanup;
+  decltype(&::curl_multi_setopt) multi_setopt;
+  decltype(&::curl_multi_add_handle) multi_add_handle;
+  decltype(&::curl_multi_remove_handle) multi_remove_handle;
+  decltype(&::curl_multi_perform) multi_perform;
+  decltype(&::curl_multi_poll) multi_poll;
+  decltype(&::curl_multi_info_read) multi_info_read;
+  decltype(&::curl_slist_append) slist_append;
+  decltype(&::curl_slist_free_all) slist_free_all;
+};
+
+// The library's soname: the ABI curl.h describes (libcurl4-openssl on Debian; the -gnutls and
+// -nss builds are tried too, they share the ABI).
+constexpr const char* kCurlLibraries[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4"};
+
+struct LoadedCurl {
+  CurlApi api{};
+  std::optional<Error> error;
+};
+
+LoadedCurl load_curl() {
+  LoadedCurl out;
+  void* lib = nullptr;
+  std::string why;
+  for (const char* name : kCurlLibraries) {
+    lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (lib != nullptr) break;
+    if (why.empty()) why = dlerror();
+  }
+  if (lib == nullptr) {
+    out.error = Error{ErrorKind::Failed, "loading libcurl",
+                      fmt::format("{} (install the package libcurl4)", why)};
+    return out;
+  }
+  // Never dlclose()d: transports live until exit, and libcurl keeps global state.
+  auto resolve = [&](auto& fn, const char* symbol) {
+    void* p = dlsym(lib, symbol);
+    if (p == nullptr && !out.error)
+      out.error = Error{ErrorKind::Failed, "loading libcurl",
+                        fmt::format("the library has no function {} (libcurl 7.66 or newer is needed)", symbol)};
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(p);
+  };
+  CurlApi& a = out.api;
+  resolve(a.global_init, "curl_global_init");
+  resolve(a.easy_init, "curl_easy_init");
+  resolve(a.easy_cleanup, "curl_easy_cleanup");
+  resolve(a.easy_reset, "curl_easy_reset");
+  resolve(a.easy_setopt, "curl_easy_setopt");
+  resolve(a.easy_getinfo, "curl_easy_getinfo");
+  resolve(a.easy_strerror, "curl_easy_strerror");
+  resolve(a.multi_init, "curl_multi_init");
+  resolve(a.multi_cleanup, "curl_multi_cleanup");
+  resolve(a.multi_setopt, "curl_multi_setopt");
+  resolve(a.multi_add_handle, "curl_multi_add_handle");
+  resolve(a.multi_remove_handle, "curl_multi_remove_handle");
+  resolve(a.multi_perform, "curl_multi_perform");
+  resolve(a.multi_poll, "curl_multi_poll");
+  resolve(a.multi_info_read, "curl_multi_info_read");
+  resolve(a.slist_append, "curl_slist_append");
+  resolve(a.slist_free_all, "curl_slist_free_all");
+  if (!out.error) a.global_init(CURL_GLOBAL_DEFAULT);
+  return out;
 }
 
+// Loads libcurl once per process (thread-safe: a function-local static).
+const LoadedCurl& loaded() {
+  static const LoadedCurl curl = load_curl();
+  return curl;
+}
+// Only called once loaded() succeeded (every transport checks it before its first request).
+const CurlApi& api() { return loaded().api; }
+
 struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  void operator()(CURL* h) const { api().easy_cleanup(h); }
 };
 struct MultiDeleter {
-  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
+  void operator()(CURLM* h) const { api().multi_cleanup(h); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { api().slist_free_all(l); }
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
@@ -99,10 +184,13 @@ class CurlTransport final : public Transport {
  public:
   CurlTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
       : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {
-    global_init();
-    multi_.reset(curl_multi_init());
+    if (loaded().error) {
+      load_error_ = loaded().error;
+      return;
+    }
+    multi_.reset(api().multi_init());
     // Keep a few connections per host for send_all; the multi handle's cache reuses them.
-    curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+    api().multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
   }
 
   std::string describe() const override { return endpoint_.display(); }
@@ -132,6 +220,10 @@ class CurlTransport final : public Transport {
     std::vector<std::unique_ptr<Transfer>> transfers;
     std::vector<Result<Response>> results;
     results.reserve(requests.size());
+    if (load_error_) {
+      for (size_t i = 0; i < requests.size(); ++i) results.emplace_back(*load_error_);
+      return results;
+    }
     for (const Request* r : requests) {
       auto t = std::make_unique<Transfer>();
       t->request = r;
@@ -139,7 +231,7 @@ class CurlTransport final : public Transport {
       t->easy = take_easy();
       setup(*t);
       t->started = std::chrono::steady_clock::now();
-      curl_multi_add_handle(multi_.get(), t->easy.get());
+      api().multi_add_handle(multi_.get(), t->easy.get());
       transfers.push_back(std::move(t));
     }
 
@@ -151,12 +243,12 @@ class CurlTransport final : public Transport {
         cancelled = true;
         break;
       }
-      CURLMcode mc = curl_multi_perform(multi_.get(), &running);
+      CURLMcode mc = api().multi_perform(multi_.get(), &running);
       // A short poll so that a cancel (Ctrl-C) is seen quickly even while a stream is idle.
-      if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi_.get(), nullptr, 0, 100, nullptr);
+      if (mc == CURLM_OK && running > 0) mc = api().multi_poll(multi_.get(), nullptr, 0, 100, nullptr);
       if (mc != CURLM_OK) break;
       int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+      while (CURLMsg* msg = api().multi_info_read(multi_.get(), &queued)) {
         if (msg->msg != CURLMSG_DONE) continue;
         for (size_t i = 0; i < transfers.size(); ++i)
           if (transfers[i]->easy.get() == msg->easy_handle) codes[i] = msg->data.result;
@@ -165,7 +257,7 @@ class CurlTransport final : public Transport {
 
     for (size_t i = 0; i < transfers.size(); ++i) {
       Transfer& t = *transfers[i];
-      curl_multi_remove_handle(multi_.get(), t.easy.get());
+      api().multi_remove_handle(multi_.get(), t.easy.get());
       auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t.started);
       std::string url = endpoint_.base_url() + t.request->target;
       CURLcode code = codes[i];
@@ -197,10 +289,10 @@ class CurlTransport final : public Transport {
     if (!idle_.empty()) {
       EasyPtr h = std::move(idle_.back());
       idle_.pop_back();
-      curl_easy_reset(h.get());
+      api().easy_reset(h.get());
       return h;
     }
-    return EasyPtr(curl_easy_init());
+    return EasyPtr(api().easy_init());
   }
   void give_back(EasyPtr h) { idle_.push_back(std::move(h)); }
 
@@ -208,50 +300,50 @@ class CurlTransport final : public Transport {
     CURL* h = t.easy.get();
     const Request& r = *t.request;
     std::string url = endpoint_.base_url() + r.target;
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.error_buffer);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
+    api().easy_setopt(h, CURLOPT_URL, url.c_str());
+    api().easy_setopt(h, CURLOPT_ERRORBUFFER, t.error_buffer);
+    api().easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    api().easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    api().easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
     Millis total = r.timeout.value_or(timeouts_.request);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "hcl/" HCL_VERSION);
+    api().easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
+    api().easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    api().easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    api().easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    api().easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    api().easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    api().easy_setopt(h, CURLOPT_USERAGENT, "hcl/" HCL_VERSION);
     // Never use a proxy from the environment for cluster traffic: the lab and Pi clusters are
     // on the local network, and a proxy would see Consul tokens.
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    api().easy_setopt(h, CURLOPT_NOPROXY, "*");
 
     if (endpoint_.kind == Endpoint::Kind::Unix)
-      curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
+      api().easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
     if (endpoint_.tls) {
       const TlsOptions& tls = *endpoint_.tls;
-      if (!tls.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file.c_str());
-      if (!tls.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, tls.cert_file.c_str());
-      if (!tls.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, tls.key_file.c_str());
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+      if (!tls.ca_file.empty()) api().easy_setopt(h, CURLOPT_CAINFO, tls.ca_file.c_str());
+      if (!tls.cert_file.empty()) api().easy_setopt(h, CURLOPT_SSLCERT, tls.cert_file.c_str());
+      if (!tls.key_file.empty()) api().easy_setopt(h, CURLOPT_SSLKEY, tls.key_file.c_str());
+      api().easy_setopt(h, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+      api().easy_setopt(h, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
     }
 
     curl_slist* list = nullptr;
-    for (const Header& hd : r.headers) list = curl_slist_append(list, (hd.name + ": " + hd.value).c_str());
+    for (const Header& hd : r.headers) list = api().slist_append(list, (hd.name + ": " + hd.value).c_str());
     // An empty Expect stops curl from waiting a second for "100 Continue" on larger bodies.
-    list = curl_slist_append(list, "Expect:");
+    list = api().slist_append(list, "Expect:");
     t.headers.reset(list);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    api().easy_setopt(h, CURLOPT_HTTPHEADER, list);
 
     if (r.method == "GET") {
-      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      api().easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (r.method == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+      api().easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+      api().easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
       if (!r.body.empty() || r.method == "POST" || r.method == "PUT") {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, r.body.data());
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+        api().easy_setopt(h, CURLOPT_POSTFIELDS, r.body.data());
+        api().easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
       }
     }
   }
@@ -306,7 +398,7 @@ class CurlTransport final : public Transport {
 
   Error classify(const Transfer& t, CURLcode code) const {
     std::string what = fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target);
-    std::string detail = t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(code);
+    std::string detail = t.error_buffer[0] != '\0' ? t.error_buffer : api().easy_strerror(code);
     Millis total = t.request->timeout.value_or(timeouts_.request);
     if (auto e = classify_tls(what, code, detail)) return *e;
     switch (code) {
@@ -319,7 +411,7 @@ class CurlTransport final : public Transport {
         return {ErrorKind::Unreachable, what, detail};
       case CURLE_OPERATION_TIMEDOUT: {
         curl_off_t connected = 0;
-        curl_easy_getinfo(t.easy.get(), CURLINFO_CONNECT_TIME_T, &connected);
+        api().easy_getinfo(t.easy.get(), CURLINFO_CONNECT_TIME_T, &connected);
         if (connected == 0)
           return {ErrorKind::Unreachable, what,
                   fmt::format("no connection within the connect timeout of {}", http::describe(timeouts_.connect))};
@@ -358,6 +450,7 @@ class CurlTransport final : public Transport {
   Timeouts timeouts_;
   Logger logger_;
   const std::atomic<bool>* cancel_ = nullptr;
+  std::optional<Error> load_error_;  // libcurl could not be loaded: every request fails with it
   MultiPtr multi_;
   std::vector<EasyPtr> idle_;
 };

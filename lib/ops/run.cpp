@@ -135,8 +135,6 @@ Status validate_run(docker::Client& api, const RunPlan& plan) {
 Result<int> run_once(http::Transport& control, http::Transport& logs, RunPlan plan, const RunIo& io) {
   docker::Client api(control);
   control.set_cancel(io.interrupted);
-  auto version = api.api_version();
-  if (!version) return version.error();
   if (auto s = validate_run(api, plan); !s) return s.error();
 
   if (plan.spec.name.empty()) plan.spec.name = "hcl-run-" + random_suffix();
@@ -152,7 +150,8 @@ Result<int> run_once(http::Transport& control, http::Transport& logs, RunPlan pl
   std::atomic<bool> stop_logs{false};
   logs.set_cancel(&stop_logs);
   docker::Client log_api(logs);
-  log_api.set_api_version(*version);
+  // Known since create_service answered: no request here.
+  if (auto version = api.api_version()) log_api.set_api_version(*version);
   std::size_t out_seen = 0, err_seen = 0;
   std::thread streamer([&] {
     docker::LogOptions follow;

@@ -31,6 +31,27 @@ inline http::Response read_response(const std::string& name) {
   return r;
 }
 
+// A response recorded byte for byte with `curl -D`: status line and headers with CRLF line ends,
+// an empty line, the body.
+inline http::Response read_raw_response(const std::string& name) {
+  std::string text = read_data(name);
+  http::Response r;
+  auto end = text.find("\r\n\r\n");
+  if (end == std::string::npos) throw std::runtime_error(name + ": no end of headers");
+  std::istringstream head(text.substr(0, end));
+  std::string line;
+  std::getline(head, line);
+  r.status = std::stoi(line.substr(line.find(' ') + 1, 3));
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    r.headers.push_back({line.substr(0, colon), line.substr(line.find_first_not_of(' ', colon + 1))});
+  }
+  r.body = text.substr(end + 4);
+  return r;
+}
+
 class RecordedTransport : public http::Transport {
  public:
   // Answers "METHOD TARGET" with the response; an unknown request is a test failure (404 with a

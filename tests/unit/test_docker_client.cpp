@@ -4,6 +4,7 @@
 #include "recorded_transport.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -58,6 +59,111 @@ TEST_CASE("the API version is negotiated once and never above the engine's or th
   }
   CHECK(docker::compare_api_versions("1.41", "1.9") > 0);
   CHECK(docker::compare_api_versions("1.41", "1.41") == 0);
+}
+
+namespace {
+
+// The headers the lab's engine (API 1.41) sends with every answer (tests/data/docker/ping-headers.txt).
+std::vector<http::Header> engine_headers(const std::string& api = "1.41") {
+  return {{"Api-Version", api}, {"Content-Type", "application/json"}, {"Ostype", "linux"},
+          {"Server", "Docker/20.10.24+dfsg1 (linux)"}};
+}
+
+// How an engine whose newest API is `engine_api` refuses a request at `asked`: the lab's recorded
+// refusal of /v1.42/nodes (tests/data/docker/nodes-too-new.txt) with the two versions replaced.
+http::Response too_new(const std::string& asked, const std::string& engine_api) {
+  http::Response r = hcl::testing::read_raw_response("docker/nodes-too-new.txt");
+  REQUIRE(r.status == 400);
+  REQUIRE(r.header("Api-Version") == "1.41");
+  REQUIRE(r.body.find("client version 1.42 is too new. Maximum supported API version is 1.41") != std::string::npos);
+  r.body = fmt::format("{{\"message\":\"client version {} is too new. Maximum supported API version is {}\"}}\n", asked,
+                       engine_api);
+  for (auto& h : r.headers)
+    if (h.name == "Api-Version") h.value = engine_api;
+  return r;
+}
+
+std::vector<std::string> targets(const RecordedTransport& t) {
+  std::vector<std::string> out;
+  for (const auto& r : t.requests) out.push_back(r.target);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version header settles it") {
+  SUBCASE("an engine at hcl's version: one request") {
+    RecordedTransport t;
+    t.on("GET", "/v1.41/nodes", 200, read_data("docker/nodes.json"), engine_headers("1.41"));
+    docker::Client c(t);
+    REQUIRE(c.nodes().ok());
+    CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes"});
+    CHECK(c.api_version().value() == "1.41");  // learnt, not asked
+    CHECK(t.requests.size() == 1);
+  }
+  SUBCASE("a newer engine accepts hcl's version") {
+    RecordedTransport t;
+    t.on("GET", "/v1.41/nodes", 200, read_data("docker/nodes.json"), engine_headers("1.47"));
+    docker::Client c(t);
+    REQUIRE(c.nodes().ok());
+    CHECK(c.api_version().value() == docker::kMaxApiVersion);
+    CHECK(t.requests.size() == 1);
+  }
+  SUBCASE("an older engine refuses, names its version, and the call is sent again at it, once") {
+    RecordedTransport t;
+    t.on("GET", "/v1.41/nodes", too_new("1.41", "1.40"));
+    t.on("GET", "/v1.40/nodes", 200, read_data("docker/nodes.json"), engine_headers("1.40"));
+    t.on("GET", "/v1.40/networks", 200, read_data("docker/networks.json"), engine_headers("1.40"));
+    docker::Client c(t);
+    auto nodes = c.nodes();
+    REQUIRE(nodes.ok());
+    CHECK(nodes->size() == 3);
+    REQUIRE(c.networks().ok());
+    CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/v1.40/nodes", "/v1.40/networks"});
+  }
+  SUBCASE("a refusal without the header falls back to /_ping") {
+    RecordedTransport t;
+    http::Response refused = too_new("1.41", "1.39");
+    refused.headers.clear();
+    t.on("GET", "/v1.41/nodes", refused);
+    ping(t, "1.39");
+    t.on("GET", "/v1.39/nodes", 200, read_data("docker/nodes.json"));
+    docker::Client c(t);
+    REQUIRE(c.nodes().ok());
+    CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/_ping", "/v1.39/nodes"});
+  }
+  SUBCASE("too old an engine is refused with both versions named, without sending again") {
+    RecordedTransport t;
+    t.on("GET", "/v1.41/nodes", too_new("1.41", "1.24"));
+    docker::Client c(t);
+    auto nodes = c.nodes();
+    REQUIRE_FALSE(nodes.ok());
+    CHECK(nodes.error().why.find("1.24") != std::string::npos);
+    CHECK(nodes.error().why.find(docker::kMinApiVersion) != std::string::npos);
+    CHECK(t.requests.size() == 1);
+  }
+  SUBCASE("a request the engine refuses for another reason is not sent again") {
+    RecordedTransport t;
+    t.on("GET", "/v1.41/networks/nosuch", read_response("docker/network-notfound.txt"));
+    docker::Client c(t);
+    auto n = c.network("nosuch");
+    REQUIRE_FALSE(n.ok());
+    CHECK(n.error().kind == ErrorKind::NotFound);
+    CHECK(t.requests.size() == 1);
+  }
+  SUBCASE("requests sent at once are all sent again after a refusal") {
+    RecordedTransport t;
+    for (const char* p : {"nodes", "services", "tasks"}) t.on("GET", fmt::format("/v1.41/{}", p), too_new("1.41", "1.40"));
+    t.on("GET", "/v1.40/nodes", 200, read_data("docker/cluster-nodes.json"), engine_headers("1.40"));
+    t.on("GET", "/v1.40/services", 200, read_data("docker/services.json"), engine_headers("1.40"));
+    t.on("GET", "/v1.40/tasks", 200, read_data("docker/tasks.json"), engine_headers("1.40"));
+    docker::Client c(t);
+    auto state = c.cluster_state();
+    REQUIRE(state.ok());
+    CHECK_FALSE(state->tasks.empty());
+    CHECK(t.requests.size() == 6);
+    CHECK(t.requests.back().target.starts_with("/v1.40/"));
+  }
 }
 
 TEST_CASE("nodes decode from the lab's GET /nodes") {
@@ -210,4 +316,25 @@ TEST_CASE("engine version from the lab's GET /version") {
   CHECK(v->api_version == "1.41");
   CHECK_FALSE(v->min_api_version.empty());
   CHECK(v->os == "linux");
+}
+
+TEST_CASE("node and engine labels decode from GET /nodes") {
+  // The lab's nodes carry no labels: the recorded body with labels put into its first node.
+  std::string body = read_data("docker/nodes.json");
+  auto spec = body.find("\"Labels\": {}");
+  REQUIRE(spec != std::string::npos);
+  body.replace(spec, 12, R"("Labels": {"zone": "a", "disk": "ssd"})");
+  RecordedTransport t;
+  t.on("GET", "/v1.41/nodes", 200, body, {{"Api-Version", "1.41"}});
+  docker::Client c(t);
+  auto nodes = c.nodes();
+  REQUIRE(nodes.ok());
+  size_t labelled = 0;
+  for (const auto& n : *nodes) {
+    if (n.labels.empty()) continue;
+    ++labelled;
+    CHECK(n.labels == docker::Labels{{"disk", "ssd"}, {"zone", "a"}});
+    CHECK(n.engine_labels.empty());
+  }
+  CHECK(labelled == 1);
 }

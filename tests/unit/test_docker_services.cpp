@@ -173,7 +173,7 @@ TEST_CASE("numbers out of range in the engine's answer are an error naming the e
   CHECK(services.error().why.find("Index is out of range") != std::string::npos);
   auto tasks = api.tasks();
   REQUIRE_FALSE(tasks);
-  CHECK(tasks.error().why.find("Slot is out of range") != std::string::npos);
+  CHECK(tasks.error().why.find("Slot has a value of the wrong type or out of range") != std::string::npos);
 }
 
 // Found by fuzz/fuzz_manifest: encoding a spec with a non-UTF-8 byte threw json type_error.
@@ -190,4 +190,51 @@ TEST_CASE("a spec or filter with text that is not UTF-8 is sent with U+FFFD, not
   CHECK(t.requests.back().body.find("b\xEF\xBF\xBDsybox") != std::string::npos);
   auto tasks = api.tasks(std::string("w\xff"));  // unanswered: the recorded transport says so
   CHECK_FALSE(tasks);
+}
+
+TEST_CASE("the task list decodes field by field without a JSON document (task_list.cpp)") {
+  RecordedTransport t;
+  recorded_cluster(t);
+  docker::Client c(t);
+  auto tasks = c.tasks(std::nullopt);
+  REQUIRE(tasks.ok());
+  auto web = std::find_if(tasks->begin(), tasks->end(), [](const auto& x) { return x.id == "pnjmskpfqt6wbeapxgw14uefw"; });
+  REQUIRE(web != tasks->end());  // the first task of tests/data/docker/tasks.json
+  CHECK(web->service_id == "epd3pvnc72rmpxk0z4w7ep277");
+  CHECK(web->node_id == "54iovsxdco1k5581p16ynxlwe");
+  CHECK(web->slot == 1);
+  CHECK(web->desired_state == "running");
+  CHECK(web->state == "running");
+  CHECK(web->message == "started");
+  CHECK(web->error.empty());
+  CHECK(web->timestamp == "2026-11-22T06:13:23.3739674Z");
+  CHECK(web->container_id == "1d8c90690848fe7390e858820c4f80048034349b162e3e7c9c653c26fbb1c90f");
+  CHECK(web->exit_code == 0);
+  CHECK(web->image == "hcl-lab/hostname-web");
+  CHECK(web->addresses == std::vector<std::string>{"198.19.1.12/24"});  // not the network's subnet
+  CHECK(web->address_networks == std::vector<std::string>{"demo"});
+  CHECK_FALSE(web->updated_at.empty());
+  for (const auto& x : *tasks) {
+    CHECK(x.id.size() == 25);
+    CHECK_FALSE(x.service_id.empty());
+  }
+}
+
+TEST_CASE("a task list that is not one is an error naming the endpoint") {
+  for (const char* body : {"{\"message\":\"x\"}", "[{\"ID\":\"a\"", "[1]", "nonsense"}) {
+    CAPTURE(body);
+    RecordedTransport t;
+    t.on("GET", "/v1.41/tasks", 200, body, {{"Api-Version", "1.41"}});
+    docker::Client c(t);
+    auto tasks = c.tasks(std::nullopt);
+    REQUIRE_FALSE(tasks.ok());
+    CHECK(tasks.error().kind == ErrorKind::Server);
+    CHECK(tasks.error().what.find("/tasks") != std::string::npos);
+  }
+  RecordedTransport t;
+  t.on("GET", "/v1.41/tasks", 200, "[]", {{"Api-Version", "1.41"}});
+  docker::Client c(t);
+  auto none = c.tasks(std::nullopt);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
 }

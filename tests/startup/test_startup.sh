@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# What hcl loads at start-up: libcurl (and the ~30 libraries it pulls in) only once a command
+# makes a request; with HCL_STATIC_DEPS, nothing but libc and libm before main().
+#   test_startup.sh HCL_BIN STATIC_DEPS(ON|OFF)
+set -uo pipefail
+export XDG_CONFIG_HOME=/nonexistent
+HCL=$1 STATIC=${2:-ON}
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+needed=$(readelf -d "$HCL" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+echo "NEEDED: $(echo $needed)"
+grep -q libcurl <<<"$needed" && fail "the binary links libcurl at build time"
+if [ "$STATIC" = ON ]; then
+  extra=$(grep -vE '^(libc\.so\.6|libm\.so\.6|ld-linux.*)$' <<<"$needed")
+  [ -z "$extra" ] || fail "HCL_STATIC_DEPS=ON but the binary needs: $(echo $extra)"
+fi
+
+# loaded CMD...: the shared objects the dynamic loader initialised while CMD ran.
+loaded() { env -u DOCKER_HOST -u CONSUL_HTTP_ADDR -u HCL_CONFIG LD_DEBUG=libs "$@" 2>&1 >/dev/null | sed -n 's/.*calling init: //p'; }
+for args in "--version" "--help" "nodse" "nodes --no-such-flag" "ps --help" "config"; do
+  # shellcheck disable=SC2086
+  libs=$(loaded "$HCL" $args)
+  grep -q libcurl <<<"$libs" && fail "'hcl $args' loaded libcurl"
+done
+
+# The probe itself works: a command that sends a request loads libcurl (port 1: refused at once).
+libs=$(loaded "$HCL" -H tcp://127.0.0.1:1 nodes --no-consul)
+grep -q libcurl <<<"$libs" || fail "'hcl nodes' did not load libcurl (is LD_DEBUG honoured?)"
+"$HCL" -H tcp://127.0.0.1:1 nodes --no-consul >/dev/null 2>&1
+rc=$?
+[ "$rc" = 5 ] || fail "'hcl nodes' against a closed port: exit $rc, expected 5"
+
+[ "$fails" = 0 ] && echo "ok" || exit 1
