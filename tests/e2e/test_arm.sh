@@ -11,8 +11,10 @@ export DOCKER_HOST=tcp://master:2378 CONSUL_HTTP_ADDR=http://master:8500
 
 HCL=$native
 hcl --version
+expect_rc 0 "native: hcl --version"
 native_version=$out
 hcl nodes --format json
+expect_rc 0 "native: hcl nodes --format json (the reference view)"
 native_nodes=$(jqo '[.[] | {name, role: .swarm.role, health}] | sort_by(.name)')
 
 for arch in armhf arm64; do
