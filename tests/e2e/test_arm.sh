@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The ARM binaries (scripts/cross-build armhf|arm64) run under qemu-user against the lab:
+# each is an ARM ELF of the right kind, `hcl --version` prints what the native build prints, and
+# `hcl nodes --format json` lists the lab's three nodes as the native build sees them.
+# HCL_CROSS_DIR: the directory holding build-armhf/ and build-arm64/ (the source tree).
+source "$(dirname "$0")/lib.sh"
+require_lab
+native=$HCL
+cross_dir=${HCL_CROSS_DIR:?HCL_CROSS_DIR must point at the directory holding build-<arch>/}
+export DOCKER_HOST=tcp://master:2378 CONSUL_HTTP_ADDR=http://master:8500
+
+HCL=$native
+hcl --version
+expect_rc 0 "native: hcl --version"
+native_version=$out
+hcl nodes --format json
+expect_rc 0 "native: hcl nodes --format json (the reference view)"
+native_nodes=$(jqo '[.[] | {name, role: .swarm.role, health}] | sort_by(.name)')
+
+for arch in armhf arm64; do
+  case $arch in
+    armhf) qemu=qemu-arm-static; machine=ARM; class=ELF32 ;;
+    arm64) qemu=qemu-aarch64-static; machine=AArch64; class=ELF64 ;;
+  esac
+  bin=$cross_dir/build-$arch/hcl.stripped
+  sysroot=$cross_dir/build-$arch/sysroot
+  if [ ! -x "$bin" ] || [ ! -d "$sysroot" ]; then
+    fail "$arch: $bin and $sysroot exist" "build them with: scripts/cross-build $arch"
+    continue
+  fi
+  header=$(readelf -h "$bin")
+  if grep -Eq "Class: +$class" <<<"$header" && grep -Eq "Machine: +$machine" <<<"$header"; then
+    pass "$arch: the binary is an $class $machine executable"
+  else
+    fail "$arch: the binary is an $class $machine executable" "$header"
+  fi
+  if readelf -S "$bin" | grep -q '\.symtab'; then fail "$arch: hcl.stripped has no symbol table"
+  else pass "$arch: hcl.stripped has no symbol table"; fi
+
+  # Through a wrapper, so lib.sh's hcl() runs the ARM binary under qemu, with the unpacked
+  # target packages as its root for the dynamic loader and libraries.
+  printf '#!/bin/sh\nexec %s -L %s %s "$@"\n' "$qemu" "$sysroot" "$bin" >"$WORK/hcl-$arch"
+  chmod +x "$WORK/hcl-$arch"
+  HCL=$WORK/hcl-$arch
+
+  hcl --version
+  expect_rc 0 "$arch: hcl --version under $qemu"
+  expect_eq "$out" "$native_version" "$arch: --version prints what the native build prints"
+
+  hcl nodes --format json
+  expect_rc 0 "$arch: hcl nodes --format json against the lab"
+  expect_eq "$(jqo '[.[].name] | sort | join(",")')" "master,node1,node2" "$arch: the JSON lists master, node1, node2"
+  expect_eq "$(jqo '[.[] | {name, role: .swarm.role, health}] | sort_by(.name)')" "$native_nodes" \
+    "$arch: names, roles and health agree with the native build's"
+
+  # A usage error keeps its exit status across the architectures.
+  hcl nodes --format
+  expect_rc 2 "$arch: a flag without its value is a usage error"
+done
+finish
