@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ARM binaries (scripts/cross-build armhf|arm64) run under qemu-user against the lab:
 # each is an ARM ELF of the right kind, `hcl --version` prints what the native build prints, and
-# `hcl nodes --format json` lists the lab's three nodes as the native build sees them.
+# `hcl nodes --format json` lists the lab's three nodes as the native build sees them; the
+# package made for the architecture holds the binary, the man page and the completions.
 # HCL_CROSS_DIR: the directory holding build-armhf/ and build-arm64/ (the source tree).
 source "$(dirname "$0")/lib.sh"
 require_lab
@@ -56,5 +57,23 @@ for arch in armhf arm64; do
   # A usage error keeps its exit status across the architectures.
   hcl nodes --format
   expect_rc 2 "$arch: a flag without its value is a usage error"
+
+  # The Debian package cross-build made for this architecture: its fields, its files, and the
+  # binary inside it running under qemu.
+  deb=$(ls "$cross_dir/build-$arch"/hcl_*_"$arch".deb 2>/dev/null | head -n1)
+  if [ -z "$deb" ]; then
+    fail "$arch: a .deb in build-$arch/" "build it with: scripts/cross-build $arch"
+    continue
+  fi
+  expect_eq "$(dpkg-deb -f "$deb" Package Architecture | tr '\n' ' ')" "Package: hcl Architecture: $arch " "$arch: the package's name and architecture"
+  dpkg-deb -f "$deb" Depends | grep -q 'libcurl4' && pass "$arch: it depends on libcurl4 (dlopen()ed)" ||
+    fail "$arch: it depends on libcurl4" "$(dpkg-deb -f "$deb" Depends)"
+  files=$(dpkg-deb -c "$deb" | awk '{print $NF}')
+  for f in ./usr/bin/hcl ./usr/share/man/man1/hcl.1.gz ./usr/share/bash-completion/completions/hcl \
+    ./usr/share/zsh/vendor-completions/_hcl ./usr/share/fish/vendor_completions.d/hcl.fish; do
+    grep -qx -- "$f" <<<"$files" && pass "$arch: the package has $f" || fail "$arch: the package has $f" "$files"
+  done
+  mkdir -p "$WORK/deb-$arch" && dpkg-deb -x "$deb" "$WORK/deb-$arch"
+  expect_eq "$("$qemu" -L "$sysroot" "$WORK/deb-$arch/usr/bin/hcl" --version)" "$native_version" "$arch: the packaged binary runs"
 done
 finish
