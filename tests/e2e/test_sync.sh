@@ -67,11 +67,12 @@ hcl scale -p "$P" demo-hostname=2 --wait --timeout 90s
 expect_rc 0 "scale to 2"
 in_step "$WEB" 10 && pass "sync --watch: Consul has the 2 running tasks" || fail "in step at 2" "$(cat "$WORK/watch.err")"
 expect_eq "$(consul_count "$WEB")" 2 "2 instances"
-expect_eq "$(grep -c '"action":"register"' "$WORK/watch.out")" 7 "the watch registered the 7 new tasks, once each"
-expect_eq "$(grep -c '"action":"deregister"' "$WORK/watch.out")" 8 "and deregistered the 8 stopped ones"
+# Counted once the watch has ended: it writes to Consul first and prints after.
 kill -INT "$watch_pid"
 wait "$watch_pid"
 expect_eq "$?" 0 "the watch ends with status 0 on Ctrl-C"
+expect_eq "$(grep -c '"action":"register"' "$WORK/watch.out")" 7 "the watch registered the 7 new tasks, once each"
+expect_eq "$(grep -c '"action":"deregister"' "$WORK/watch.out")" 8 "and deregistered the 8 stopped ones"
 
 # --- a restarted watch picks up where things stand ---------------------------------------------------
 hcl scale -p "$P" demo-hostname=4 --wait --timeout 90s
@@ -79,9 +80,9 @@ hcl scale -p "$P" demo-hostname=4 --wait --timeout 90s
 watch_pid=$!
 defer "kill $watch_pid 2>/dev/null"
 in_step "$WEB" 10 && pass "a restarted watch catches up (4 instances)" || fail "restarted watch" "$(cat "$WORK/watch2.err")"
-expect_eq "$(grep -c '^.* + ' "$WORK/watch2.out")" 2 "it registered only the 2 new tasks"
 kill -INT "$watch_pid"
 wait "$watch_pid"
+expect_eq "$(grep -c '^.* + ' "$WORK/watch2.out")" 2 "it registered only the 2 new tasks"
 
 # --- opting out by label ----------------------------------------------------------------------------
 "$LAB" docker master service update --detach --label-add com.hcl.consul=false "${P}_haproxy" >/dev/null

@@ -56,7 +56,12 @@ if grep -qE '\.a$|/include/|/cmake/' <<<"$files"; then fail "the package carries
 else pass "only the program, its man page and completions"; fi
 
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libcurl4 'libstdc\+\+6'; do
+# libc6 always, libcurl4 always (dlopen()ed, so not in NEEDED), libstdc++6 only when hcl is
+# linked against it dynamically (HCL_STATIC_DEPS=OFF).
+want=(libc6 libcurl4)
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/hcl >"$WORK/hcl.packaged" 2>/dev/null || true
+if readelf -d "$WORK/hcl.packaged" 2>/dev/null | grep -q 'NEEDED.*libstdc++'; then want+=('libstdc\+\+6'); fi
+for lib in "${want[@]}"; do
   if grep -qE "(^|, )$lib( |,|$)" <<<"$depends"; then pass "Depends names $lib"; else fail "Depends lacks $lib" "$depends"; fi
 done
 expect_field() { # FIELD VALUE
