@@ -75,17 +75,23 @@ class FuzzTransport : public http::Transport {
                                 const std::function<bool(std::string_view)>& on_data) override {
     auto r = send(request);
     if (!r || r->status >= 400) return r;
-    std::string_view body = r->body;
-    // Uneven pieces, so that a frame split across reads is exercised.
-    std::size_t piece = 1;
-    while (!body.empty()) {
-      std::size_t n = std::min(piece, body.size());
-      if (!on_data(body.substr(0, n))) break;
-      body.remove_prefix(n);
-      piece = piece * 3 + 1;
-    }
+    deliver(r->body, on_data);
     r->body.clear();
     return r;
+  }
+
+  std::vector<Result<http::Response>> stream_all(const std::vector<http::Request>& requests,
+                                                 const std::vector<http::BodySink>& sinks) override {
+    std::vector<Result<http::Response>> out;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      auto r = send(requests[i]);
+      if (r && r->status < 400 && i < sinks.size() && sinks[i]) {
+        deliver(r->body, sinks[i]);
+        r->body.clear();
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
   }
 
   std::string describe() const override { return "http://fuzz:2378"; }
@@ -93,6 +99,17 @@ class FuzzTransport : public http::Transport {
   int requests = 0;
 
  private:
+  // Uneven pieces, so that a frame or a JSON token split across reads is exercised.
+  static void deliver(std::string_view body, const std::function<bool(std::string_view)>& sink) {
+    std::size_t piece = 1;
+    while (!body.empty()) {
+      std::size_t n = std::min(piece, body.size());
+      if (!sink(body.substr(0, n))) break;
+      body.remove_prefix(n);
+      piece = piece * 3 + 1;
+    }
+  }
+
   http::Response answer_;
   std::map<std::string, http::Response> fixed_;
 };

@@ -286,14 +286,19 @@ class Client {
 
  private:
   using StreamHandler = const std::function<bool(std::string_view)>*;
+  // Makes the body sinks of one send of the requests (fresh ones for each send, as an older
+  // engine's refusal sends them again).
+  using SinkFactory = std::function<std::vector<http::BodySink>()>;
   // Sends the requests `build` makes for an API version (at once when several), under the
   // negotiated version, or before negotiation at kMaxApiVersion, learning the engine's version
   // from the answer's Api-Version header and sending again only when an older engine refused
-  // them. With on_data: one request, streamed.
+  // them. With on_data: one request, streamed. With sinks: successful bodies go to the sinks
+  // as they arrive (Transport::stream_all).
   std::vector<Result<http::Response>> send_versioned(
-      const std::function<std::vector<http::Request>(const std::string&)>& build, StreamHandler on_data = nullptr);
+      const std::function<std::vector<http::Request>(const std::string&)>& build, StreamHandler on_data = nullptr,
+      const SinkFactory* sinks = nullptr);
   Result<http::Response> call(const std::string& method, const std::string& path,
-                              const std::string& body = {});
+                              const std::string& body = {}, const SinkFactory* sinks = nullptr);
   Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
 
   http::Transport& transport_;

@@ -100,6 +100,9 @@ struct RequestLog {
 };
 using Logger = std::function<void(const RequestLog&)>;
 
+// Takes an answer's body piece by piece as it arrives; returns false to stop receiving it.
+using BodySink = std::function<bool(std::string_view)>;
+
 // Sends requests to one endpoint. Not thread-safe: use one transport per thread.
 class Transport {
  public:
@@ -109,6 +112,13 @@ class Transport {
   virtual Result<Response> send(const Request& request) = 0;
   // Sends independent requests at once, reusing connections; results in request order.
   virtual std::vector<Result<Response>> send_all(const std::vector<Request>& requests);
+  // Like send_all, but the body of each answer with a status below 400 goes to sinks[i] piece by
+  // piece as it arrives instead of into Response::body, so that a large answer is decoded while
+  // it arrives and never held whole. Error bodies stay in Response::body, for the message; an
+  // empty sink keeps its body there too. A sink that returns false ends its request, which
+  // still returns its Response (the sink's owner knows why it stopped).
+  virtual std::vector<Result<Response>> stream_all(const std::vector<Request>& requests,
+                                                   const std::vector<BodySink>& sinks);
   // Sends a request and hands the body to on_data as it arrives (for follow-mode logs and event
   // streams); on_data returns false to stop. The Response carries status and headers, and the
   // body only when the status is an error.

@@ -328,9 +328,11 @@ Status Client::remove_service(const std::string& id_or_name) {
 Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& service) {
   std::string path = "/tasks";
   if (service) path = http::target("/tasks", {{"filters", body(json{{"service", {*service}}})}});
-  auto r = call("GET", path);
+  StreamedList<Task> tasks(task_list_decoder);
+  SinkFactory sinks = [&] { return std::vector<http::BodySink>{tasks.sink()}; };
+  auto r = call("GET", path, {}, &sinks);
   if (!r) return r.error();
-  return decode_task_list(*r, fmt::format("GET {}/tasks", transport_.describe()));
+  return tasks.finish(fmt::format("GET {}/tasks", transport_.describe()));
 }
 
 Result<std::pair<std::size_t, std::size_t>> Client::service_logs(const std::string& id_or_name, const LogOptions& opts,

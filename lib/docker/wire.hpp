@@ -12,7 +12,10 @@
 #include <nlohmann/json.hpp>
 
 
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace hcl::docker::wire {
 
@@ -54,9 +57,45 @@ namespace hcl::docker {
 // Decoders shared between the files of lib/docker.
 struct Service;
 Service decode_service(const nlohmann::json& j);
+
+// Decodes the JSON array of a GET /tasks or GET /nodes answer into structs while it arrives:
+// fed each piece of the body as the transport receives it (Transport::stream_all), it keeps
+// the structs and never the body (lists.cpp).
+class ListDecoder {
+ public:
+  virtual ~ListDecoder() = default;
+  // The next piece of the body. False once the answer is known to be wrong: stop sending.
+  virtual bool feed(std::string_view piece) = 0;
+  // After the last piece: the error, naming `what` (the request), when the body was not a
+  // complete array of objects of the expected shape.
+  virtual Status finish(const std::string& what) = 0;
+};
 struct Task;
-// GET /tasks and GET /nodes bodies (JSON arrays), decoded without building a document (lists.cpp).
-Result<std::vector<Task>> decode_task_list(const http::Response& r, const std::string& what);
+std::unique_ptr<ListDecoder> task_list_decoder(std::vector<Task>& out);
 struct SwarmNode;
-Result<std::vector<SwarmNode>> decode_node_list(const http::Response& r, const std::string& what);
+std::unique_ptr<ListDecoder> node_list_decoder(std::vector<SwarmNode>& out);
+
+// A list of one request, decoded while it arrives: sink() starts a fresh decode for each send.
+template <class Item>
+class StreamedList {
+ public:
+  using Make = std::unique_ptr<ListDecoder> (*)(std::vector<Item>&);
+  explicit StreamedList(Make make) : make_(make) {}
+  http::BodySink sink() {
+    items_.clear();
+    decoder_ = make_(items_);
+    return [this](std::string_view piece) { return decoder_->feed(piece); };
+  }
+  // After the request succeeded: the items, or the decoder's error naming `what`.
+  Result<std::vector<Item>> finish(const std::string& what) {
+    if (!decoder_) sink();  // never sent: an empty body
+    if (auto s = decoder_->finish(what); !s) return s.error();
+    return std::move(items_);
+  }
+
+ private:
+  Make make_;
+  std::vector<Item> items_;
+  std::unique_ptr<ListDecoder> decoder_;
+};
 }  // namespace hcl::docker

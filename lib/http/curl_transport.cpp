@@ -126,7 +126,7 @@ struct Transfer {
   SlistPtr headers;
   Response response;
   char error_buffer[CURL_ERROR_SIZE] = {};
-  const std::function<bool(std::string_view)>* on_data = nullptr;
+  const BodySink* on_data = nullptr;  // where a successful answer's body goes; nullptr: into response.body
   bool stopped_by_callback = false;
   std::chrono::steady_clock::time_point started;
 };
@@ -197,7 +197,7 @@ class CurlTransport final : public Transport {
   void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
 
   Result<Response> send(const Request& request) override {
-    auto results = perform({&request}, nullptr);
+    auto results = perform({&request}, {nullptr});
     return std::move(results.front());
   }
 
@@ -205,18 +205,29 @@ class CurlTransport final : public Transport {
     std::vector<const Request*> ptrs;
     ptrs.reserve(requests.size());
     for (const auto& r : requests) ptrs.push_back(&r);
-    return perform(ptrs, nullptr);
+    return perform(ptrs, std::vector<const BodySink*>(requests.size(), nullptr));
   }
 
-  Result<Response> stream(const Request& request,
-                          const std::function<bool(std::string_view)>& on_data) override {
-    auto results = perform({&request}, &on_data);
+  std::vector<Result<Response>> stream_all(const std::vector<Request>& requests,
+                                           const std::vector<BodySink>& sinks) override {
+    std::vector<const Request*> ptrs;
+    std::vector<const BodySink*> sink_ptrs;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      ptrs.push_back(&requests[i]);
+      sink_ptrs.push_back(i < sinks.size() && sinks[i] ? &sinks[i] : nullptr);
+    }
+    return perform(ptrs, sink_ptrs);
+  }
+
+  Result<Response> stream(const Request& request, const BodySink& on_data) override {
+    auto results = perform({&request}, {&on_data});
     return std::move(results.front());
   }
 
  private:
+  // Runs the requests at once; sinks[i], when not null, takes request i's body as it arrives.
   std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
-                                        const std::function<bool(std::string_view)>* on_data) {
+                                        const std::vector<const BodySink*>& sinks) {
     std::vector<std::unique_ptr<Transfer>> transfers;
     std::vector<Result<Response>> results;
     results.reserve(requests.size());
@@ -224,10 +235,10 @@ class CurlTransport final : public Transport {
       for (size_t i = 0; i < requests.size(); ++i) results.emplace_back(*load_error_);
       return results;
     }
-    for (const Request* r : requests) {
+    for (std::size_t i = 0; i < requests.size(); ++i) {
       auto t = std::make_unique<Transfer>();
-      t->request = r;
-      t->on_data = on_data;
+      t->request = requests[i];
+      t->on_data = sinks[i];
       t->easy = take_easy();
       setup(*t);
       t->started = std::chrono::steady_clock::now();

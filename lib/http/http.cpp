@@ -37,6 +37,19 @@ std::vector<Result<Response>> Transport::send_all(const std::vector<Request>& re
   return out;
 }
 
+std::vector<Result<Response>> Transport::stream_all(const std::vector<Request>& requests,
+                                                   const std::vector<BodySink>& sinks) {
+  auto out = send_all(requests);
+  for (std::size_t i = 0; i < out.size() && i < sinks.size(); ++i) {
+    auto& r = out[i];
+    if (r.ok() && r->status < 400 && sinks[i]) {
+      sinks[i](r->body);
+      r->body.clear();
+    }
+  }
+  return out;
+}
+
 Result<Response> Transport::stream(const Request& request,
                                    const std::function<bool(std::string_view)>& on_data) {
   auto r = send(request);

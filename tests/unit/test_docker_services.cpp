@@ -5,8 +5,11 @@
 #include "recorded_transport.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 using namespace hcl;
 using hcl::testing::read_data;
@@ -237,4 +240,103 @@ TEST_CASE("a task list that is not one is an error naming the endpoint") {
   auto none = c.tasks(std::nullopt);
   REQUIRE(none.ok());
   CHECK(none->empty());
+}
+
+namespace {
+
+// Hands successful bodies to the sinks in pieces of `piece` bytes, as a network would.
+class PiecewiseTransport : public RecordedTransport {
+ public:
+  explicit PiecewiseTransport(std::size_t piece) : piece_(piece) {}
+  std::vector<Result<http::Response>> stream_all(const std::vector<http::Request>& requests,
+                                                 const std::vector<http::BodySink>& sinks) override {
+    auto out = send_all(requests);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      auto& r = out[i];
+      if (!r.ok() || r->status >= 400 || !sinks[i]) continue;
+      std::string_view body = r->body;
+      for (std::size_t at = 0; at < body.size(); at += piece_)
+        if (!sinks[i](body.substr(at, piece_))) break;
+      r->body.clear();
+    }
+    return out;
+  }
+
+ private:
+  std::size_t piece_;
+};
+
+// Every field the decoders fill, one line per node and task.
+std::string describe(const docker::ClusterState& s) {
+  std::string out;
+  for (const auto& n : s.nodes) {
+    out += fmt::format("node {} {} {} {} {} {} {} {} {} {} {} {} {} {}", n.id, n.version, n.hostname, docker::to_string(n.role),
+                       docker::to_string(n.availability), docker::to_string(n.state), n.message, n.address,
+                       n.engine_version, n.os, n.architecture, n.leader, n.manager_reachability, n.manager_address);
+    for (const auto& [k, v] : n.labels) out += " label " + k + "=" + v;
+    for (const auto& [k, v] : n.engine_labels) out += " engine-label " + k + "=" + v;
+    out += "\n";
+  }
+  for (const auto& t : s.tasks) {
+    out += fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {}", t.id, t.service_id, t.node_id, t.slot,
+                       t.desired_state, t.state, t.message, t.error, t.exit_code ? *t.exit_code : -999,
+                       t.container_id, t.timestamp, t.updated_at, t.image);
+    for (std::size_t i = 0; i < t.addresses.size(); ++i) out += " " + t.address_networks.at(i) + ":" + t.addresses[i];
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("nodes and tasks decode the same whatever pieces their bodies arrive in") {
+  RecordedTransport whole;
+  recorded_cluster(whole);
+  docker::Client reference(whole);
+  auto want = reference.cluster_state();
+  REQUIRE(want.ok());
+  REQUIRE_FALSE(want->tasks.empty());
+  REQUIRE_FALSE(want->tasks.front().addresses.empty());
+  for (std::size_t piece : {1, 7, 4096}) {
+    CAPTURE(piece);
+    PiecewiseTransport t(piece);
+    recorded_cluster(t);
+    docker::Client c(t);
+    auto got = c.cluster_state();
+    REQUIRE(got.ok());
+    CHECK(describe(*got) == describe(*want));
+    CHECK(got->services.size() == want->services.size());
+    auto nodes = c.nodes();
+    REQUIRE(nodes.ok());
+    CHECK(nodes->size() == want->nodes.size());
+  }
+}
+
+TEST_CASE("a malformed or cut-off list body is an error naming the endpoint, whatever the pieces") {
+  std::string tasks = read_data("docker/tasks.json");
+  const std::vector<std::string> bodies = {tasks.substr(0, tasks.size() / 2), tasks.substr(0, tasks.size() - 3),
+                                           "<html>proxy error</html>", "{\"not\":\"a list\"}", "[{\"ID\": 42}]", "",
+                                           "[1,2", tasks + "]"};
+  for (const auto& body : bodies) {
+    CAPTURE(body.substr(0, 40));
+    for (std::size_t piece : {1, 7, 1 << 20}) {
+      CAPTURE(piece);
+      PiecewiseTransport t(piece);
+      recorded_cluster(t);
+      t.on("GET", "/v1.41/tasks", 200, body);
+      docker::Client c(t);
+      auto state = c.cluster_state();
+      REQUIRE_FALSE(state.ok());
+      CHECK(state.error().kind == ErrorKind::Server);
+      CHECK(state.error().what == "GET http://recorded:2378/v1.41/tasks");
+      CHECK(state.error().why.starts_with("unexpected answer from the engine: "));
+    }
+  }
+  PiecewiseTransport t(7);
+  recorded_cluster(t);
+  t.on("GET", "/v1.41/tasks", 200, tasks.substr(0, 100));
+  docker::Client c(t);
+  CHECK(c.cluster_state().error().why == "unexpected answer from the engine: unexpected end of input at byte 101");
+  t.on("GET", "/v1.41/tasks", 200, R"([{"ID": 42}])");
+  CHECK(c.cluster_state().error().why == "unexpected answer from the engine: /ID has a value of the wrong type or out of range");
 }

@@ -46,6 +46,17 @@ struct Server {
       res.status = 404;
       res.set_content("{\"message\":\"no such thing\"}", "application/json");
     });
+    srv.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      // 200 pieces of 1000 bytes, chunked, as the engine sends a large list.
+      res.set_chunked_content_provider("application/json", [](size_t offset, httplib::DataSink& sink) {
+        if (offset >= 200000) {
+          sink.done();
+          return true;
+        }
+        std::string piece(1000, static_cast<char>('a' + offset / 1000 % 26));
+        return sink.write(piece.data(), piece.size());
+      });
+    });
     srv.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.method + ":" + req.body, "text/plain");
     });
@@ -109,6 +120,41 @@ TEST_CASE("send_all runs requests at once and keeps their order") {
   REQUIRE(rs[3].ok());
   CHECK(rs[3]->status == 404);
   CHECK(s.max_in_flight.load() >= 2);
+}
+
+TEST_CASE("stream_all hands each body to its sink as it arrives; error bodies stay in the response") {
+  Server s;
+  auto t = http::make_curl_transport(s.endpoint(), {});
+  std::string big, hello;
+  int big_pieces = 0;
+  std::vector<http::BodySink> sinks{[&](std::string_view d) { big += d; ++big_pieces; return true; },
+                                    [&](std::string_view) { FAIL("an error body reached the sink"); return true; },
+                                    {},
+                                    [&](std::string_view d) { hello += d; return true; }};
+  auto rs = t->stream_all({{"GET", "/big"}, {"GET", "/missing"}, {"GET", "/hello"}, {"GET", "/hello"}}, sinks);
+  REQUIRE(rs.size() == 4);
+  REQUIRE(rs[0].ok());
+  CHECK(rs[0]->status == 200);
+  CHECK(rs[0]->body.empty());
+  REQUIRE(big.size() == 200000);
+  CHECK(big.substr(0, 3) == "aaa");
+  CHECK(big.substr(199997) == "rrr");
+  CHECK(big_pieces > 1);
+  REQUIRE(rs[1].ok());
+  CHECK(rs[1]->status == 404);
+  CHECK(rs[1]->body.find("no such thing") != std::string::npos);
+  REQUIRE(rs[2].ok());
+  CHECK(rs[2]->body == "hello ");  // no sink: kept
+  REQUIRE(rs[3].ok());
+  CHECK(rs[3]->body.empty());
+  CHECK(hello == "hello ");
+
+  // A sink that says stop ends its request early, without an error; the transport goes on.
+  std::size_t got = 0;
+  auto stopped = t->stream_all({{"GET", "/big"}}, {[&](std::string_view d) { got += d.size(); return false; }});
+  REQUIRE(stopped.front().ok());
+  CHECK(got < 200000);
+  CHECK(t->send({"GET", "/hello"}).ok());
 }
 
 TEST_CASE("a request that gets no answer in time ends with an error naming the timeout") {
