@@ -28,11 +28,14 @@ Status run_ps(Context& ctx, PsOptions& o) {
   if (auto s = o.list.check(output::tasks_json({ops::TaskRow{}})); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
-  auto state = (*docker)->cluster_state();
-  if (!state) return state.error();
-  ops::TaskFilter filter{o.all, o.node.empty() ? std::nullopt : std::optional(o.node), o.services,
-                         o.project.empty() ? std::nullopt : std::optional(o.project)};
-  auto rows = ops::task_rows(*state, filter);
+  std::vector<ops::TaskRow> rows;
+  {  // the cluster's state is let go before rendering: at 10,000 tasks it is some 10 MB
+    auto state = (*docker)->cluster_state();
+    if (!state) return state.error();
+    ops::TaskFilter filter{o.all, o.node.empty() ? std::nullopt : std::optional(o.node), o.services,
+                           o.project.empty() ? std::nullopt : std::optional(o.project)};
+    rows = ops::task_rows(*state, filter);
+  }
   if (o.list.quiet) {
     std::string s;
     for (const auto& r : rows) s += r.name + "\n";
@@ -43,12 +46,15 @@ Status run_ps(Context& ctx, PsOptions& o) {
     ctx.out(o.list.render(output::tasks_json(rows)));
   } else {
     Table t({"NAME", "IMAGE", "NODE", "DESIRED", "STATE", "PORTS", "EXIT", "MESSAGE"});
-    for (const auto& r : rows) {
+    for (auto& r : rows) {  // the table takes the rows' strings: they are not needed after
       std::string ports;
       for (const auto& p : r.ports) ports += (ports.empty() ? "" : ",") + p;
-      t.add({r.name, r.image, r.node, r.desired_state, Cell(r.state, state_color(r.state)), ports.empty() ? "-" : ports,
+      int color = state_color(r.state);
+      t.add({std::move(r.name), std::move(r.image), std::move(r.node), std::move(r.desired_state),
+             Cell(std::move(r.state), color), ports.empty() ? "-" : ports,
              r.exit_code ? std::to_string(*r.exit_code) : "-", o.list.cut(r.message, 60)});
     }
+    rows = {};
     ctx.out(t.render(ctx));
   }
   return ok();

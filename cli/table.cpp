@@ -24,17 +24,22 @@ std::string Table::render(const Context& ctx) const {
   for (const auto& r : rows_)
     for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].text.size());
 
+  // Sized up front (colours aside): a table of 10,000 rows is about 1 MB, and growing it by
+  // doubling would hold it twice for a moment.
+  size_t line_size = 1;
+  for (size_t w : width) line_size += w + 3;
   std::string out;
+  out.reserve(line_size * (rows_.size() + 1));
   auto line = [&](const std::vector<Cell>& cells) {
-    std::string l;
+    size_t start = out.size();
     for (size_t i = 0; i < cells.size(); ++i) {
       bool last = i + 1 == cells.size();
-      std::string text = cells[i].color ? ctx.paint(cells[i].text, cells[i].color) : cells[i].text;
-      l += text;
-      if (!last) l.append(width[i] - cells[i].text.size() + 3, ' ');
+      if (cells[i].color) out += ctx.paint(cells[i].text, cells[i].color);
+      else out += cells[i].text;
+      if (!last) out.append(width[i] - cells[i].text.size() + 3, ' ');
     }
-    while (!l.empty() && l.back() == ' ') l.pop_back();
-    out += l + "\n";
+    while (out.size() > start && out.back() == ' ') out.pop_back();
+    out += '\n';
   };
   std::vector<Cell> head(headers_.begin(), headers_.end());
   line(head);
