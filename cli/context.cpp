@@ -31,7 +31,7 @@ std::atomic<bool> Context::interrupted{false};
 Result<std::unique_ptr<http::Transport>> Context::new_docker_transport() {
   auto c = config();
   if (!c) return c.error();
-  auto t = http::make_curl_transport((*c)->docker.value, (*c)->timeouts(), logger());
+  auto t = http::make_transport((*c)->docker.value, (*c)->timeouts(), logger());
   t->set_cancel(&interrupted);
   return t;
 }
@@ -55,7 +55,7 @@ Result<http::Transport*> Context::docker_transport() {
 Result<std::unique_ptr<http::Transport>> Context::new_consul_transport() {
   auto c = config();
   if (!c) return c.error();
-  auto t = http::make_curl_transport((*c)->consul.value, (*c)->timeouts(), logger());
+  auto t = http::make_transport((*c)->consul.value, (*c)->timeouts(), logger());
   t->set_cancel(&interrupted);
   return t;
 }

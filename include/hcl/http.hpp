@@ -131,9 +131,19 @@ class Transport {
   virtual void set_cancel(const std::atomic<bool>* flag) { (void)flag; }
 };
 
+// The transport for an endpoint: over libcurl when it uses TLS, else over plain sockets
+// (loading libcurl and the libraries it needs costs more than most commands; see
+// docs/ARCHITECTURE.md). Both keep connections alive, run send_all's requests at once and log.
+std::unique_ptr<Transport> make_transport(Endpoint endpoint, Timeouts timeouts, Logger logger = {});
+
 // A transport over libcurl with keep-alive, concurrency (curl multi) and request logging.
 std::unique_ptr<Transport> make_curl_transport(Endpoint endpoint, Timeouts timeouts,
                                                Logger logger = {});
+
+// HTTP/1.1 over plain TCP or a unix socket, without libcurl: for endpoints without TLS (it
+// speaks no TLS itself). The same behaviour, timeouts, messages and log as the curl transport.
+std::unique_ptr<Transport> make_socket_transport(Endpoint endpoint, Timeouts timeouts,
+                                                 Logger logger = {});
 
 // Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay).
 std::string encode(std::string_view text);

@@ -8,6 +8,8 @@
 // error or `hcl config`. Only curl.h's types and constants are used at build time.
 #include <hcl/http.hpp>
 
+#include "transport_common.hpp"
+
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <fmt/format.h>
@@ -167,18 +169,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-// Query parameters whose values are secrets and never reach a log line.
-std::string redact(std::string url) {
-  for (const char* key : {"token=", "access_token="}) {
-    for (size_t pos = url.find(key); pos != std::string::npos; pos = url.find(key, pos + 1)) {
-      if (pos > 0 && url[pos - 1] != '?' && url[pos - 1] != '&') continue;
-      size_t start = pos + std::char_traits<char>::length(key);
-      size_t end = url.find('&', start);
-      url.replace(start, (end == std::string::npos ? url.size() : end) - start, "REDACTED");
-    }
-  }
-  return url;
-}
+using detail::redact;
 
 class CurlTransport final : public Transport {
  public:
@@ -276,10 +267,9 @@ class CurlTransport final : public Transport {
       if (cancelled) {
         log({t.request->method, redact(url), 0, elapsed, "cancelled"});
         results.emplace_back(Error{ErrorKind::Interrupted, fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target), "interrupted"});
-      } else if (code == CURLE_OK && plain_request_to_tls_server(t.response)) {
-        Error e{ErrorKind::Tls, fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target),
-                "the server speaks TLS (HTTPS) but TLS was not asked for: use --tlsverify with certificates "
-                "(--tlscacert, --tlscert, --tlskey), or DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH"};
+      } else if (code == CURLE_OK && !endpoint_.tls && detail::plain_request_to_tls_server(t.response)) {
+        Error e = detail::plain_request_to_tls_server_error(
+            fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target));
         log({t.request->method, redact(url), t.response.status, elapsed, e.why});
         results.emplace_back(std::move(e));
       } else if (code == CURLE_OK) {
@@ -357,12 +347,6 @@ class CurlTransport final : public Transport {
         api().easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
       }
     }
-  }
-
-  // Go's HTTP servers (dockerd) answer a plain request on a TLS port with this 400.
-  bool plain_request_to_tls_server(const Response& r) const {
-    return !endpoint_.tls && r.status == 400 &&
-           r.body.starts_with("Client sent an HTTP request to an HTTPS server");
   }
 
   // TLS failures, told apart by curl's code and OpenSSL's words (the only place they show).

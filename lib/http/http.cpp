@@ -1,6 +1,8 @@
 // Transport-independent pieces of the HTTP layer: endpoint rendering, URL encoding, headers.
 #include <hcl/http.hpp>
 
+#include "transport_common.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -59,6 +61,32 @@ Result<Response> Transport::stream(const Request& request,
   }
   return r;
 }
+
+namespace detail {
+
+std::string redact(std::string url) {
+  for (const char* key : {"token=", "access_token="}) {
+    for (size_t pos = url.find(key); pos != std::string::npos; pos = url.find(key, pos + 1)) {
+      if (pos > 0 && url[pos - 1] != '?' && url[pos - 1] != '&') continue;
+      size_t start = pos + std::char_traits<char>::length(key);
+      size_t end = url.find('&', start);
+      url.replace(start, (end == std::string::npos ? url.size() : end) - start, "REDACTED");
+    }
+  }
+  return url;
+}
+
+bool plain_request_to_tls_server(const Response& r) {
+  return r.status == 400 && r.body.starts_with("Client sent an HTTP request to an HTTPS server");
+}
+
+Error plain_request_to_tls_server_error(std::string what) {
+  return {ErrorKind::Tls, std::move(what),
+          "the server speaks TLS (HTTPS) but TLS was not asked for: use --tlsverify with certificates "
+          "(--tlscacert, --tlscert, --tlskey), or DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH"};
+}
+
+}  // namespace detail
 
 std::string encode(std::string_view text) {
   static constexpr char hex[] = "0123456789ABCDEF";

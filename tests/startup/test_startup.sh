@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What hcl loads at start-up: libcurl (and the ~30 libraries it pulls in) only once a command
-# makes a request; with HCL_STATIC_DEPS, nothing but libc and libm before main().
+# makes a request to a TLS endpoint (plain ones go over sockets); with HCL_STATIC_DEPS, nothing
+# but libc and libm before main().
 #   test_startup.sh HCL_BIN STATIC_DEPS(ON|OFF)
 set -uo pipefail
 export XDG_CONFIG_HOME=/nonexistent
@@ -24,11 +25,18 @@ for args in "--version" "--help" "nodse" "nodes --no-such-flag" "ps --help" "con
   grep -q libcurl <<<"$libs" && fail "'hcl $args' loaded libcurl"
 done
 
-# The probe itself works: a command that sends a request loads libcurl (port 1: refused at once).
+# Requests to plain (non-TLS) endpoints go over sockets: no libcurl (port 1: refused at once).
 libs=$(loaded "$HCL" -H tcp://127.0.0.1:1 nodes --no-consul)
-grep -q libcurl <<<"$libs" || fail "'hcl nodes' did not load libcurl (is LD_DEBUG honoured?)"
+grep -q libcurl <<<"$libs" && fail "'hcl nodes' to a plain endpoint loaded libcurl"
 "$HCL" -H tcp://127.0.0.1:1 nodes --no-consul >/dev/null 2>&1
 rc=$?
 [ "$rc" = 5 ] || fail "'hcl nodes' against a closed port: exit $rc, expected 5"
+
+# The probe itself works: a request to a TLS endpoint loads libcurl (an empty CA file; port 1
+# refuses the connection anyway).
+ca=$(mktemp)
+trap 'rm -f "$ca"' EXIT
+libs=$(loaded "$HCL" -H tcp://127.0.0.1:1 --tlsverify --tlscacert "$ca" nodes --no-consul)
+grep -q libcurl <<<"$libs" || fail "'hcl --tlsverify nodes' did not load libcurl (is LD_DEBUG honoured?)"
 
 [ "$fails" = 0 ] && echo "ok" || exit 1

@@ -1,4 +1,4 @@
-// The libcurl transport against a real in-process HTTP server.
+// The transports (libcurl, plain sockets) against a real in-process HTTP server.
 #include <hcl/http.hpp>
 
 #include <doctest/doctest.h>
@@ -8,6 +8,11 @@
 #include <chrono>
 #include <set>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace hcl;
 using namespace std::chrono_literals;
@@ -77,133 +82,167 @@ struct Server {
   }
 };
 
+// Every test runs against both transports: they must behave alike.
+struct TransportKind {
+  const char* name;
+  std::unique_ptr<http::Transport> (*factory)(http::Endpoint, http::Timeouts, http::Logger);
+  std::unique_ptr<http::Transport> make(http::Endpoint e, http::Timeouts t, http::Logger l = {}) const {
+    return factory(std::move(e), t, std::move(l));
+  }
+};
+const TransportKind kTransports[] = {{"curl", http::make_curl_transport}, {"socket", http::make_socket_transport}};
+
 }  // namespace
 
 TEST_CASE("send returns status, headers and body; error statuses are responses") {
-  Server s;
-  auto t = http::make_curl_transport(s.endpoint(), {});
-  auto r = t->send({"GET", "/hello", {{"X-Token", "abc"}}});
-  REQUIRE(r.ok());
-  CHECK(r->status == 200);
-  CHECK(r->body == "hello abc");
-  CHECK(r->header("x-test") == "yes");
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    Server s;
+    auto t = transport.make(s.endpoint(), {});
+    auto r = t->send({"GET", "/hello", {{"X-Token", "abc"}}});
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    CHECK(r->body == "hello abc");
+    CHECK(r->header("x-test") == "yes");
 
-  auto m = t->send({"GET", "/missing"});
-  REQUIRE(m.ok());
-  CHECK(m->status == 404);
-  CHECK(m->body.find("no such thing") != std::string::npos);
+    auto m = t->send({"GET", "/missing"});
+    REQUIRE(m.ok());
+    CHECK(m->status == 404);
+    CHECK(m->body.find("no such thing") != std::string::npos);
 
-  auto p = t->send({"POST", "/echo", {}, "{\"a\":1}"});
-  REQUIRE(p.ok());
-  CHECK(p->body == "POST:{\"a\":1}");
+    auto p = t->send({"POST", "/echo", {}, "{\"a\":1}"});
+    REQUIRE(p.ok());
+    CHECK(p->body == "POST:{\"a\":1}");
+  }
 }
 
 TEST_CASE("connections are kept alive between requests") {
-  Server s;
-  auto t = http::make_curl_transport(s.endpoint(), {});
-  for (int i = 0; i < 3; ++i) REQUIRE(t->send({"GET", "/hello"}).ok());
-  std::lock_guard lock(s.mu);
-  REQUIRE(s.remote_ports.size() == 3);
-  CHECK(std::set<int>(s.remote_ports.begin(), s.remote_ports.end()).size() == 1);
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    Server s;
+    auto t = transport.make(s.endpoint(), {});
+    for (int i = 0; i < 3; ++i) REQUIRE(t->send({"GET", "/hello"}).ok());
+    std::lock_guard lock(s.mu);
+    REQUIRE(s.remote_ports.size() == 3);
+    CHECK(std::set<int>(s.remote_ports.begin(), s.remote_ports.end()).size() == 1);
+  }
 }
 
 TEST_CASE("send_all runs requests at once and keeps their order") {
-  Server s;
-  auto t = http::make_curl_transport(s.endpoint(), {});
-  std::vector<http::Request> reqs{{"GET", "/slow"}, {"GET", "/slow"}, {"GET", "/slow"}, {"GET", "/missing"}};
-  auto rs = t->send_all(reqs);
-  REQUIRE(rs.size() == 4);
-  for (int i = 0; i < 3; ++i) {
-    REQUIRE(rs[i].ok());
-    CHECK(rs[i]->body == "done");
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    Server s;
+    auto t = transport.make(s.endpoint(), {});
+    std::vector<http::Request> reqs{{"GET", "/slow"}, {"GET", "/slow"}, {"GET", "/slow"}, {"GET", "/missing"}};
+    auto rs = t->send_all(reqs);
+    REQUIRE(rs.size() == 4);
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(rs[i].ok());
+      CHECK(rs[i]->body == "done");
+    }
+    REQUIRE(rs[3].ok());
+    CHECK(rs[3]->status == 404);
+    CHECK(s.max_in_flight.load() >= 2);
   }
-  REQUIRE(rs[3].ok());
-  CHECK(rs[3]->status == 404);
-  CHECK(s.max_in_flight.load() >= 2);
 }
 
 TEST_CASE("stream_all hands each body to its sink as it arrives; error bodies stay in the response") {
-  Server s;
-  auto t = http::make_curl_transport(s.endpoint(), {});
-  std::string big, hello;
-  int big_pieces = 0;
-  std::vector<http::BodySink> sinks{[&](std::string_view d) { big += d; ++big_pieces; return true; },
-                                    [&](std::string_view) { FAIL("an error body reached the sink"); return true; },
-                                    {},
-                                    [&](std::string_view d) { hello += d; return true; }};
-  auto rs = t->stream_all({{"GET", "/big"}, {"GET", "/missing"}, {"GET", "/hello"}, {"GET", "/hello"}}, sinks);
-  REQUIRE(rs.size() == 4);
-  REQUIRE(rs[0].ok());
-  CHECK(rs[0]->status == 200);
-  CHECK(rs[0]->body.empty());
-  REQUIRE(big.size() == 200000);
-  CHECK(big.substr(0, 3) == "aaa");
-  CHECK(big.substr(199997) == "rrr");
-  CHECK(big_pieces > 1);
-  REQUIRE(rs[1].ok());
-  CHECK(rs[1]->status == 404);
-  CHECK(rs[1]->body.find("no such thing") != std::string::npos);
-  REQUIRE(rs[2].ok());
-  CHECK(rs[2]->body == "hello ");  // no sink: kept
-  REQUIRE(rs[3].ok());
-  CHECK(rs[3]->body.empty());
-  CHECK(hello == "hello ");
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    Server s;
+    auto t = transport.make(s.endpoint(), {});
+    std::string big, hello;
+    int big_pieces = 0;
+    std::vector<http::BodySink> sinks{[&](std::string_view d) { big += d; ++big_pieces; return true; },
+                                      [&](std::string_view) { FAIL("an error body reached the sink"); return true; },
+                                      {},
+                                      [&](std::string_view d) { hello += d; return true; }};
+    auto rs = t->stream_all({{"GET", "/big"}, {"GET", "/missing"}, {"GET", "/hello"}, {"GET", "/hello"}}, sinks);
+    REQUIRE(rs.size() == 4);
+    REQUIRE(rs[0].ok());
+    CHECK(rs[0]->status == 200);
+    CHECK(rs[0]->body.empty());
+    REQUIRE(big.size() == 200000);
+    CHECK(big.substr(0, 3) == "aaa");
+    CHECK(big.substr(199997) == "rrr");
+    CHECK(big_pieces > 1);
+    REQUIRE(rs[1].ok());
+    CHECK(rs[1]->status == 404);
+    CHECK(rs[1]->body.find("no such thing") != std::string::npos);
+    REQUIRE(rs[2].ok());
+    CHECK(rs[2]->body == "hello ");  // no sink: kept
+    REQUIRE(rs[3].ok());
+    CHECK(rs[3]->body.empty());
+    CHECK(hello == "hello ");
 
-  // A sink that says stop ends its request early, without an error; the transport goes on.
-  std::size_t got = 0;
-  auto stopped = t->stream_all({{"GET", "/big"}}, {[&](std::string_view d) { got += d.size(); return false; }});
-  REQUIRE(stopped.front().ok());
-  CHECK(got < 200000);
-  CHECK(t->send({"GET", "/hello"}).ok());
+    // A sink that says stop ends its request early, without an error; the transport goes on.
+    std::size_t got = 0;
+    auto stopped = t->stream_all({{"GET", "/big"}}, {[&](std::string_view d) { got += d.size(); return false; }});
+    REQUIRE(stopped.front().ok());
+    CHECK(got < 200000);
+    CHECK(t->send({"GET", "/hello"}).ok());
+  }
 }
 
 TEST_CASE("a request that gets no answer in time ends with an error naming the timeout") {
-  Server s;
-  auto t = http::make_curl_transport(s.endpoint(), {http::Millis(1000), http::Millis(200)});
-  auto r = t->send({"GET", "/stall"});
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().kind == ErrorKind::Unreachable);
-  CHECK(r.error().what == "GET http://127.0.0.1:" + std::to_string(s.port) + "/stall");
-  CHECK(r.error().why == "no complete answer within the request timeout of 200 ms");
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    Server s;
+    auto t = transport.make(s.endpoint(), {http::Millis(1000), http::Millis(200)});
+    auto r = t->send({"GET", "/stall"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Unreachable);
+    CHECK(r.error().what == "GET http://127.0.0.1:" + std::to_string(s.port) + "/stall");
+    CHECK(r.error().why == "no complete answer within the request timeout of 200 ms");
+  }
 }
 
 TEST_CASE("a refused connection is Unreachable and names the endpoint") {
-  int port = 0;
-  {
-    Server s;  // take a free port, then close it
-    port = s.port;
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    int port = 0;
+    {
+      Server s;  // take a free port, then close it
+      port = s.port;
+    }
+    http::Endpoint e;
+    e.host = "127.0.0.1";
+    e.port = port;
+    auto t = transport.make(e, {});
+    auto r = t->send({"GET", "/_ping"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Unreachable);
+    CHECK(r.error().message().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
   }
-  http::Endpoint e;
-  e.host = "127.0.0.1";
-  e.port = port;
-  auto t = http::make_curl_transport(e, {});
-  auto r = t->send({"GET", "/_ping"});
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().kind == ErrorKind::Unreachable);
-  CHECK(r.error().message().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
 
 TEST_CASE("a missing unix socket is Unreachable and names the socket") {
-  http::Endpoint e;
-  e.kind = http::Endpoint::Kind::Unix;
-  e.socket_path = "/nonexistent/docker.sock";
-  auto t = http::make_curl_transport(e, {});
-  auto r = t->send({"GET", "/_ping"});
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().kind == ErrorKind::Unreachable);
-  CHECK(r.error().why.find("/nonexistent/docker.sock") != std::string::npos);
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    http::Endpoint e;
+    e.kind = http::Endpoint::Kind::Unix;
+    e.socket_path = "/nonexistent/docker.sock";
+    auto t = transport.make(e, {});
+    auto r = t->send({"GET", "/_ping"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Unreachable);
+    CHECK(r.error().why.find("/nonexistent/docker.sock") != std::string::npos);
+  }
 }
 
 TEST_CASE("the request log has method, URL and status, never headers, and redacts token parameters") {
-  Server s;
-  std::vector<http::RequestLog> logs;
-  auto t = http::make_curl_transport(s.endpoint(), {}, [&](const http::RequestLog& l) { logs.push_back(l); });
-  REQUIRE(t->send({"GET", "/hello?token=s3cr3t&x=1", {{"X-Consul-Token", "s3cr3t"}}}).ok());
-  REQUIRE(logs.size() == 1);
-  CHECK(logs[0].method == "GET");
-  CHECK(logs[0].status == 200);
-  CHECK(logs[0].url == "http://127.0.0.1:" + std::to_string(s.port) + "/hello?token=REDACTED&x=1");
-  CHECK(logs[0].url.find("s3cr3t") == std::string::npos);
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    Server s;
+    std::vector<http::RequestLog> logs;
+    auto t = transport.make(s.endpoint(), {}, [&](const http::RequestLog& l) { logs.push_back(l); });
+    REQUIRE(t->send({"GET", "/hello?token=s3cr3t&x=1", {{"X-Consul-Token", "s3cr3t"}}}).ok());
+    REQUIRE(logs.size() == 1);
+    CHECK(logs[0].method == "GET");
+    CHECK(logs[0].status == 200);
+    CHECK(logs[0].url == "http://127.0.0.1:" + std::to_string(s.port) + "/hello?token=REDACTED&x=1");
+    CHECK(logs[0].url.find("s3cr3t") == std::string::npos);
+  }
 }
 
 TEST_CASE("encoding and targets") {
@@ -212,4 +251,163 @@ TEST_CASE("encoding and targets") {
   CHECK(http::target("/v1/kv/a", {{"recurse", std::nullopt}, {"index", "12"}}) == "/v1/kv/a?recurse&index=12");
   CHECK(http::describe(http::Millis(3000)) == "3 s");
   CHECK(http::describe(http::Millis(1500)) == "1.5 s");
+}
+
+namespace {
+
+// A raw TCP server for what httplib will not do: the n-th connection it accepts gets the n-th
+// script, a list of answers sent one per request read (kClose: close instead). Connections are
+// served at once, each on a thread of its own.
+struct RawServer {
+  int listener = -1;
+  int port = 0;
+  std::thread thread;
+  std::mutex mu;
+  std::vector<std::thread> served;
+  std::vector<int> open;
+  std::atomic<int> connections{0};
+
+  explicit RawServer(std::vector<std::vector<std::string>> scripts) {
+    listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    ::listen(listener, 16);
+    thread = std::thread([this, scripts = std::move(scripts)] {
+      for (const auto& script : scripts) {
+        int fd = ::accept(listener, nullptr, nullptr);
+        if (fd < 0) return;
+        ++connections;
+        std::lock_guard lock(mu);
+        open.push_back(fd);
+        served.emplace_back([fd, script] { serve(fd, script); });
+      }
+    });
+  }
+  static void serve(int fd, const std::vector<std::string>& script) {
+    for (const auto& answer : script) {
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) return;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      if (answer.empty()) break;
+      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    }
+    ::shutdown(fd, SHUT_RDWR);
+  }
+  ~RawServer() {
+    ::shutdown(listener, SHUT_RDWR);
+    thread.join();
+    ::close(listener);
+    std::lock_guard lock(mu);
+    for (int fd : open) ::shutdown(fd, SHUT_RDWR);
+    for (auto& t : served) t.join();
+    for (int fd : open) ::close(fd);
+  }
+  http::Endpoint endpoint() const {
+    http::Endpoint e;
+    e.host = "127.0.0.1";
+    e.port = port;
+    return e;
+  }
+};
+
+const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+const std::string kClose;  // in a script: close the connection at the next request
+
+}  // namespace
+
+TEST_CASE("a kept-alive connection the server closed meanwhile: the request goes out again on a new one") {
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    RawServer s({{kOk, kClose}, {kOk}});  // the first connection answers once, then closes at the next request
+    auto t = transport.make(s.endpoint(), {});
+    auto a = t->send({"GET", "/a"});
+    REQUIRE(a.ok());
+    CHECK(a->body == "ok");
+    auto b = t->send({"POST", "/b", {}, "x"});
+    REQUIRE(b.ok());
+    CHECK(b->body == "ok");
+    CHECK(s.connections == 2);
+  }
+}
+
+TEST_CASE("socket transport: chunked, until-close and 1xx answers; broken ones are errors naming the request") {
+  auto t_for = [](const RawServer& s) { return http::make_socket_transport(s.endpoint(), {}); };
+  SUBCASE("chunked with extensions and trailers, then keep-alive") {
+    RawServer s({{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-Trailer: 1\r\n\r\n",
+                  kOk}});
+    auto t = t_for(s);
+    std::string got;
+    auto r = t->stream_all({{"GET", "/c"}}, {[&](std::string_view d) { got += d; return true; }});
+    REQUIRE(r.front().ok());
+    CHECK(got == "abc0123456789");
+    auto again = t->send({"GET", "/d"});
+    REQUIRE(again.ok());
+    CHECK(again->body == "ok");
+    CHECK(s.connections == 1);
+  }
+  SUBCASE("no length: the body ends with the connection") {
+    RawServer s({{"HTTP/1.0 200 OK\r\nX-A: b\r\n\r\nall of it"}});
+    auto r = t_for(s)->send({"GET", "/e"});
+    REQUIRE(r.ok());
+    CHECK(r->body == "all of it");
+    CHECK(r->header("x-a") == "b");
+  }
+  SUBCASE("not HTTP") {
+    RawServer s({{std::string("\x15\x03\x01\x00\x02\x02\x46\r\n\r\n", 11)}});
+    auto r = t_for(s)->send({"GET", "/f"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Server);
+    CHECK(r.error().what == "GET http://127.0.0.1:" + std::to_string(s.port) + "/f");
+    CHECK(r.error().why == "the server's answer is not HTTP (does it expect TLS?)");
+  }
+  SUBCASE("closed without an answer") {
+    RawServer s({{kClose}});
+    auto r = t_for(s)->send({"GET", "/g"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().why == "the server closed the connection without answering (does it expect TLS?)");
+  }
+  SUBCASE("cut off before the end of the body") {
+    RawServer s({{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"}});
+    auto r = t_for(s)->send({"GET", "/h"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().why == "the server closed the connection before the end of its answer");
+  }
+  SUBCASE("a bad chunk size") {
+    RawServer s({{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}});
+    auto r = t_for(s)->send({"GET", "/i"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().why == "the server's answer is not valid HTTP (a chunk size is not a number)");
+  }
+  SUBCASE("more requests than connections: all answered, in order") {
+    std::vector<std::vector<std::string>> scripts(12, std::vector<std::string>(20, kOk));
+    RawServer s(scripts);
+    auto t = t_for(s);
+    std::vector<http::Request> reqs;
+    for (int i = 0; i < 20; ++i) reqs.push_back({"GET", "/n" + std::to_string(i)});
+    auto rs = t->send_all(reqs);
+    REQUIRE(rs.size() == 20);
+    for (auto& r : rs) {
+      REQUIRE(r.ok());
+      CHECK(r->body == "ok");
+    }
+    CHECK(s.connections <= 8);  // never more at once, and the connections were reused
+  }
+}
+
+TEST_CASE("make_transport: plain endpoints over sockets, TLS ones over libcurl") {
+  RawServer s({{kOk}});
+  auto t = http::make_transport(s.endpoint(), {});
+  auto r = t->send({"GET", "/"});
+  REQUIRE(r.ok());
+  CHECK(r->body == "ok");
 }

@@ -1,0 +1,681 @@
+// HTTP/1.1 over plain TCP and unix sockets, for endpoints without TLS (the common case: the
+// lab's and most small clusters' master:2378 and master:8500, and /var/run/docker.sock).
+//
+// Why not libcurl here too: loading libcurl.so.4 maps and relocates some 30 further libraries
+// (OpenSSL, GnuTLS, Kerberos, LDAP, SSH, ...) and initialises OpenSSL, which costs every command
+// that sends a request 7-10 ms and 8.5 MB of resident memory on the development machine (more
+// on a Raspberry Pi): more than the rest of an unchanged `hcl deploy`, and more than a third
+// of the memory `hcl ps` needs for 10,000 tasks. Endpoints with TLS still go through libcurl
+// (curl_transport.cpp); make_transport() picks.
+//
+// What it does, as the curl transport does it: keep-alive (idle connections are reused, and a
+// request whose reused connection turns out closed is sent once more on a new one), requests
+// at once over parallel connections (up to kMaxConnections, the rest wait for one), connect
+// and request timeouts (the connect timeout covers name resolution), bodies handed to a sink
+// as they arrive, Content-Length, chunked and until-close bodies, cancellation checked every
+// 100 ms, and the request log.
+#include <hcl/http.hpp>
+
+#include "transport_common.hpp"
+
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace hcl::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxConnections = 8;     // at once per transport, as the curl transport
+constexpr std::size_t kMaxHead = 64 * 1024;    // a status line and headers longer than this are refused
+constexpr Millis kPollSlice{100};               // how often a cancel is looked at
+constexpr auto kResolveTtl = std::chrono::seconds(60);  // as curl's DNS cache
+
+struct Address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+
+// A name being resolved on a thread of its own, so that the connect timeout and Ctrl-C bound
+// the wait (getaddrinfo cannot be interrupted). The thread may outlive the wait; it then frees
+// what it finds.
+struct Resolution {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  int rc = 0;
+  std::vector<Address> addresses;
+};
+
+std::vector<Address> addresses_of(const addrinfo* list) {
+  std::vector<Address> out;
+  for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {
+    Address addr;
+    std::memcpy(&addr.storage, a->ai_addr, a->ai_addrlen);
+    addr.length = static_cast<socklen_t>(a->ai_addrlen);
+    out.push_back(addr);
+  }
+  return out;
+}
+
+std::string describe_errno(int err) { return std::strerror(err); }
+
+class SocketTransport final : public Transport {
+ public:
+  SocketTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
+      : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {}
+  ~SocketTransport() override {
+    for (int fd : idle_) ::close(fd);
+  }
+
+  std::string describe() const override { return endpoint_.display(); }
+  void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
+
+  Result<Response> send(const Request& request) override { return std::move(perform({&request}, {nullptr}).front()); }
+
+  std::vector<Result<Response>> send_all(const std::vector<Request>& requests) override {
+    std::vector<const Request*> ptrs;
+    for (const auto& r : requests) ptrs.push_back(&r);
+    return perform(ptrs, std::vector<const BodySink*>(requests.size(), nullptr));
+  }
+
+  std::vector<Result<Response>> stream_all(const std::vector<Request>& requests,
+                                           const std::vector<BodySink>& sinks) override {
+    std::vector<const Request*> ptrs;
+    std::vector<const BodySink*> sink_ptrs;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      ptrs.push_back(&requests[i]);
+      sink_ptrs.push_back(i < sinks.size() && sinks[i] ? &sinks[i] : nullptr);
+    }
+    return perform(ptrs, sink_ptrs);
+  }
+
+  Result<Response> stream(const Request& request, const BodySink& on_data) override {
+    return std::move(perform({&request}, {&on_data}).front());
+  }
+
+ private:
+  enum class Phase { Waiting, Connecting, Sending, Head, Body, Done };
+  enum class Framing { None, Length, Chunked, UntilClose };
+  enum class Chunk { Size, Data, DataEnd, Trailer };
+
+  // One request in flight.
+  struct Transfer {
+    const Request* request = nullptr;
+    const BodySink* sink = nullptr;
+    Clock::time_point started, deadline, connect_deadline;
+    Phase phase = Phase::Waiting;
+    int fd = -1;
+    bool reused = false;      // on a kept-alive connection
+    bool retried = false;     // already sent again after a reused connection turned out closed
+    std::size_t address = 0;  // the address being connected to
+    std::string out;          // the request as sent
+    std::size_t sent = 0;
+    bool received = false;    // any byte of the answer came
+    std::string head;
+    Response response;
+    Framing framing = Framing::None;
+    std::uint64_t remaining = 0;
+    Chunk chunk = Chunk::Size;
+    std::string line;  // a chunk-size or trailer line so far
+    bool keep_alive = true;
+    std::optional<Error> error;
+  };
+
+  std::string what(const Transfer& t) const {
+    return fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target);
+  }
+
+  // The endpoint's addresses: resolved once, kept for a minute.
+  Result<std::vector<Address>> resolve(Clock::time_point deadline) {
+    if (endpoint_.kind == Endpoint::Kind::Unix) {
+      Address a;
+      auto* un = reinterpret_cast<sockaddr_un*>(&a.storage);
+      un->sun_family = AF_UNIX;
+      if (endpoint_.socket_path.size() >= sizeof un->sun_path)
+        return Error{ErrorKind::Usage, endpoint_.display(), "the socket path is too long"};
+      std::memcpy(un->sun_path, endpoint_.socket_path.c_str(), endpoint_.socket_path.size() + 1);
+      a.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + endpoint_.socket_path.size() + 1);
+      return std::vector<Address>{a};
+    }
+    if (!resolved_.empty() && Clock::now() < resolved_at_ + kResolveTtl) return resolved_;
+    std::string port = std::to_string(endpoint_.port);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    addrinfo* list = nullptr;
+    if (getaddrinfo(endpoint_.host.c_str(), port.c_str(), &hints, &list) == 0) {  // an address: no lookup
+      resolved_ = addresses_of(list);
+      freeaddrinfo(list);
+      resolved_at_ = Clock::now();
+      return resolved_;
+    }
+    auto r = std::make_shared<Resolution>();
+    std::thread([r, host = endpoint_.host, port] {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      hints.ai_flags = AI_NUMERICSERV;
+      addrinfo* list = nullptr;
+      int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
+      std::vector<Address> found = rc == 0 ? addresses_of(list) : std::vector<Address>{};
+      if (list != nullptr) freeaddrinfo(list);
+      std::lock_guard lock(r->mu);
+      r->rc = rc;
+      r->addresses = std::move(found);
+      r->done = true;
+      r->cv.notify_all();
+    }).detach();
+    std::unique_lock lock(r->mu);
+    while (!r->done) {
+      if (cancelled()) return Error{ErrorKind::Interrupted, endpoint_.display(), "interrupted"};
+      if (Clock::now() >= deadline)
+        return Error{ErrorKind::Unreachable, endpoint_.display(),
+                     fmt::format("no connection within the connect timeout of {}", http::describe(timeouts_.connect))};
+      r->cv.wait_for(lock, std::min<Clock::duration>(kPollSlice, deadline - Clock::now()));
+    }
+    if (r->rc != 0 || r->addresses.empty())
+      return Error{ErrorKind::Unreachable, endpoint_.display(), fmt::format("cannot resolve host '{}'", endpoint_.host)};
+    resolved_ = std::move(r->addresses);
+    resolved_at_ = Clock::now();
+    return resolved_;
+  }
+
+  bool cancelled() const { return cancel_ != nullptr && cancel_->load(); }
+
+  // The request's bytes: request line, headers, body.
+  std::string serialize(const Request& r) const {
+    std::string host = endpoint_.kind == Endpoint::Kind::Unix ? "localhost" : endpoint_.base_url().substr(7);
+    std::string out = fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: hcl/" HCL_VERSION "\r\nAccept: */*\r\n",
+                                  r.method, r.target.empty() ? "/" : r.target, host);
+    for (const Header& h : r.headers) out += fmt::format("{}: {}\r\n", h.name, h.value);
+    if (!r.body.empty() || r.method == "POST" || r.method == "PUT")
+      out += fmt::format("Content-Length: {}\r\n", r.body.size());
+    out += "\r\n";
+    out += r.body;
+    return out;
+  }
+
+  // Starts a transfer on an idle connection, or connects a new one.
+  void start(Transfer& t, const std::vector<Address>& addresses) {
+    t.phase = Phase::Sending;
+    t.sent = 0;
+    t.received = false;
+    t.head.clear();
+    t.response = Response{};
+    t.keep_alive = true;
+    if (!idle_.empty()) {
+      t.fd = idle_.back();
+      idle_.pop_back();
+      t.reused = true;
+      return;
+    }
+    t.reused = false;
+    t.address = 0;
+    t.connect_deadline = Clock::now() + timeouts_.connect;
+    connect_next(t, addresses);
+  }
+
+  // Connects to t.address, or the next address that can be tried; sets t.error when none is left.
+  void connect_next(Transfer& t, const std::vector<Address>& addresses) {
+    int last_error = 0;
+    for (; t.address < addresses.size(); ++t.address) {
+      const Address& a = addresses[t.address];
+      int fd = ::socket(a.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        last_error = errno;
+        continue;
+      }
+      if (a.storage.ss_family != AF_UNIX) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+      }
+      if (::connect(fd, reinterpret_cast<const sockaddr*>(&a.storage), a.length) == 0 || errno == EINPROGRESS ||
+          errno == EAGAIN) {
+        // EAGAIN: a unix socket whose listen queue is full; writing tells.
+        t.fd = fd;
+        t.phase = errno == EINPROGRESS ? Phase::Connecting : Phase::Sending;
+        return;
+      }
+      last_error = errno;
+      ::close(fd);
+    }
+    fail_connect(t, last_error);
+  }
+
+  void fail_connect(Transfer& t, int err) {
+    t.phase = Phase::Done;
+    if (endpoint_.kind == Endpoint::Kind::Unix)
+      t.error = Error{ErrorKind::Unreachable, what(t),
+                      fmt::format("cannot connect to socket {}: {}", endpoint_.socket_path, describe_errno(err))};
+    else
+      t.error = Error{ErrorKind::Unreachable, what(t),
+                      fmt::format("cannot connect to {}:{}: {}", endpoint_.host, endpoint_.port, describe_errno(err))};
+  }
+
+  // Ends a transfer; its connection is kept for the next request when the answer was read to
+  // its end and the server did not ask to close.
+  void finish(Transfer& t, bool reusable) {
+    t.phase = Phase::Done;
+    if (t.fd < 0) return;
+    if (reusable && t.keep_alive && !t.error) idle_.push_back(t.fd);
+    else ::close(t.fd);
+    t.fd = -1;
+  }
+
+  void fail(Transfer& t, ErrorKind kind, std::string why) {
+    t.error = Error{kind, what(t), std::move(why)};
+    finish(t, false);
+  }
+
+  // A reused connection that the server had closed: send again on a new one, once.
+  bool retry(Transfer& t, const std::vector<Address>& addresses) {
+    if (!t.reused || t.received || t.retried) return false;
+    ::close(t.fd);
+    t.fd = -1;
+    t.retried = true;
+    while (!idle_.empty()) {  // the others are as old: let them go too
+      ::close(idle_.back());
+      idle_.pop_back();
+    }
+    start(t, addresses);
+    return true;
+  }
+
+  void deliver(Transfer& t, std::string_view data) {
+    if (data.empty()) return;
+    if (t.sink != nullptr && t.response.status < 400) {
+      if (!(*t.sink)(data)) {
+        t.keep_alive = false;  // the rest of the answer is never read
+        finish(t, false);
+      }
+      return;
+    }
+    t.response.body.append(data);
+  }
+
+  // Parses the status line and headers; false when they are not HTTP.
+  bool parse_head(Transfer& t, std::string_view head) {
+    auto eol = head.find('\n');
+    std::string_view status = head.substr(0, eol);
+    if (!status.starts_with("HTTP/1.") || status.size() < 12 || status[8] != ' ') return false;
+    int code = 0;
+    for (std::size_t i = 9; i < 12; ++i) {
+      if (status[i] < '0' || status[i] > '9') return false;
+      code = code * 10 + (status[i] - '0');
+    }
+    t.response.status = code;
+    t.response.headers.clear();
+    bool http10 = status[7] == '0';
+    t.keep_alive = !http10;
+    auto trim = [](std::string_view s) {
+      while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+      while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+      return std::string(s);
+    };
+    while (eol != std::string_view::npos) {
+      head.remove_prefix(eol + 1);
+      eol = head.find('\n');
+      std::string_view line = head.substr(0, eol);
+      auto colon = line.find(':');
+      if (colon == std::string_view::npos) continue;
+      t.response.headers.push_back({trim(line.substr(0, colon)), trim(line.substr(colon + 1))});
+    }
+    auto lower = [](std::string s) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    std::string connection = lower(t.response.header("Connection"));
+    if (connection.find("close") != std::string::npos) t.keep_alive = false;
+    if (connection.find("keep-alive") != std::string::npos) t.keep_alive = true;
+    return true;
+  }
+
+  // Looks at what the head says about the body: none, a length, chunks or until close.
+  void begin_body(Transfer& t) {
+    int s = t.response.status;
+    std::string encoding = t.response.header("Transfer-Encoding");
+    std::string length = t.response.header("Content-Length");
+    if (t.request->method == "HEAD" || s == 204 || s == 304) {
+      t.framing = Framing::None;
+    } else if (!encoding.empty() && encoding.find("chunked") != std::string::npos) {
+      t.framing = Framing::Chunked;
+      t.chunk = Chunk::Size;
+      t.line.clear();
+    } else if (!length.empty()) {
+      t.framing = Framing::Length;
+      char* end = nullptr;
+      t.remaining = std::strtoull(length.c_str(), &end, 10);
+      if (end == length.c_str() || *end != '\0') {
+        fail(t, ErrorKind::Server, fmt::format("the server's answer is not valid HTTP (Content-Length: {})", length));
+        return;
+      }
+    } else {
+      t.framing = Framing::UntilClose;
+      t.keep_alive = false;
+    }
+    t.phase = Phase::Body;
+  }
+
+  bool body_complete(const Transfer& t) const {
+    return t.framing == Framing::None || (t.framing == Framing::Length && t.remaining == 0);
+  }
+
+  // Takes bytes of the answer.
+  void take(Transfer& t, std::string_view data) {
+    while (!data.empty() && t.phase != Phase::Done) {
+      if (t.phase == Phase::Head) {
+        std::size_t before = t.head.size();
+        t.head.append(data);
+        std::size_t from = before >= 3 ? before - 3 : 0;
+        std::size_t end = t.head.find("\r\n\r\n", from);
+        std::size_t skip = 4;
+        if (end == std::string::npos) {
+          end = t.head.find("\n\n", before >= 1 ? before - 1 : 0);
+          skip = 2;
+        }
+        if (end == std::string::npos) {
+          if (t.head.size() > kMaxHead)
+            fail(t, ErrorKind::Server, "the server's answer is not valid HTTP (its headers never end)");
+          return;
+        }
+        std::size_t body_from = end + skip;
+        data = data.substr(body_from - before);  // what follows the head in this piece
+        if (!parse_head(t, std::string_view(t.head).substr(0, end))) {
+          fail(t, ErrorKind::Server,
+               endpoint_.tls ? "the server's answer is not HTTP"
+                             : "the server's answer is not HTTP (does it expect TLS?)");
+          return;
+        }
+        t.head.clear();
+        if (t.response.status >= 100 && t.response.status < 200) continue;  // 100 Continue and the like
+        begin_body(t);
+        if (t.phase == Phase::Body && body_complete(t)) finish(t, data.empty());
+        continue;
+      }
+      switch (t.framing) {
+        case Framing::Length: {
+          std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(t.remaining, data.size()));
+          t.remaining -= n;
+          bool last = t.remaining == 0;
+          deliver(t, data.substr(0, n));
+          data.remove_prefix(n);
+          if (last && t.phase != Phase::Done) finish(t, data.empty());
+          return;
+        }
+        case Framing::UntilClose:
+          deliver(t, data);
+          return;
+        case Framing::Chunked:
+          data = take_chunked(t, data);
+          break;
+        case Framing::None:
+          return;
+      }
+    }
+  }
+
+  // Chunked transfer coding (RFC 9112, 7.1): size line, data, CRLF, ..., a zero size, trailers.
+  std::string_view take_chunked(Transfer& t, std::string_view data) {
+    while (!data.empty() && t.phase != Phase::Done) {
+      if (t.chunk == Chunk::Data) {
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(t.remaining, data.size()));
+        t.remaining -= n;
+        deliver(t, data.substr(0, n));
+        data.remove_prefix(n);
+        if (t.remaining == 0) t.chunk = Chunk::DataEnd;
+        continue;
+      }
+      auto nl = data.find('\n');
+      t.line.append(data.substr(0, nl));
+      if (t.line.size() > 4096) {
+        fail(t, ErrorKind::Server, "the server's answer is not valid HTTP (a chunk line never ends)");
+        break;
+      }
+      if (nl == std::string_view::npos) break;
+      data.remove_prefix(nl + 1);
+      std::string line = std::move(t.line);
+      t.line.clear();
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (t.chunk == Chunk::DataEnd) {
+        if (!line.empty()) {
+          fail(t, ErrorKind::Server, "the server's answer is not valid HTTP (a chunk is longer than it said)");
+          break;
+        }
+        t.chunk = Chunk::Size;
+      } else if (t.chunk == Chunk::Size) {
+        std::string size = line.substr(0, line.find(';'));
+        while (!size.empty() && (size.back() == ' ' || size.back() == '\t')) size.pop_back();
+        char* end = nullptr;
+        t.remaining = std::strtoull(size.c_str(), &end, 16);
+        if (size.empty() || *end != '\0' || !std::isxdigit(static_cast<unsigned char>(size[0]))) {
+          fail(t, ErrorKind::Server, "the server's answer is not valid HTTP (a chunk size is not a number)");
+          break;
+        }
+        t.chunk = t.remaining == 0 ? Chunk::Trailer : Chunk::Data;
+      } else if (line.empty()) {  // the empty line after the trailers: the end
+        finish(t, data.empty());
+      }
+    }
+    return data;
+  }
+
+  // The connection was closed (n == 0) or broke (err) while a transfer used it.
+  void closed(Transfer& t, int err, const std::vector<Address>& addresses) {
+    if (retry(t, addresses)) return;
+    if (t.phase == Phase::Body && t.framing == Framing::UntilClose && err == 0) {
+      finish(t, false);
+      return;
+    }
+    if (!t.received) {
+      if (err != 0 && err != ECONNRESET && err != EPIPE)
+        fail(t, ErrorKind::Unreachable, fmt::format("connection lost: {}", describe_errno(err)));
+      else
+        fail(t, ErrorKind::Server,
+             endpoint_.tls ? "the server closed the connection without answering"
+                           : "the server closed the connection without answering (does it expect TLS?)");
+      return;
+    }
+    if (err != 0) {
+      fail(t, ErrorKind::Unreachable, fmt::format("connection lost: {}", describe_errno(err)));
+      return;
+    }
+    fail(t, ErrorKind::Server, "the server closed the connection before the end of its answer");
+  }
+
+  void on_ready(Transfer& t, short revents, const std::vector<Address>& addresses) {
+    if (t.phase == Phase::Connecting) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(t.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err == 0 && !(revents & (POLLERR | POLLHUP))) {
+        t.phase = Phase::Sending;
+      } else {
+        ::close(t.fd);
+        t.fd = -1;
+        ++t.address;
+        if (t.address < addresses.size()) connect_next(t, addresses);
+        else fail_connect(t, err != 0 ? err : ECONNREFUSED);
+        return;
+      }
+    }
+    if (t.phase == Phase::Sending) {
+      while (t.sent < t.out.size()) {
+        ssize_t n = ::send(t.fd, t.out.data() + t.sent, t.out.size() - t.sent, MSG_NOSIGNAL);
+        if (n > 0) {
+          t.sent += static_cast<std::size_t>(n);
+          continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        closed(t, n < 0 ? errno : 0, addresses);
+        return;
+      }
+      t.phase = Phase::Head;
+      return;  // the answer is waited for by the next poll
+    }
+    if (t.phase == Phase::Head || t.phase == Phase::Body) {
+      char buffer[16384];
+      for (int reads = 0; reads < 8 && (t.phase == Phase::Head || t.phase == Phase::Body); ++reads) {
+        ssize_t n = ::recv(t.fd, buffer, sizeof buffer, 0);
+        if (n > 0) {
+          t.received = true;
+          take(t, std::string_view(buffer, static_cast<std::size_t>(n)));
+          continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        closed(t, n < 0 ? errno : 0, addresses);
+        return;
+      }
+    }
+  }
+
+  std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
+                                        const std::vector<const BodySink*>& sinks) {
+    auto now = Clock::now();
+    std::vector<Transfer> transfers(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      Transfer& t = transfers[i];
+      t.request = requests[i];
+      t.sink = sinks[i];
+      t.started = now;
+      Millis total = t.request->timeout.value_or(timeouts_.request);
+      t.deadline = total.count() > 0 ? now + total : Clock::time_point::max();
+      t.out = serialize(*t.request);
+    }
+
+    bool interrupted = cancelled();
+    auto addresses = interrupted ? Result<std::vector<Address>>(std::vector<Address>{})
+                                 : resolve(now + timeouts_.connect);
+    if (!addresses) {
+      for (auto& t : transfers) {
+        t.error = addresses.error();
+        t.error->what = what(t);
+        t.phase = Phase::Done;
+      }
+    }
+
+    auto active = [&] {
+      std::size_t n = 0;
+      for (const auto& t : transfers) n += t.phase != Phase::Waiting && t.phase != Phase::Done;
+      return n;
+    };
+    std::vector<pollfd> fds;
+    std::vector<Transfer*> polled;
+    while (!interrupted && addresses) {
+      for (auto& t : transfers)
+        if (t.phase == Phase::Waiting && active() < kMaxConnections) start(t, *addresses);
+      fds.clear();
+      polled.clear();
+      now = Clock::now();
+      auto wake = now + kPollSlice;
+      for (auto& t : transfers) {
+        if (t.phase == Phase::Waiting || t.phase == Phase::Done) continue;
+        auto limit = t.phase == Phase::Connecting ? std::min(t.connect_deadline, t.deadline) : t.deadline;
+        if (now >= limit) {
+          bool connecting = t.phase == Phase::Connecting;
+          fail(t, ErrorKind::Unreachable,
+               connecting && now >= t.connect_deadline
+                   ? fmt::format("no connection within the connect timeout of {}", http::describe(timeouts_.connect))
+                   : fmt::format("no complete answer within the request timeout of {}",
+                                 http::describe(t.request->timeout.value_or(timeouts_.request))));
+          continue;
+        }
+        wake = std::min(wake, limit);
+        short events = t.phase == Phase::Connecting || t.phase == Phase::Sending ? POLLOUT : POLLIN;
+        fds.push_back({t.fd, events, 0});
+        polled.push_back(&t);
+      }
+      if (polled.empty()) {
+        if (std::none_of(transfers.begin(), transfers.end(), [](const Transfer& t) { return t.phase != Phase::Done; }))
+          break;
+        continue;  // a transfer ended and others wait for a connection
+      }
+      // Rounded up: waking a moment before a deadline would only poll again.
+      auto wait = std::chrono::duration_cast<Millis>(wake - now).count() + 1;
+      int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, kPollSlice.count() + 1)));
+      if (cancelled()) {
+        interrupted = true;
+        break;
+      }
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        for (Transfer* t : polled) fail(*t, ErrorKind::Failed, fmt::format("poll: {}", describe_errno(errno)));
+        continue;
+      }
+      for (std::size_t i = 0; i < fds.size(); ++i)
+        if (fds[i].revents != 0) on_ready(*polled[i], fds[i].revents, *addresses);
+    }
+
+    std::vector<Result<Response>> results;
+    results.reserve(transfers.size());
+    auto end = Clock::now();
+    for (auto& t : transfers) {
+      auto elapsed = std::chrono::duration_cast<Millis>(end - t.started);
+      std::string url = detail::redact(endpoint_.base_url() + t.request->target);
+      if (interrupted && t.phase != Phase::Done) {
+        if (t.fd >= 0) ::close(t.fd);
+        t.fd = -1;
+        log({t.request->method, url, 0, elapsed, "cancelled"});
+        results.emplace_back(Error{ErrorKind::Interrupted, what(t), "interrupted"});
+      } else if (t.error) {
+        log({t.request->method, url, 0, elapsed, t.error->why});
+        results.emplace_back(std::move(*t.error));
+      } else if (detail::plain_request_to_tls_server(t.response)) {
+        Error e = detail::plain_request_to_tls_server_error(what(t));
+        log({t.request->method, url, t.response.status, elapsed, e.why});
+        results.emplace_back(std::move(e));
+      } else {
+        log({t.request->method, url, t.response.status, elapsed, {}});
+        results.emplace_back(std::move(t.response));
+      }
+    }
+    return results;
+  }
+
+  void log(RequestLog entry) const {
+    if (logger_) logger_(entry);
+  }
+
+  Endpoint endpoint_;
+  Timeouts timeouts_;
+  Logger logger_;
+  const std::atomic<bool>* cancel_ = nullptr;
+  std::vector<int> idle_;  // kept-alive connections, the newest last
+  std::vector<Address> resolved_;
+  Clock::time_point resolved_at_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_socket_transport(Endpoint endpoint, Timeouts timeouts, Logger logger) {
+  return std::make_unique<SocketTransport>(std::move(endpoint), timeouts, std::move(logger));
+}
+
+std::unique_ptr<Transport> make_transport(Endpoint endpoint, Timeouts timeouts, Logger logger) {
+  if (endpoint.tls) return make_curl_transport(std::move(endpoint), timeouts, std::move(logger));
+  return make_socket_transport(std::move(endpoint), timeouts, std::move(logger));
+}
+
+}  // namespace hcl::http
