@@ -19,18 +19,26 @@ void Table::add(std::vector<Cell> row) {
 }
 
 std::string Table::render(const Context& ctx) const {
-  std::vector<size_t> width(headers_.size());
-  for (size_t i = 0; i < headers_.size(); ++i) width[i] = headers_[i].size();
-  for (const auto& r : rows_)
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].text.size());
+  return render_rows(ctx, headers_, rows_.size(), [this](std::size_t i) { return rows_[i]; });
+}
+
+std::string render_rows(const Context& ctx, const std::vector<std::string>& headers, std::size_t count,
+                        const std::function<std::vector<Cell>(std::size_t)>& row) {
+  std::vector<size_t> width(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
+  for (size_t r = 0; r < count; ++r) {
+    auto cells = row(r);
+    for (size_t i = 0; i < cells.size() && i < width.size(); ++i) width[i] = std::max(width[i], cells[i].text.size());
+  }
 
   // Sized up front (colours aside): a table of 10,000 rows is about 1 MB, and growing it by
   // doubling would hold it twice for a moment.
   size_t line_size = 1;
   for (size_t w : width) line_size += w + 3;
   std::string out;
-  out.reserve(line_size * (rows_.size() + 1));
-  auto line = [&](const std::vector<Cell>& cells) {
+  out.reserve(line_size * (count + 1));
+  auto line = [&](std::vector<Cell> cells) {
+    cells.resize(headers.size(), Cell(""));
     size_t start = out.size();
     for (size_t i = 0; i < cells.size(); ++i) {
       bool last = i + 1 == cells.size();
@@ -41,9 +49,8 @@ std::string Table::render(const Context& ctx) const {
     while (out.size() > start && out.back() == ' ') out.pop_back();
     out += '\n';
   };
-  std::vector<Cell> head(headers_.begin(), headers_.end());
-  line(head);
-  for (const auto& r : rows_) line(r);
+  line(std::vector<Cell>(headers.begin(), headers.end()));
+  for (size_t r = 0; r < count; ++r) line(row(r));
   return out;
 }
 

@@ -2,6 +2,8 @@
 // escape codes never shift the columns.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,11 @@ class Table {
   std::vector<std::string> headers_;
   std::vector<std::vector<Cell>> rows_;
 };
+
+// Renders `count` rows made on demand by `row` (asked twice for each: for the column widths,
+// then for the text), for listings too long to hold as cells (hcl ps at 10,000 tasks).
+std::string render_rows(const Context& ctx, const std::vector<std::string>& headers, std::size_t count,
+                        const std::function<std::vector<Cell>(std::size_t)>& row);
 
 // The wall clock as RFC 3339 with milliseconds, UTC, for the lines of the --watch modes.
 std::string now_rfc3339();

@@ -4,6 +4,7 @@
 #include <hcl/docker.hpp>
 #include <hcl/error.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,24 @@ struct TaskFilter {
   std::optional<std::string> node;   // hostname
   std::vector<std::string> services; // names; empty: all
   std::optional<std::string> project;  // only services of this project
+};
+
+// The rows task_rows() returns, each made when asked for: a listing of 10,000 tasks can then be
+// rendered without holding every row (some 350 bytes each) beside the state. Points into
+// `state`, which must outlive it.
+class TaskRows {
+ public:
+  TaskRows(const docker::ClusterState& state, const TaskFilter& filter);
+  std::size_t size() const { return picks_.size(); }
+  TaskRow operator[](std::size_t i) const;
+
+ private:
+  struct Pick {
+    const docker::Task* task;
+    const docker::Service* service;
+    const std::string* node;  // hostname, or the node ID if the node is gone
+  };
+  std::vector<Pick> picks_;
 };
 
 // Rows sorted by service name, slot, newest first; by default only tasks desired running.

@@ -10,20 +10,12 @@
 
 namespace hcl::ops {
 
-std::vector<TaskRow> task_rows(const docker::ClusterState& state, const TaskFilter& filter) {
+TaskRows::TaskRows(const docker::ClusterState& state, const TaskFilter& filter) {
   std::map<std::string_view, const docker::SwarmNode*> nodes;
   for (const auto& n : state.nodes) nodes[n.id] = &n;
   std::map<std::string_view, const docker::Service*> services;
   for (const auto& s : state.services) services[s.id] = &s;
 
-  // The tasks to show, sorted first and made into rows after: at 10,000 tasks a row is some
-  // 300 bytes, and sorting rows (or moving them into place) would hold them twice.
-  struct Pick {
-    const docker::Task* task;
-    const docker::Service* service;
-    const std::string* node;  // hostname, or the node ID if the node is gone
-  };
-  std::vector<Pick> picks;
   for (const auto& t : state.tasks) {
     auto svc = services.find(t.service_id);
     if (svc == services.end()) continue;  // a task of a service being removed
@@ -39,34 +31,40 @@ std::vector<TaskRow> task_rows(const docker::ClusterState& state, const TaskFilt
     auto node = nodes.find(t.node_id);
     const std::string& node_name = node != nodes.end() ? node->second->hostname : t.node_id;
     if (filter.node && node_name != *filter.node) continue;
-    picks.push_back({&t, &s, &node_name});
+    picks_.push_back({&t, &s, &node_name});
   }
-  std::sort(picks.begin(), picks.end(), [](const Pick& a, const Pick& b) {
+  std::sort(picks_.begin(), picks_.end(), [](const Pick& a, const Pick& b) {
     if (a.service->spec.name != b.service->spec.name) return a.service->spec.name < b.service->spec.name;
     if (a.task->slot != b.task->slot) return a.task->slot < b.task->slot;
     return a.task->timestamp > b.task->timestamp;
   });
+}
 
+TaskRow TaskRows::operator[](std::size_t i) const {
+  const docker::Task& t = *picks_[i].task;
+  const docker::Service& s = *picks_[i].service;
+  TaskRow r;
+  r.name = fmt::format("{}.{}", s.spec.name, t.slot);
+  r.service = s.spec.name;
+  r.task_id = t.id;
+  r.image = t.image.substr(0, t.image.find('@'));  // without the digest the engine pins
+  r.node = *picks_[i].node;
+  r.desired_state = t.desired_state;
+  r.state = t.state;
+  r.message = t.error.empty() ? t.message : t.error;
+  r.since = t.timestamp;
+  for (const auto& port : s.spec.ports)
+    r.ports.push_back(port.published ? fmt::format("{}->{}/{}", port.published, port.target, port.protocol)
+                                     : fmt::format("{}/{}", port.target, port.protocol));
+  if (docker::is_terminal(t.state)) r.exit_code = t.exit_code;  // a running task's 0 means nothing yet
+  return r;
+}
+
+std::vector<TaskRow> task_rows(const docker::ClusterState& state, const TaskFilter& filter) {
+  TaskRows rows(state, filter);
   std::vector<TaskRow> out;
-  out.reserve(picks.size());
-  for (const Pick& p : picks) {
-    const docker::Task& t = *p.task;
-    const docker::Service& s = *p.service;
-    TaskRow& r = out.emplace_back();
-    r.name = fmt::format("{}.{}", s.spec.name, t.slot);
-    r.service = s.spec.name;
-    r.task_id = t.id;
-    r.image = t.image.substr(0, t.image.find('@'));  // without the digest the engine pins
-    r.node = *p.node;
-    r.desired_state = t.desired_state;
-    r.state = t.state;
-    r.message = t.error.empty() ? t.message : t.error;
-    r.since = t.timestamp;
-    for (const auto& port : s.spec.ports)
-      r.ports.push_back(port.published ? fmt::format("{}->{}/{}", port.published, port.target, port.protocol)
-                                       : fmt::format("{}/{}", port.target, port.protocol));
-    if (docker::is_terminal(t.state)) r.exit_code = t.exit_code;  // a running task's 0 means nothing yet
-  }
+  out.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) out.push_back(rows[i]);
   return out;
 }
 
