@@ -49,18 +49,16 @@ Status run_ps(Context& ctx, PsOptions& o) {
   // Each row is made as the table is written: at 10,000 tasks, holding them all (or their
   // cells) beside the cluster's state would be a quarter more memory.
   ops::TaskRows rows(*state, filter);
-  ctx.out(render_rows(ctx, {"NAME", "IMAGE", "NODE", "DESIRED", "STATE", "PORTS", "EXIT", "MESSAGE"}, rows.size(),
-                      [&](std::size_t i) {
-                        ops::TaskRow r = rows[i];
-                        std::string ports;
-                        for (const auto& p : r.ports) ports += (ports.empty() ? "" : ",") + p;
-                        int color = state_color(r.state);
-                        return std::vector<Cell>{std::move(r.name), std::move(r.image), std::move(r.node),
-                                                 std::move(r.desired_state), Cell(std::move(r.state), color),
-                                                 ports.empty() ? "-" : ports,
-                                                 r.exit_code ? std::to_string(*r.exit_code) : "-",
-                                                 o.list.cut(r.message, 60)};
-                      }));
+  auto row = [&](std::size_t i) {
+    ops::TaskRow r = rows[i];
+    std::string ports;
+    for (const auto& p : r.ports) ports += (ports.empty() ? "" : ",") + p;
+    int color = state_color(r.state);
+    return std::vector<Cell>{std::move(r.name), std::move(r.image), std::move(r.node), std::move(r.desired_state),
+                             Cell(std::move(r.state), color), ports.empty() ? "-" : ports,
+                             r.exit_code ? std::to_string(*r.exit_code) : "-", o.list.cut(r.message, 60)};
+  };
+  write_rows(ctx, {"NAME", "IMAGE", "NODE", "DESIRED", "STATE", "PORTS", "EXIT", "MESSAGE"}, rows.size(), row);
   return ok();
 }
 

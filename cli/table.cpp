@@ -18,12 +18,12 @@ void Table::add(std::vector<Cell> row) {
   rows_.push_back(std::move(row));
 }
 
-std::string Table::render(const Context& ctx) const {
-  return render_rows(ctx, headers_, rows_.size(), [this](std::size_t i) { return rows_[i]; });
-}
+namespace {
 
-std::string render_rows(const Context& ctx, const std::vector<std::string>& headers, std::size_t count,
-                        const std::function<std::vector<Cell>(std::size_t)>& row) {
+// The table's text, handed to `write` line by line (`flush_at` bytes at a time, 0: at the end).
+void render(const Context& ctx, const std::vector<std::string>& headers, std::size_t count,
+            const std::function<std::vector<Cell>(std::size_t)>& row, std::size_t flush_at,
+            const std::function<void(std::string_view)>& write) {
   std::vector<size_t> width(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
   for (size_t r = 0; r < count; ++r) {
@@ -31,12 +31,11 @@ std::string render_rows(const Context& ctx, const std::vector<std::string>& head
     for (size_t i = 0; i < cells.size() && i < width.size(); ++i) width[i] = std::max(width[i], cells[i].text.size());
   }
 
-  // Sized up front (colours aside): a table of 10,000 rows is about 1 MB, and growing it by
-  // doubling would hold it twice for a moment.
+  // Sized up front (colours aside), so that it is never grown by doubling.
   size_t line_size = 1;
   for (size_t w : width) line_size += w + 3;
   std::string out;
-  out.reserve(line_size * (count + 1));
+  out.reserve(flush_at != 0 ? flush_at + line_size : line_size * (count + 1));
   auto line = [&](std::vector<Cell> cells) {
     cells.resize(headers.size(), Cell(""));
     size_t start = out.size();
@@ -48,10 +47,28 @@ std::string render_rows(const Context& ctx, const std::vector<std::string>& head
     }
     while (out.size() > start && out.back() == ' ') out.pop_back();
     out += '\n';
+    if (flush_at != 0 && out.size() >= flush_at) {
+      write(out);
+      out.clear();
+    }
   };
   line(std::vector<Cell>(headers.begin(), headers.end()));
   for (size_t r = 0; r < count; ++r) line(row(r));
+  write(out);
+}
+
+}  // namespace
+
+std::string Table::render(const Context& ctx) const {
+  std::string out;
+  hcl::cli::render(ctx, headers_, rows_.size(), [this](std::size_t i) { return rows_[i]; }, 0,
+                   [&out](std::string_view text) { out = text; });
   return out;
+}
+
+void write_rows(const Context& ctx, const std::vector<std::string>& headers, std::size_t count,
+                const std::function<std::vector<Cell>(std::size_t)>& row) {
+  hcl::cli::render(ctx, headers, count, row, 64 * 1024, [&ctx](std::string_view text) { ctx.out(text); });
 }
 
 std::string now_rfc3339() {
