@@ -83,6 +83,7 @@ struct Swarm {
   std::vector<json> nodes, services, tasks;
   json networks, version, info;
   std::string nodes_body, services_body, tasks_body, networks_body, version_body, info_body;
+  std::vector<std::string> task_json;  // each task's JSON, for filtered lists (the engine filters before encoding)
   std::map<std::string, size_t> node_index, service_index;  // by ID and by name/hostname
 };
 
@@ -149,6 +150,7 @@ Swarm build(const Options& o) {
   s.nodes_body = dump(json(s.nodes));
   s.services_body = dump(json(s.services));
   s.tasks_body = dump(json(s.tasks));
+  for (const auto& t : s.tasks) s.task_json.push_back(t.dump());
   s.networks_body = dump(s.networks);
   s.version_body = dump(s.version);
   s.info_body = dump(s.info);
@@ -324,12 +326,14 @@ int main(int argc, char** argv) {
   srv.Get(R"(/(?:v[\d.]+/)?tasks)", [&](const httplib::Request& req, httplib::Response& res) {
     auto f = filters(req);
     if (f.empty()) return res.set_content(swarm.tasks_body, "application/json");
-    json out = json::array();
-    for (const auto& t : swarm.tasks)
+    std::string out = "[";
+    for (size_t i = 0; i < swarm.tasks.size(); ++i) {
+      const json& t = swarm.tasks[i];
       if (matches(f, "id", t["ID"], true) && matches(f, "service", t["ServiceID"]) && matches(f, "node", t["NodeID"]) &&
           matches(f, "desired-state", t["DesiredState"]))
-        out.push_back(t);
-    res.set_content(out.dump() + "\n", "application/json");
+        out += (out.size() > 1 ? "," : "") + swarm.task_json[i];
+    }
+    res.set_content(out + "]\n", "application/json");
   });
 
   srv.Get("/_sim/requests", [&](const httplib::Request&, httplib::Response& res) {
