@@ -28,7 +28,9 @@ Status run_ps(Context& ctx, PsOptions& o) {
   if (auto s = o.list.check(output::tasks_json({ops::TaskRow{}})); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
-  auto state = (*docker)->cluster_state();
+  // Without --all only tasks meant to run are shown: the engine leaves out the others (it keeps
+  // up to five ended ones per slot).
+  auto state = (*docker)->cluster_state(o.all ? docker::TaskSelection::All : docker::TaskSelection::DesiredRunning);
   if (!state) return state.error();
   ops::TaskFilter filter{o.all, o.node.empty() ? std::nullopt : std::optional(o.node), o.services,
                          o.project.empty() ? std::nullopt : std::optional(o.project)};

@@ -223,6 +223,12 @@ struct LogSink {
 };
 
 // Nodes, services and tasks read together (three requests at once), for views such as `hcl ps`.
+// Which tasks cluster_state() asks for.
+enum class TaskSelection {
+  All,             // also those that ended or are being shut down (the engine keeps 5 per slot)
+  DesiredRunning,  // only those meant to run: the engine leaves out the rest (desired-state=running)
+};
+
 struct ClusterState {
   std::vector<SwarmNode> nodes;
   std::vector<Service> services;
@@ -256,7 +262,8 @@ class Client {
   Result<NetworkCreated> create_network(const NetworkSpec& spec);
   Status remove_network(const std::string& id_or_name);
 
-  Result<ClusterState> cluster_state();
+  // Nodes, services and tasks, asked for at once.
+  Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID
   // Replaces a service's spec; `version` is the one read with it (the engine refuses a stale one
   // with a conflict, so concurrent writers cannot overwrite each other).

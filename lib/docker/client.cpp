@@ -182,8 +182,10 @@ Result<std::vector<SwarmNode>> Client::nodes() {
   return nodes.finish(fmt::format("GET {}/nodes", transport_.describe()));
 }
 
-Result<ClusterState> Client::cluster_state() {
+Result<ClusterState> Client::cluster_state(TaskSelection selection) {
   std::vector<std::string> paths{"/nodes", "/services", "/tasks"};
+  if (selection == TaskSelection::DesiredRunning)
+    paths[2] = http::target("/tasks", {{"filters", body(json{{"desired-state", {"running"}}})}});
   auto build = [&](const std::string& v) {
     std::vector<http::Request> reqs;
     for (const auto& p : paths) reqs.push_back({"GET", "/v" + v + p});

@@ -77,6 +77,18 @@ TEST_CASE("cluster state and task rows: what runs where") {
   CHECK(on_master[0].service == "webserver");
 }
 
+TEST_CASE("cluster state of the tasks meant to run: the engine is asked to filter them") {
+  RecordedTransport t;
+  recorded_cluster(t);
+  const std::string filtered = "/v1.41/tasks?filters=%7B%22desired-state%22%3A%5B%22running%22%5D%7D";
+  t.on("GET", filtered, 200, read_data("docker/tasks.json"));  // recorded unfiltered: the rows filter too
+  docker::Client c(t);
+  auto state = c.cluster_state(docker::TaskSelection::DesiredRunning);
+  REQUIRE(state.ok());
+  CHECK(std::any_of(t.requests.begin(), t.requests.end(), [&](const auto& r) { return r.target == filtered; }));
+  CHECK(ops::task_rows(*state, {}).size() == 3);
+}
+
 TEST_CASE("service logs: the multiplexed stream splits back into stdout and stderr") {
   RecordedTransport t;
   t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
