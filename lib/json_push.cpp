@@ -4,6 +4,7 @@
 #include "json_push.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <system_error>
 
 namespace hcl::json_push {
@@ -73,8 +74,19 @@ long hex4(std::string_view s, std::size_t i) {
 
 // Checks a string's text (between its quotes) and, when `out` is given, decodes its escapes
 // into it. Returns what is wrong, or nullptr.
+// True when the 8 bytes at p are all printable ASCII (0x20 to 0x7f); a borrow across bytes
+// can only make it say false.
+bool printable8(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return ((x | (x - 0x2020202020202020ULL)) & 0x8080808080808080ULL) == 0;
+}
+
 const char* check_string(std::string_view raw, std::string* out) {
-  for (std::size_t i = 0; i < raw.size();) {
+  std::size_t i = 0;
+  if (out == nullptr)  // no escapes: most strings are printable ASCII, 8 bytes at a time
+    while (i + 8 <= raw.size() && printable8(raw.data() + i)) i += 8;
+  while (i < raw.size()) {
     auto c = static_cast<unsigned char>(raw[i]);
     if (c == '\\') {
       char e = raw[i + 1];  // a string never ends in an unfinished escape: its quote would be escaped
@@ -109,6 +121,11 @@ const char* check_string(std::string_view raw, std::string* out) {
       continue;
     }
     if (c < 0x20) return "invalid string: control characters must be escaped";
+    if (c < 0x80) {  // ASCII, most of it: no need to look further
+      if (out != nullptr) *out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
     std::size_t n = utf8_length(raw, i);
     if (n == 0) return "invalid string: ill-formed UTF-8";
     if (out != nullptr) out->append(raw.data() + i, n);
@@ -236,16 +253,24 @@ bool Parser::structural(char c) {
 // Appends the string's bytes up to its closing quote (returned) or to the end of the piece.
 const char* Parser::scan_string(const char* p, const char* end) {
   const char* q = p;
-  while (q < end) {
-    char c = *q;
-    if (escaped_) {
-      escaped_ = false;
-    } else if (c == '\\') {
-      escaped_ = has_escape_ = true;
-    } else if (c == '"') {
-      break;
-    }
+  if (escaped_ && q < end) {  // the byte after a backslash that ended the last piece
+    escaped_ = false;
     ++q;
+  }
+  while (q < end) {
+    // The closing quote, unless a backslash comes first (memchr is much faster than a loop).
+    const auto* quote = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+    const char* stop = quote != nullptr ? quote : end;
+    const auto* backslash = static_cast<const char*>(std::memchr(q, '\\', static_cast<std::size_t>(stop - q)));
+    q = backslash != nullptr ? backslash : stop;
+    if (q == end || *q == '"') break;
+    has_escape_ = true;  // a backslash: the next byte is escaped, whatever it is
+    if (q + 1 == end) {
+      escaped_ = true;
+      ++q;
+    } else {
+      q += 2;
+    }
   }
   raw_.append(p, q);
   return q;
