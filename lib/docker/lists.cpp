@@ -32,6 +32,7 @@ class ListSax final : public json_push::Handler {
 
   bool start_array() override {
     if (marks_.empty() && !path_.empty()) return fail("the answer must be a JSON array");
+    if (marks_.size() == 1) return fail("each element must be a JSON object");  // [[...]]: no item to fill
     marks_.push_back(path_.size());
     path_ += "/[]";
     return true;

@@ -328,7 +328,7 @@ TEST_CASE("a malformed or cut-off list body is an error naming the endpoint, wha
   std::string tasks = read_data("docker/tasks.json");
   const std::vector<std::string> bodies = {tasks.substr(0, tasks.size() / 2), tasks.substr(0, tasks.size() - 3),
                                            "<html>proxy error</html>", "{\"not\":\"a list\"}", "[{\"ID\": 42}]", "",
-                                           "[1,2", tasks + "]"};
+                                           "[1,2", tasks + "]", "[[\"ID\"]]", "[[{\"ID\": \"x\"}]]"};
   for (const auto& body : bodies) {
     CAPTURE(body.substr(0, 40));
     for (std::size_t piece : {1, 7, 1 << 20}) {
