@@ -223,6 +223,12 @@ struct LogSink {
 };
 
 // Nodes, services and tasks read together (three requests at once), for views such as `hcl ps`.
+// Networks and services, asked for at once: what a deploy is planned against.
+struct NetworksAndServices {
+  std::vector<Network> networks;
+  std::vector<Service> services;
+};
+
 // Which tasks cluster_state() asks for.
 enum class TaskSelection {
   All,             // also those that ended or are being shut down (the engine keeps 5 per slot)
@@ -262,6 +268,7 @@ class Client {
   Result<NetworkCreated> create_network(const NetworkSpec& spec);
   Status remove_network(const std::string& id_or_name);
 
+  Result<NetworksAndServices> networks_and_services();
   // Nodes, services and tasks, asked for at once.
   Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID

@@ -37,6 +37,12 @@ Network decode_network(const json& j) {
   return n;
 }
 
+std::vector<Network> decode_networks(const json& j) {
+  std::vector<Network> out;
+  for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_network(n));
+  return out;
+}
+
 }  // namespace
 
 Client::Client(http::Transport& transport) : transport_(transport) {}
@@ -207,11 +213,7 @@ Result<ClusterState> Client::cluster_state(TaskSelection selection) {
   auto what = [&](size_t i) { return fmt::format("GET {}{}", transport_.describe(), reqs[i].target); };
   auto node_list = nodes.finish(what(0));
   if (!node_list) return node_list.error();
-  auto services = decode(*rs[1], what(1), [](const json& j) {
-    std::vector<Service> out;
-    for (const json& s : j.get_ref<const json::array_t&>()) out.push_back(decode_service(s));
-    return out;
-  });
+  auto services = decode(*rs[1], what(1), decode_services);
   if (!services) return services.error();
   auto task_list = tasks.finish(what(2));
   if (!task_list) return task_list.error();
@@ -221,11 +223,25 @@ Result<ClusterState> Client::cluster_state(TaskSelection selection) {
 Result<std::vector<Network>> Client::networks() {
   auto r = call("GET", "/networks");
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/networks", transport_.describe()), [](const json& j) {
-    std::vector<Network> out;
-    for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_network(n));
-    return out;
-  });
+  return decode(*r, fmt::format("GET {}/networks", transport_.describe()), decode_networks);
+}
+
+Result<NetworksAndServices> Client::networks_and_services() {
+  auto build = [](const std::string& v) {
+    return std::vector<http::Request>{{"GET", "/v" + v + "/networks"}, {"GET", "/v" + v + "/services"}};
+  };
+  auto rs = send_versioned(build);
+  auto reqs = build(api_version_.value_or(kMaxApiVersion));
+  auto what = [&](size_t i) { return fmt::format("GET {}{}", transport_.describe(), reqs[i].target); };
+  for (size_t i = 0; i < rs.size(); ++i) {
+    if (!rs[i]) return rs[i].error();
+    if (rs[i]->status >= 400) return Error{http::error_kind(rs[i]->status), what(i), server_message(*rs[i])};
+  }
+  auto networks = decode(*rs[0], what(0), decode_networks);
+  if (!networks) return networks.error();
+  auto services = decode(*rs[1], what(1), decode_services);
+  if (!services) return services.error();
+  return NetworksAndServices{std::move(*networks), std::move(*services)};
 }
 
 Result<Network> Client::network(const std::string& id_or_name) {

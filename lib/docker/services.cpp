@@ -296,14 +296,16 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
   }
 }
 
+std::vector<Service> decode_services(const json& j) {
+  std::vector<Service> out;
+  for (const json& s : j.get_ref<const json::array_t&>()) out.push_back(decode_service(s));
+  return out;
+}
+
 Result<std::vector<Service>> Client::services() {
   auto r = call("GET", "/services");
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/services", transport_.describe()), [](const json& j) {
-    std::vector<Service> out;
-    for (const json& s : j.get_ref<const json::array_t&>()) out.push_back(decode_service(s));
-    return out;
-  });
+  return decode(*r, fmt::format("GET {}/services", transport_.describe()), decode_services);
 }
 
 Result<Service> Client::service(const std::string& id_or_name) {

@@ -57,6 +57,7 @@ namespace hcl::docker {
 // Decoders shared between the files of lib/docker.
 struct Service;
 Service decode_service(const nlohmann::json& j);
+std::vector<Service> decode_services(const nlohmann::json& j);  // a GET /services body
 
 // Decodes the JSON array of a GET /tasks or GET /nodes answer into structs while it arrives:
 // fed each piece of the body as the transport receives it (Transport::stream_all), it keeps

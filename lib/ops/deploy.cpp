@@ -64,10 +64,10 @@ std::vector<std::string> spec_differences(const docker::ServiceSpec& a, const do
 }
 
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune) {
-  auto networks = api.networks();
-  if (!networks) return networks.error();
-  auto services = api.services();
-  if (!services) return services.error();
+  auto cluster = api.networks_and_services();  // at once: an unchanged deploy is these two answers
+  if (!cluster) return cluster.error();
+  const auto* networks = &cluster->networks;
+  const auto* services = &cluster->services;
 
   Plan plan;
   plan.project = project.name;

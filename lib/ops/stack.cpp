@@ -102,10 +102,10 @@ Result<std::vector<ProjectSummary>> list_projects(docker::Client& api) {
 }
 
 Result<DownReport> down_project(docker::Client& api, const std::string& project, const WaitOptions& options) {
-  auto services = api.services();
-  if (!services) return services.error();
-  auto networks = api.networks();
-  if (!networks) return networks.error();
+  auto cluster = api.networks_and_services();
+  if (!cluster) return cluster.error();
+  const auto* services = &cluster->services;
+  const auto* networks = &cluster->networks;
   DownReport report;
   for (const auto& s : *services) {
     if (label(s.spec.labels, manifest::kProjectLabel) != project) continue;
