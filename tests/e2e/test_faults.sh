@@ -6,6 +6,24 @@
 source "$(dirname "$0")/lib.sh"
 require_lab
 
+# expect_node2_failure WHAT TIMEOUT_S SERVICE_REGEX: the checks on a --wait that failed because
+# node2 is down ($rc, $err, $elapsed_ms as set by hcl or by hand).
+expect_node2_failure() {
+  expect_rc 1 "$1 with node2 stopped fails"
+  expect_le "$elapsed_ms" $(($2 * 1000 + 15000)) "within its timeout ($2 s, plus the last look)"
+  expect_err "not converged within $2 s" "says it did not converge in time"
+  expect_err "$3" "names the service and how many run"
+  expect_err "nodes not ready or not active: node2 \(down" "names the node that is down"
+}
+# start_node2: starts node2's engine and waits (at most 30 s) until the manager sees it ready.
+start_node2() {
+  "$LAB" start node2 >"$WORK/lab.log" 2>&1 || fail "lab start node2" "$(cat "$WORK/lab.log")"
+  local deadline=$((SECONDS + 30))
+  until "$HCL" nodes --format '{{.Name}} {{.Swarm.State}}' 2>/dev/null | grep -q '^node2 ready$' || [ $SECONDS -ge $deadline ]; do
+    sleep 0.5
+  done
+}
+
 # --- a worker's engine stops during scale --wait ----------------------------------------------------
 pinned=hcl-e2e-pinned
 defer "'$HCL' rm -f $pinned"
@@ -14,14 +32,8 @@ expect_rc 0 "a service pinned to node2"
 "$LAB" stop node2 >"$WORK/lab.log" 2>&1 || fail "lab stop node2" "$(cat "$WORK/lab.log")"
 defer "'$LAB' start node2"
 hcl scale "$pinned=3" --wait --timeout 20s
-expect_rc 1 "scale --wait with node2 stopped fails"
-expect_le "$elapsed_ms" 35000 "within its timeout (20 s, plus the last look)"
-expect_err "not converged within 20 s" "says it did not converge in time"
-expect_err "$pinned: [0-2]/3 running" "names the service and how many run"
-expect_err "nodes not ready or not active: node2 \(down" "names the node that is down"
-"$LAB" start node2 >"$WORK/lab.log" 2>&1 || fail "lab start node2" "$(cat "$WORK/lab.log")"
-deadline=$((SECONDS + 30))
-until "$HCL" nodes --format '{{.Name}} {{.Swarm.State}}' 2>/dev/null | grep -q '^node2 ready$' || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
+expect_node2_failure "scale --wait" 20 "$pinned: [0-2]/3 running"
+start_node2
 # Seen on this engine (swarmkit 20.10): after the node returns, a task that waited for it can
 # stay pending ("1 node not available for new tasks") until the service's task count changes.
 # The wait replaces such a task (and says so) without touching the running ones.
@@ -67,14 +79,8 @@ wait "$pid"
 rc=$?
 elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
 out=$(cat "$WORK/w.out") err=$(cat "$WORK/w.err")
-expect_rc 1 "deploy --wait with node2 stopped during the wait fails"
-expect_le "$elapsed_ms" 40000 "within its timeout (25 s, plus the last look)"
-expect_err "not converged within 25 s" "says it did not converge in time"
-expect_err "${PW}_pinned: [01]/2 running" "names the service and how many run"
-expect_err "nodes not ready or not active: node2 \(down" "names the node that is down"
-"$LAB" start node2 >"$WORK/lab.log" 2>&1 || fail "lab start node2" "$(cat "$WORK/lab.log")"
-deadline=$((SECONDS + 30))
-until "$HCL" nodes --format '{{.Name}} {{.Swarm.State}}' 2>/dev/null | grep -q '^node2 ready$' || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
+expect_node2_failure "deploy --wait (node2 stopped during the wait)" 25 "${PW}_pinned: [01]/2 running"
+start_node2
 hcl deploy -p "$PW" "$WORK/pinned.yml" --wait --timeout 60s
 expect_rc 0 "the same deploy converges once node2 is back"
 expect_eq "$(engine "/tasks?filters=$(jq -rn '{service: ["'${PW}_pinned'"], "desired-state": ["running"]}|tojson|@uri')" |

@@ -125,6 +125,17 @@ TEST_CASE("a service of the same name that belongs to another project is not tak
   CHECK(taken.error().kind == ErrorKind::Conflict);
 }
 
+namespace {
+// A short wait that repairs at once, collecting its notes.
+ops::WaitOptions impatient_wait(std::vector<std::string>& notes) {
+  ops::WaitOptions wo;
+  wo.timeout = std::chrono::milliseconds(400);
+  wo.surplus_patience = std::chrono::milliseconds(0);
+  wo.on_note = [&notes](const std::string& n) { notes.push_back(n); };
+  return wo;
+}
+}  // namespace
+
 TEST_CASE("a wait that sees more tasks than replicas, and no update, asks the swarm once to reconcile") {
   // The lab's engine (20.10) kept two running tasks of a service scaled from 2 to 1 right after
   // its creation: swarmkit missed the update. Re-submitting the spec unchanged makes it reconcile.
@@ -143,11 +154,8 @@ TEST_CASE("a wait that sees more tasks than replicas, and no update, asks the sw
   };
   t.on("GET", "/v1.41/tasks", 200, "[" + task("t1", 1) + "," + task("t2", 2) + "]");
   docker::Client c(t);
-  ops::WaitOptions wo;
-  wo.timeout = std::chrono::milliseconds(400);
-  wo.surplus_patience = std::chrono::milliseconds(0);
   std::vector<std::string> notes;
-  wo.on_note = [&](const std::string& n) { notes.push_back(n); };
+  auto wo = impatient_wait(notes);
   auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
   // The recorded swarm never changes, so the wait still ends unconverged, naming the surplus.
   REQUIRE_FALSE(s.ok());
@@ -204,11 +212,8 @@ TEST_CASE("a task left pending for a node that is back is replaced: scale down b
        R"j(1 node not available for new tasks)"}},)j"
        R"({"ID":"t2","ServiceID":"svc1","NodeID":"n2","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])");
   docker::Client c(t);
-  ops::WaitOptions wo;
-  wo.timeout = std::chrono::milliseconds(400);
-  wo.surplus_patience = std::chrono::milliseconds(0);
   std::vector<std::string> notes;
-  wo.on_note = [&](const std::string& n) { notes.push_back(n); };
+  auto wo = impatient_wait(notes);
   auto s = ops::wait_converged(c, {{"pinned", 2}}, wo);
   REQUIRE_FALSE(s.ok());  // the recorded swarm never changes
   REQUIRE(notes.size() == 1);
