@@ -196,7 +196,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hcl ") + hcl::version());
   app.footer("Exit status: 0 ok, 1 failed, 2 usage or bad input, 3 partial answer, 4 server error,\n"
-             "5 endpoint unreachable or timed out, 6 TLS or authentication, 7 not found, 8 already exists.\n"
+             "5 endpoint unreachable or timed out, 6 TLS or authentication, 7 not found, 8 conflict.\n"
              "Defaults: engine tcp://master:2378, Consul http://master:8500 (HCL_MASTER changes 'master').");
 
   auto& f = ctx.flags;

@@ -84,6 +84,7 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
     fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
   };
+  wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
   if (auto s = ops::wait_converged(**docker, targets, wo); !s) return s;
   if (o.format == Format::Table) ctx.out(fmt::format("project {}: every service runs its replicas\n", plan->project));
   if (!o.register_consul) return ok();

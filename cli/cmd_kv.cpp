@@ -163,6 +163,9 @@ Status run_remove(Context& ctx, const RemoveOptions& o) {
 Status run_watch(Context& ctx, const WatchOptions& o) {
   auto wait = config::parse_duration(o.wait, "--wait");
   if (!wait) return wait.error();
+  // Consul caps a blocking query at 10 minutes; a longer --wait would be cut short unsaid.
+  if (*wait > std::chrono::minutes(10))
+    return Error{ErrorKind::Usage, fmt::format("--wait={}", o.wait), "at most 10m (Consul's longest blocking query)"};
   auto kv = kv_client(ctx);
   if (!kv) return kv.error();
   auto show = [&](const std::optional<consul::KvEntry>& e, std::uint64_t index) {

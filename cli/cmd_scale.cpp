@@ -57,6 +57,7 @@ Status run_scale(Context& ctx, const ScaleOptions& o) {
   wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
     fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
   };
+  wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
   if (auto s = ops::wait_converged(**docker, targets, wo); !s) return s;
   if (!o.register_consul) return ok();
   ops::SyncScope scope;

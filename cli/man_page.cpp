@@ -92,7 +92,7 @@ TLS or authentication failure
 not found
 .TP
 .B 8
-already exists
+conflict: already exists, or another writer changed it first (run the command again)
 .TP
 .B 130
 interrupted

@@ -138,10 +138,12 @@ Result<http::Response> Client::call(const std::string& method, const std::string
   auto rs = send_versioned(build, nullptr, sinks);
   auto& r = rs.front();
   if (!r) return r.error();
-  if (r->status >= 400)
-    return Error{http::error_kind(r->status),
+  if (r->status >= 400) {
+    std::string message = server_message(*r);
+    return Error{engine_error_kind(*r, message),
                  fmt::format("{} {}/v{}{}", method, transport_.describe(), api_version_.value_or(kMaxApiVersion), path),
-                 server_message(*r)};
+                 message};
+  }
   return std::move(r);
 }
 

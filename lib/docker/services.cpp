@@ -262,7 +262,8 @@ std::vector<Result<std::string>> Client::write_services(const std::vector<Servic
     if (!rs[i]) {
       out.emplace_back(wrap(rs[i].error(), what));
     } else if (rs[i]->status >= 400) {
-      out.emplace_back(Error{http::error_kind(rs[i]->status), what, server_message(*rs[i])});
+      std::string message = server_message(*rs[i]);
+      out.emplace_back(Error{engine_error_kind(*rs[i], message), what, message});
     } else if (!writes[i].id.empty()) {
       out.emplace_back(writes[i].id);
     } else {

@@ -33,6 +33,18 @@ inline std::string server_message(const http::Response& r) {
   return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);
 }
 
+// The error kind of an engine's answer. Swarm managers answer some conflicts with 500 and the
+// swarmkit error in words: a network created under a name another writer just took ("name
+// conflicts with an existing object"), or an update based on a version another writer has
+// replaced ("update out of sequence"). Those are conflicts (exit 8): the caller re-reads and runs
+// again, as it would after a 409.
+inline ErrorKind engine_error_kind(const http::Response& r, std::string_view message) {
+  if (r.status == 500 && (message.find("name conflicts with an existing object") != std::string_view::npos ||
+                          message.find("update out of sequence") != std::string_view::npos))
+    return ErrorKind::Conflict;
+  return http::error_kind(r.status);
+}
+
 // A request body. Names and values come from users and need not be UTF-8 (an image name given
 // on the command line, say); dump() would throw on them. Invalid bytes become U+FFFD, which
 // the engine then refuses or matches nothing with, naming what it got.

@@ -4,11 +4,26 @@
 // tasks start on workers, whose container events only their own engines see. So the wait reads
 // services and tasks (two requests a round), 100 ms apart at first and at most 500 ms apart,
 // which sees the last replica start within a fraction of a second.
+//
+// The swarm can leave a service with more running tasks than replicas: when a service is created
+// and scaled down within milliseconds (two deploys of one project at once), swarmkit's orchestrator
+// may miss the update and keep both slots for good (seen on the lab, engine 20.10). Nothing moves
+// until the service changes again, so a wait that sees the same surplus for surplus_patience
+// (3 s) asks the swarm to reconcile by re-submitting the service's spec unchanged (a scale to the
+// same count), once per service, and says so.
+//
+// Likewise a task can stay pending after the node it waits for has come back ("1 node not
+// available for new tasks", with every node ready and active): swarmkit's scheduler does not look
+// at it again. Re-submitting the spec does not help there; replacing the task does. So after the
+// same patience, with every node ready and active, the wait scales the service down by the stale
+// tasks (the swarm removes tasks that do not run first), waits until they are gone, and scales it
+// back, once per service, and says so. Running tasks are not touched.
 #include <hcl/deploy.hpp>
 
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -24,7 +39,37 @@ struct Seen {
   bool rejected = false;
   std::uint64_t waiting = 0;   // tasks to run that are not running yet (pending, assigned, ...)
   std::string waiting_reason;  // what the swarm says about one of them ("no suitable node ...")
+  std::optional<Clock::time_point> surplus_since;  // more running than replicas, no update running
+  bool nudged = false;
+  std::uint64_t stale = 0;  // pending tasks the swarm says wait for a node that is not available
+  std::optional<Clock::time_point> stale_since;
+  bool replaced = false;
 };
+
+bool all_nodes_ready(docker::Client& api) {
+  auto nodes = api.nodes();
+  if (!nodes) return false;
+  for (const auto& n : *nodes)
+    if (n.state != docker::NodeState::Ready || n.availability != docker::NodeAvailability::Active) return false;
+  return true;
+}
+
+// Scales the service down by `stale` and, once its stale pending tasks are gone (at most 5 s),
+// back to `replicas`. The second step runs even when the first did not finish in time.
+Status replace_stale(docker::Client& api, const docker::Service& svc, std::uint64_t replicas, std::uint64_t stale) {
+  if (auto r = api.scale_service(svc.id, replicas - stale); !r) return r;
+  auto until = Clock::now() + std::chrono::seconds(5);
+  while (Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto tasks = api.tasks(svc.id);
+    if (!tasks) break;
+    std::uint64_t left = 0;
+    for (const auto& task : *tasks)
+      if (task.desired_state == "running" && task.state == "pending") ++left;
+    if (left == 0) break;
+  }
+  return api.scale_service(svc.id, replicas);
+}
 
 }  // namespace
 
@@ -55,12 +100,16 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
       Seen& s = seen[t.name];
       std::uint64_t running = 0;
       s.waiting = 0;
+      s.stale = 0;
       s.waiting_reason.clear();
       for (const auto& task : *tasks) {
         if (task.service_id != svc.id) continue;
         if (task.desired_state == "running" && task.state == "running") ++running;
         if (task.desired_state == "running" && task.state != "running" && !docker::is_terminal(task.state)) {
           ++s.waiting;
+          if (task.state == "pending" && (task.error.find("not available for new tasks") != std::string::npos ||
+                                          task.message.find("not available for new tasks") != std::string::npos))
+            ++s.stale;
           if (!task.error.empty() || !task.message.empty())
             s.waiting_reason = fmt::format("{} ({})", task.state, task.error.empty() ? task.message : task.error);
         }
@@ -77,6 +126,38 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
       s.running = running;
       bool updating = svc.update_state == "updating" || svc.update_state == "rollback_started";
       if (running != t.replicas || updating) all = false;
+      if (running > t.replicas && !updating && svc.spec.replicas == t.replicas) {
+        auto now = Clock::now();
+        if (!s.surplus_since) s.surplus_since = now;
+        if (!s.nudged && now - *s.surplus_since >= options.surplus_patience) {
+          s.nudged = true;
+          if (options.on_note)
+            options.on_note(fmt::format("{}: {} tasks run for {} replicas and the swarm has left them so for {}; "
+                                        "asking it to reconcile (the same spec, submitted again)",
+                                        t.name, running, t.replicas, http::describe(
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.surplus_since))));
+          if (auto r = api.scale_service(svc.id, t.replicas); !r) return r;
+        }
+      } else {
+        s.surplus_since.reset();
+      }
+      if (s.stale > 0 && s.stale <= t.replicas && !updating && svc.spec.replicas == t.replicas) {
+        auto now = Clock::now();
+        if (!s.stale_since) s.stale_since = now;
+        if (!s.replaced && now - *s.stale_since >= options.surplus_patience && all_nodes_ready(api)) {
+          s.replaced = true;
+          if (options.on_note)
+            options.on_note(fmt::format("{}: {} task{} pending for {} waiting for a node although every node is ready "
+                                        "and active; replacing {} (scale to {}, then back to {})",
+                                        t.name, s.stale, s.stale == 1 ? " has been" : "s have been",
+                                        http::describe(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            now - *s.stale_since)),
+                                        s.stale == 1 ? "it" : "them", t.replicas - s.stale, t.replicas));
+          if (auto r = replace_stale(api, svc, t.replicas, s.stale); !r) return r;
+        }
+      } else {
+        s.stale_since.reset();
+      }
       if (s.failed_tasks.size() >= 3 || s.rejected)
         broken.push_back(fmt::format("{} ({}/{} running; {} failed tasks, last: {})", t.name, running, t.replicas,
                                      s.failed_tasks.size(), s.last_error));

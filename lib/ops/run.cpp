@@ -223,8 +223,15 @@ Result<std::string> run_detached(http::Transport& control, RunPlan plan, const R
     }
     return running >= plan.spec.replicas;
   });
-  if (!tasks) return tasks.error();
-  if (failure) return *failure;  // the service stays, restarting; `hcl rm` removes it
+  // A detached run's service stays when its task fails or does not start (the swarm keeps
+  // trying, as for any service): say so, and how to remove it.
+  auto stays = [&](Error e) {
+    e.why += fmt::format("; the service {} stays and the swarm keeps trying (remove it with: hcl rm {})",
+                         plan.spec.name, plan.spec.name);
+    return e;
+  };
+  if (!tasks) return stays(tasks.error());
+  if (failure) return stays(*failure);
   return *id;
 }
 

@@ -136,4 +136,16 @@ expect_rc 7 "removing it again"
 hcl rm -f "$web"
 expect_rc 0 "-f accepts a missing service"
 
+# A detached run whose task cannot start (a command that ends at once may be seen running first,
+# which is a successful detached start): exit 1, and it says that the service stays and how to
+# remove it.
+defer "curl -s -X DELETE http://master:2378/v1.41/services/hcl-e2e-fails"
+hcl run -d --name hcl-e2e-fails hcl-lab/busybox /no/such/program
+expect_rc 1 "run -d of a command that cannot start"
+expect_err "task failed on node .*/no/such/program" "says the task failed, and why"
+expect_err "the service hcl-e2e-fails stays .*hcl rm hcl-e2e-fails" "says the service stays, and how to remove it"
+expect_eq "$(engine_status /services/hcl-e2e-fails)" 200 "  ... and it does stay"
+hcl rm hcl-e2e-fails
+expect_rc 0 "hcl rm removes it"
+
 finish

@@ -4,6 +4,7 @@
 #include "recorded_transport.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 using namespace hcl;
 using hcl::testing::RecordedTransport;
@@ -122,4 +123,108 @@ TEST_CASE("a service of the same name that belongs to another project is not tak
   auto taken = ops::plan_deploy(api, p, false);
   REQUIRE_FALSE(taken.ok());
   CHECK(taken.error().kind == ErrorKind::Conflict);
+}
+
+namespace {
+// A short wait that repairs at once, collecting its notes.
+ops::WaitOptions impatient_wait(std::vector<std::string>& notes) {
+  ops::WaitOptions wo;
+  wo.timeout = std::chrono::milliseconds(400);
+  wo.surplus_patience = std::chrono::milliseconds(0);
+  wo.on_note = [&notes](const std::string& n) { notes.push_back(n); };
+  return wo;
+}
+}  // namespace
+
+TEST_CASE("a wait that sees more tasks than replicas, and no update, asks the swarm once to reconcile") {
+  // The lab's engine (20.10) kept two running tasks of a service scaled from 2 to 1 right after
+  // its creation: swarmkit missed the update. Re-submitting the spec unchanged makes it reconcile.
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  const std::string service =
+      R"({"ID":"svc1","Version":{"Index":5},"Spec":{"Name":"demo_web","Labels":{"keep":"me"},)"
+      R"("TaskTemplate":{"ContainerSpec":{"Image":"hcl-lab/busybox"}},"Mode":{"Replicated":{"Replicas":1}}}})";
+  t.on("GET", "/v1.41/services", 200, "[" + service + "]");
+  t.on("GET", "/v1.41/services/svc1", 200, service);
+  t.on("POST", "/v1.41/services/svc1/update?version=5", 200, R"({"Warnings":null})");
+  t.on("GET", "/v1.41/nodes", 200, "[]");
+  auto task = [](const char* id, int slot) {
+    return fmt::format(R"({{"ID":"{}","ServiceID":"svc1","NodeID":"n{}","Slot":{},"DesiredState":"running",)"
+                       R"("Status":{{"State":"running","Message":"started"}}}})", id, slot, slot);
+  };
+  t.on("GET", "/v1.41/tasks", 200, "[" + task("t1", 1) + "," + task("t2", 2) + "]");
+  docker::Client c(t);
+  std::vector<std::string> notes;
+  auto wo = impatient_wait(notes);
+  auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
+  // The recorded swarm never changes, so the wait still ends unconverged, naming the surplus.
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().why.find("demo_web: 2/1 running") != std::string::npos);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("demo_web: 2 tasks run for 1 replicas") == 0);
+  int updates = 0;
+  for (const auto& r : t.requests)
+    if (r.method == "POST") {
+      ++updates;
+      CHECK(r.target == "/v1.41/services/svc1/update?version=5");
+      CHECK(r.body.find(R"("Replicas":1)") != std::string::npos);
+      CHECK(r.body.find(R"("keep":"me")") != std::string::npos);  // the spec as the engine had it
+    }
+  CHECK(updates == 1);
+}
+
+TEST_CASE("a wait does not touch a service whose surplus is an update's doing or that was scaled by someone else") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  // Spec says 3 (someone scaled it since), the wait's target is 1.
+  t.on("GET", "/v1.41/services", 200,
+       R"([{"ID":"svc1","Version":{"Index":5},"Spec":{"Name":"demo_web","TaskTemplate":{"ContainerSpec":{"Image":"x"}},)"
+       R"("Mode":{"Replicated":{"Replicas":3}}}}])");
+  t.on("GET", "/v1.41/nodes", 200, "[]");
+  t.on("GET", "/v1.41/tasks", 200,
+       R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"running"}},)"
+       R"({"ID":"t2","ServiceID":"svc1","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])");
+  docker::Client c(t);
+  ops::WaitOptions wo;
+  wo.timeout = std::chrono::milliseconds(300);
+  wo.surplus_patience = std::chrono::milliseconds(0);
+  auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
+  REQUIRE_FALSE(s.ok());
+  for (const auto& r : t.requests) CHECK(r.method == "GET");
+}
+
+TEST_CASE("a task left pending for a node that is back is replaced: scale down by it, then back") {
+  // Seen on the lab (engine 20.10): after `lab start node2`, one task of a service pinned to node2
+  // stayed pending ("1 node not available for new tasks") until the service's task count changed.
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  const std::string service =
+      R"({"ID":"svc1","Version":{"Index":5},"Spec":{"Name":"pinned",)"
+      R"("TaskTemplate":{"ContainerSpec":{"Image":"hcl-lab/busybox"}},"Mode":{"Replicated":{"Replicas":2}}}})";
+  t.on("GET", "/v1.41/services", 200, "[" + service + "]");
+  t.on("GET", "/v1.41/services/svc1", 200, service);
+  t.on("POST", "/v1.41/services/svc1/update?version=5", 200, R"({"Warnings":null})");
+  t.on("GET", "/v1.41/nodes", 200, hcl::testing::read_data("docker/nodes.json"));  // all ready and active
+  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":["svc1"]})"}}), 200, "[]");
+  t.on("GET", "/v1.41/tasks", 200,
+       R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"pending",)"
+       R"("Message":"pending task scheduling","Err":"no suitable node (scheduling constraints not satisfied on 2 nodes; )"
+       R"j(1 node not available for new tasks)"}},)j"
+       R"({"ID":"t2","ServiceID":"svc1","NodeID":"n2","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])");
+  docker::Client c(t);
+  std::vector<std::string> notes;
+  auto wo = impatient_wait(notes);
+  auto s = ops::wait_converged(c, {{"pinned", 2}}, wo);
+  REQUIRE_FALSE(s.ok());  // the recorded swarm never changes
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("pinned: 1 task has been pending") == 0);
+  CHECK(notes[0].find("replacing it (scale to 1, then back to 2)") != std::string::npos);
+  std::vector<std::string> replicas;
+  for (const auto& r : t.requests)
+    if (r.method == "POST") {
+      auto at = r.body.find(R"("Replicas":)");
+      REQUIRE(at != std::string::npos);
+      replicas.push_back(r.body.substr(at + 11, 1));
+    }
+  CHECK(replicas == std::vector<std::string>{"1", "2"});
 }

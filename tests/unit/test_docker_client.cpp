@@ -279,6 +279,33 @@ TEST_CASE("engine errors become typed errors with the engine's message") {
   CHECK(rm.error().kind == ErrorKind::NotFound);
 }
 
+TEST_CASE("a manager's 500 for a lost race is a conflict (exit 8), other 500s stay server errors") {
+  RecordedTransport t;
+  ping(t);
+  t.on("POST", "/v1.41/networks/create", read_response("docker/network-create-race.txt"));
+  t.on("POST", "/v1.41/services/svc1/update?version=41", read_response("docker/service-update-out-of-sequence.txt"));
+  t.on("POST", "/v1.41/services/svc2/update?version=7", 500, "{\"message\":\"rpc error: code = Unknown desc = disk full\"}");
+  docker::Client c(t);
+  docker::NetworkSpec net;
+  net.name = "demo_default";
+  auto created = c.create_network(net);
+  REQUIRE_FALSE(created.ok());
+  CHECK(created.error().kind == ErrorKind::Conflict);
+  CHECK(created.error().why.find("name conflicts") != std::string::npos);
+
+  docker::ServiceSpec spec;
+  spec.name = "demo_web";
+  spec.image = "hcl-lab/busybox";
+  auto rs = c.write_services({{"svc1", 41, spec}, {"svc2", 7, spec}});
+  REQUIRE(rs.size() == 2);
+  REQUIRE_FALSE(rs[0].ok());
+  CHECK(rs[0].error().kind == ErrorKind::Conflict);
+  CHECK(rs[0].error().what == "updating service demo_web");
+  CHECK(rs[0].error().why.find("update out of sequence") != std::string::npos);
+  REQUIRE_FALSE(rs[1].ok());
+  CHECK(rs[1].error().kind == ErrorKind::Server);
+}
+
 TEST_CASE("an answer that is not the expected JSON is an error naming the endpoint, not a crash") {
   for (const char* body : {"<html>proxy error</html>", "{\"not\":\"a list\"}", "[{\"ID\": 42}]", "", "[1,2"}) {
     CAPTURE(body);
