@@ -286,6 +286,9 @@ class Client {
   Status remove_service(const std::string& id_or_name);
   // Tasks, all or of one service (by ID or name).
   Result<std::vector<Task>> tasks(const std::optional<std::string>& service = std::nullopt);
+  // Tasks of these services (IDs or names; the engine filters, so a large cluster's other tasks
+  // are neither sent nor decoded). An empty list asks for every task.
+  Result<std::vector<Task>> tasks(const std::vector<std::string>& services);
   // Streams a service's logs to the sink until the stream ends (or, with follow, until the
   // transport is cancelled). Returns the number of bytes written per stream {out, err}.
   Result<std::pair<std::size_t, std::size_t>> service_logs(const std::string& id_or_name, const LogOptions& opts,

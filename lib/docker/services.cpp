@@ -329,8 +329,12 @@ Status Client::remove_service(const std::string& id_or_name) {
 }
 
 Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& service) {
+  return tasks(service ? std::vector<std::string>{*service} : std::vector<std::string>{});
+}
+
+Result<std::vector<Task>> Client::tasks(const std::vector<std::string>& services) {
   std::string path = "/tasks";
-  if (service) path = http::target("/tasks", {{"filters", body(json{{"service", {*service}}})}});
+  if (!services.empty()) path = http::target("/tasks", {{"filters", body(json{{"service", services}})}});
   StreamedList<Task> tasks(task_list_decoder);
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{tasks.sink()}; };
   auto r = call("GET", path, {}, &sinks);

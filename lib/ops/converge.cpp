@@ -86,10 +86,17 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
   for (;;) {
     auto services = api.services();
     if (!services) return services.error();
-    auto tasks = api.tasks();
-    if (!tasks) return tasks.error();
     std::map<std::string, const docker::Service*> by_name;
     for (const auto& s : *services) by_name[s.spec.name] = &s;
+    // Only the targets' tasks: on a large cluster the others would be most of each look.
+    std::vector<std::string> ids;
+    for (const auto& t : targets) {
+      auto it = by_name.find(t.name);
+      if (it == by_name.end()) return Error{ErrorKind::NotFound, fmt::format("service {}", t.name), "it no longer exists"};
+      ids.push_back(it->second->id);
+    }
+    auto tasks = api.tasks(ids);
+    if (!tasks) return tasks.error();
 
     bool all = true;
     std::vector<std::string> broken;

@@ -57,7 +57,13 @@ class RecordedTransport : public http::Transport {
   // Answers "METHOD TARGET" with the response; an unknown request is a test failure (404 with a
   // body saying so).
   void on(const std::string& method, const std::string& target, http::Response response) {
-    answers_[method + " " + target] = std::move(response);
+    answers_[method + " " + target] = {std::move(response)};
+  }
+  // Answers the same request with each of the bodies in turn; the last one then stays.
+  void on_each(const std::string& method, const std::string& target, int status, std::vector<std::string> bodies) {
+    auto& answers = answers_[method + " " + target];
+    answers.clear();
+    for (auto& b : bodies) answers.push_back(http::Response{status, {}, std::move(b)});
   }
   void on(const std::string& method, const std::string& target, int status, std::string body,
           std::vector<http::Header> headers = {}) {
@@ -67,15 +73,18 @@ class RecordedTransport : public http::Transport {
   Result<http::Response> send(const http::Request& request) override {
     requests.push_back(request);
     auto it = answers_.find(request.method + " " + request.target);
-    if (it == answers_.end()) return http::Response{599, {}, "unexpected request " + request.method + " " + request.target};
-    return it->second;
+    if (it == answers_.end() || it->second.empty())
+      return http::Response{599, {}, "unexpected request " + request.method + " " + request.target};
+    http::Response r = it->second.front();
+    if (it->second.size() > 1) it->second.erase(it->second.begin());
+    return r;
   }
   std::string describe() const override { return "http://recorded:2378"; }
 
   std::vector<http::Request> requests;
 
  private:
-  std::map<std::string, http::Response> answers_;
+  std::map<std::string, std::vector<http::Response>> answers_;
 };
 
 }  // namespace hcl::testing
