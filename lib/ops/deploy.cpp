@@ -241,9 +241,10 @@ std::vector<std::pair<std::string, std::string>> remove_networks(docker::Client&
       if (r || r.error().kind == ErrorKind::NotFound) {
         // The swarm has let go of it, but the manager's own copy stays listed (and a deploy
         // would take it for existing) until its local endpoints are gone: wait for that too.
-        while (api.network(name) && std::chrono::steady_clock::now() < deadline)
+        bool listed = true;
+        while ((listed = api.network(name).ok()) && std::chrono::steady_clock::now() < deadline)
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        out.emplace_back(name, api.network(name) ? "the engine still lists it" : "");
+        out.emplace_back(name, listed ? "the engine still lists it" : "");
         break;
       }
       // The engine refuses while tasks of removed services still detach from the network.
