@@ -171,7 +171,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 using detail::redact;
 
-class CurlTransport final : public Transport {
+class CurlTransport final : public detail::BatchTransport {
  public:
   CurlTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
       : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {
@@ -187,38 +187,10 @@ class CurlTransport final : public Transport {
   std::string describe() const override { return endpoint_.display(); }
   void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
 
-  Result<Response> send(const Request& request) override {
-    auto results = perform({&request}, {nullptr});
-    return std::move(results.front());
-  }
-
-  std::vector<Result<Response>> send_all(const std::vector<Request>& requests) override {
-    std::vector<const Request*> ptrs;
-    ptrs.reserve(requests.size());
-    for (const auto& r : requests) ptrs.push_back(&r);
-    return perform(ptrs, std::vector<const BodySink*>(requests.size(), nullptr));
-  }
-
-  std::vector<Result<Response>> stream_all(const std::vector<Request>& requests,
-                                           const std::vector<BodySink>& sinks) override {
-    std::vector<const Request*> ptrs;
-    std::vector<const BodySink*> sink_ptrs;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      ptrs.push_back(&requests[i]);
-      sink_ptrs.push_back(i < sinks.size() && sinks[i] ? &sinks[i] : nullptr);
-    }
-    return perform(ptrs, sink_ptrs);
-  }
-
-  Result<Response> stream(const Request& request, const BodySink& on_data) override {
-    auto results = perform({&request}, {&on_data});
-    return std::move(results.front());
-  }
-
  private:
   // Runs the requests at once; sinks[i], when not null, takes request i's body as it arrives.
   std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
-                                        const std::vector<const BodySink*>& sinks) {
+                                        const std::vector<const BodySink*>& sinks) override {
     std::vector<std::unique_ptr<Transfer>> transfers;
     std::vector<Result<Response>> results;
     results.reserve(requests.size());

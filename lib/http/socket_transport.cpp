@@ -80,7 +80,7 @@ std::vector<Address> addresses_of(const addrinfo* list) {
 
 std::string describe_errno(int err) { return std::strerror(err); }
 
-class SocketTransport final : public Transport {
+class SocketTransport final : public detail::BatchTransport {
  public:
   SocketTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
       : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {}
@@ -90,29 +90,6 @@ class SocketTransport final : public Transport {
 
   std::string describe() const override { return endpoint_.display(); }
   void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
-
-  Result<Response> send(const Request& request) override { return std::move(perform({&request}, {nullptr}).front()); }
-
-  std::vector<Result<Response>> send_all(const std::vector<Request>& requests) override {
-    std::vector<const Request*> ptrs;
-    for (const auto& r : requests) ptrs.push_back(&r);
-    return perform(ptrs, std::vector<const BodySink*>(requests.size(), nullptr));
-  }
-
-  std::vector<Result<Response>> stream_all(const std::vector<Request>& requests,
-                                           const std::vector<BodySink>& sinks) override {
-    std::vector<const Request*> ptrs;
-    std::vector<const BodySink*> sink_ptrs;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      ptrs.push_back(&requests[i]);
-      sink_ptrs.push_back(i < sinks.size() && sinks[i] ? &sinks[i] : nullptr);
-    }
-    return perform(ptrs, sink_ptrs);
-  }
-
-  Result<Response> stream(const Request& request, const BodySink& on_data) override {
-    return std::move(perform({&request}, {&on_data}).front());
-  }
 
  private:
   enum class Phase { Waiting, Connecting, Sending, Head, Body, Done };
@@ -552,7 +529,7 @@ class SocketTransport final : public Transport {
   }
 
   std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
-                                        const std::vector<const BodySink*>& sinks) {
+                                        const std::vector<const BodySink*>& sinks) override {
     auto now = Clock::now();
     std::vector<Transfer> transfers(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {

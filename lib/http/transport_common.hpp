@@ -4,6 +4,7 @@
 #include <hcl/http.hpp>
 
 #include <string>
+#include <vector>
 
 namespace hcl::http::detail {
 
@@ -16,5 +17,39 @@ bool plain_request_to_tls_server(const Response& r);
 
 // The error for that answer, naming the request.
 Error plain_request_to_tls_server_error(std::string what);
+
+// Both transports run every kind of call as one batch: requests at once, sinks[i] (when not
+// null) taking request i's body as it arrives. They implement perform(); the rest is here.
+class BatchTransport : public Transport {
+ public:
+  Result<Response> send(const Request& request) override { return std::move(perform({&request}, {nullptr}).front()); }
+
+  std::vector<Result<Response>> send_all(const std::vector<Request>& requests) override {
+    std::vector<const Request*> ptrs;
+    ptrs.reserve(requests.size());
+    for (const auto& r : requests) ptrs.push_back(&r);
+    return perform(ptrs, std::vector<const BodySink*>(requests.size(), nullptr));
+  }
+
+  std::vector<Result<Response>> stream_all(const std::vector<Request>& requests,
+                                           const std::vector<BodySink>& sinks) override {
+    std::vector<const Request*> ptrs;
+    std::vector<const BodySink*> sink_ptrs;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      ptrs.push_back(&requests[i]);
+      sink_ptrs.push_back(i < sinks.size() && sinks[i] ? &sinks[i] : nullptr);
+    }
+    return perform(ptrs, sink_ptrs);
+  }
+
+  Result<Response> stream(const Request& request, const BodySink& on_data) override {
+    return std::move(perform({&request}, {&on_data}).front());
+  }
+
+ protected:
+  // Runs the requests at once; one result per request, in order.
+  virtual std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
+                                                const std::vector<const BodySink*>& sinks) = 0;
+};
 
 }  // namespace hcl::http::detail
