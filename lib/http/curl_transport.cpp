@@ -174,7 +174,7 @@ using detail::redact;
 class CurlTransport final : public detail::BatchTransport {
  public:
   CurlTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
-      : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {
+      : BatchTransport(std::move(endpoint), timeouts, std::move(logger)) {
     if (loaded().error) {
       load_error_ = loaded().error;
       return;
@@ -183,9 +183,6 @@ class CurlTransport final : public detail::BatchTransport {
     // Keep a few connections per host for send_all; the multi handle's cache reuses them.
     api().multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
   }
-
-  std::string describe() const override { return endpoint_.display(); }
-  void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
 
  private:
   // Runs the requests at once; sinks[i], when not null, takes request i's body as it arrives.
@@ -409,14 +406,6 @@ class CurlTransport final : public detail::BatchTransport {
     }
   }
 
-  void log(RequestLog entry) const {
-    if (logger_) logger_(entry);
-  }
-
-  Endpoint endpoint_;
-  Timeouts timeouts_;
-  Logger logger_;
-  const std::atomic<bool>* cancel_ = nullptr;
   std::optional<Error> load_error_;  // libcurl could not be loaded: every request fails with it
   MultiPtr multi_;
   std::vector<EasyPtr> idle_;

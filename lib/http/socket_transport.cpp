@@ -83,13 +83,10 @@ std::string describe_errno(int err) { return std::strerror(err); }
 class SocketTransport final : public detail::BatchTransport {
  public:
   SocketTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
-      : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {}
+      : BatchTransport(std::move(endpoint), timeouts, std::move(logger)) {}
   ~SocketTransport() override {
     for (int fd : idle_) ::close(fd);
   }
-
-  std::string describe() const override { return endpoint_.display(); }
-  void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
 
  private:
   enum class Phase { Waiting, Connecting, Sending, Head, Body, Done };
@@ -631,14 +628,6 @@ class SocketTransport final : public detail::BatchTransport {
     return results;
   }
 
-  void log(RequestLog entry) const {
-    if (logger_) logger_(entry);
-  }
-
-  Endpoint endpoint_;
-  Timeouts timeouts_;
-  Logger logger_;
-  const std::atomic<bool>* cancel_ = nullptr;
   std::vector<int> idle_;  // kept-alive connections, the newest last
   std::vector<Address> resolved_;
   Clock::time_point resolved_at_;

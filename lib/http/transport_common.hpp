@@ -3,7 +3,9 @@
 
 #include <hcl/http.hpp>
 
+#include <atomic>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hcl::http::detail {
@@ -18,10 +20,17 @@ bool plain_request_to_tls_server(const Response& r);
 // The error for that answer, naming the request.
 Error plain_request_to_tls_server_error(std::string what);
 
-// Both transports run every kind of call as one batch: requests at once, sinks[i] (when not
-// null) taking request i's body as it arrives. They implement perform(); the rest is here.
+// What both transports are besides their way of sending: an endpoint, timeouts, a request log
+// and a cancel flag; and every kind of call run as one batch (requests at once, sinks[i], when
+// not null, taking request i's body as it arrives). Each implements perform(); the rest is here.
 class BatchTransport : public Transport {
  public:
+  BatchTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
+      : endpoint_(std::move(endpoint)), timeouts_(timeouts), logger_(std::move(logger)) {}
+
+  std::string describe() const override { return endpoint_.display(); }
+  void set_cancel(const std::atomic<bool>* flag) override { cancel_ = flag; }
+
   Result<Response> send(const Request& request) override { return std::move(perform({&request}, {nullptr}).front()); }
 
   std::vector<Result<Response>> send_all(const std::vector<Request>& requests) override {
@@ -50,6 +59,15 @@ class BatchTransport : public Transport {
   // Runs the requests at once; one result per request, in order.
   virtual std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
                                                 const std::vector<const BodySink*>& sinks) = 0;
+
+  void log(RequestLog entry) const {
+    if (logger_) logger_(entry);
+  }
+
+  Endpoint endpoint_;
+  Timeouts timeouts_;
+  Logger logger_;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 }  // namespace hcl::http::detail
