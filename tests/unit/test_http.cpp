@@ -216,6 +216,22 @@ TEST_CASE("a refused connection is Unreachable and names the endpoint") {
   }
 }
 
+TEST_CASE("a host name is looked up, and kept for the next request") {
+  Server s;
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    http::Endpoint e;
+    e.host = "localhost";  // looked up through NSS (/etc/hosts); the server listens on 127.0.0.1
+    e.port = s.port;
+    auto t = transport.make(e, {});
+    auto r = t->send({"GET", "/hello"});
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    auto again = t->send({"GET", "/hello"});  // the addresses are kept: no second lookup needed
+    REQUIRE(again.ok());
+  }
+}
+
 TEST_CASE("a missing unix socket is Unreachable and names the socket") {
   for (const auto& transport : kTransports) {
     CAPTURE(transport.name);
