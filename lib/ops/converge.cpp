@@ -46,6 +46,18 @@ struct Seen {
   bool replaced = false;
 };
 
+// How long `condition` has held without a break (`since` keeps when it began), or nullopt while
+// it does not hold.
+std::optional<std::chrono::milliseconds> held_for(bool condition, std::optional<Clock::time_point>& since,
+                                                  Clock::time_point now) {
+  if (!condition) {
+    since.reset();
+    return std::nullopt;
+  }
+  if (!since) since = now;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - *since);
+}
+
 bool all_nodes_ready(docker::Client& api) {
   auto nodes = api.nodes();
   if (!nodes) return false;
@@ -88,11 +100,14 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
     if (!services) return services.error();
     std::map<std::string, const docker::Service*> by_name;
     for (const auto& s : *services) by_name[s.spec.name] = &s;
-    // Only the targets' tasks: on a large cluster the others would be most of each look.
+    // The targets' services, in order; and only their tasks: on a large cluster the others
+    // would be most of each look.
+    std::vector<const docker::Service*> target_services;
     std::vector<std::string> ids;
     for (const auto& t : targets) {
       auto it = by_name.find(t.name);
       if (it == by_name.end()) return Error{ErrorKind::NotFound, fmt::format("service {}", t.name), "it no longer exists"};
+      target_services.push_back(it->second);
       ids.push_back(it->second->id);
     }
     auto tasks = api.tasks(ids);
@@ -100,10 +115,9 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
 
     bool all = true;
     std::vector<std::string> broken;
-    for (const auto& t : targets) {
-      auto it = by_name.find(t.name);
-      if (it == by_name.end()) return Error{ErrorKind::NotFound, fmt::format("service {}", t.name), "it no longer exists"};
-      const docker::Service& svc = *it->second;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const WaitTarget& t = targets[i];
+      const docker::Service& svc = *target_services[i];
       Seen& s = seen[t.name];
       std::uint64_t running = 0;
       s.waiting = 0;
@@ -133,37 +147,29 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
       s.running = running;
       bool updating = svc.update_state == "updating" || svc.update_state == "rollback_started";
       if (running != t.replicas || updating) all = false;
-      if (running > t.replicas && !updating && svc.spec.replicas == t.replicas) {
-        auto now = Clock::now();
-        if (!s.surplus_since) s.surplus_since = now;
-        if (!s.nudged && now - *s.surplus_since >= options.surplus_patience) {
-          s.nudged = true;
-          if (options.on_note)
-            options.on_note(fmt::format("{}: {} tasks run for {} replicas and the swarm has left them so for {}; "
-                                        "asking it to reconcile (the same spec, submitted again)",
-                                        t.name, running, t.replicas, http::describe(
-                                            std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.surplus_since))));
-          if (auto r = api.scale_service(svc.id, t.replicas); !r) return r;
-        }
-      } else {
-        s.surplus_since.reset();
+      // The repairs below, once each, when the swarm has been left so for the patience, with no
+      // update under way and the spec still at the wait's count (no one else scaled it).
+      bool settled = !updating && svc.spec.replicas == t.replicas;
+      auto now = Clock::now();
+      auto surplus_for = held_for(running > t.replicas && settled, s.surplus_since, now);
+      if (surplus_for && !s.nudged && *surplus_for >= options.surplus_patience) {
+        s.nudged = true;
+        if (options.on_note)
+          options.on_note(fmt::format("{}: {} tasks run for {} replicas and the swarm has left them so for {}; "
+                                      "asking it to reconcile (the same spec, submitted again)",
+                                      t.name, running, t.replicas, http::describe(*surplus_for)));
+        if (auto r = api.scale_service(svc.id, t.replicas); !r) return r;
       }
-      if (s.stale > 0 && s.stale <= t.replicas && !updating && svc.spec.replicas == t.replicas) {
-        auto now = Clock::now();
-        if (!s.stale_since) s.stale_since = now;
-        if (!s.replaced && now - *s.stale_since >= options.surplus_patience && all_nodes_ready(api)) {
-          s.replaced = true;
-          if (options.on_note)
-            options.on_note(fmt::format("{}: {} task{} pending for {} waiting for a node although every node is ready "
-                                        "and active; replacing {} (scale to {}, then back to {})",
-                                        t.name, s.stale, s.stale == 1 ? " has been" : "s have been",
-                                        http::describe(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            now - *s.stale_since)),
-                                        s.stale == 1 ? "it" : "them", t.replicas - s.stale, t.replicas));
-          if (auto r = replace_stale(api, svc, t.replicas, s.stale); !r) return r;
-        }
-      } else {
-        s.stale_since.reset();
+      auto stale_for = held_for(s.stale > 0 && s.stale <= t.replicas && settled, s.stale_since, now);
+      if (stale_for && !s.replaced && *stale_for >= options.surplus_patience && all_nodes_ready(api)) {
+        s.replaced = true;
+        if (options.on_note)
+          options.on_note(fmt::format("{}: {} task{} pending for {} waiting for a node although every node is ready "
+                                      "and active; replacing {} (scale to {}, then back to {})",
+                                      t.name, s.stale, s.stale == 1 ? " has been" : "s have been",
+                                      http::describe(*stale_for), s.stale == 1 ? "it" : "them", t.replicas - s.stale,
+                                      t.replicas));
+        if (auto r = replace_stale(api, svc, t.replicas, s.stale); !r) return r;
       }
       if (s.failed_tasks.size() >= 3 || s.rejected)
         broken.push_back(fmt::format("{} ({}/{} running; {} failed tasks, last: {})", t.name, running, t.replicas,

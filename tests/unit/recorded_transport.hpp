@@ -54,7 +54,7 @@ inline http::Response read_raw_response(const std::string& name) {
 
 class RecordedTransport : public http::Transport {
  public:
-  // Answers "METHOD TARGET" with the response; an unknown request is a test failure (404 with a
+  // Answers "METHOD TARGET" with the response; an unknown request is a test failure (599 with a
   // body saying so).
   void on(const std::string& method, const std::string& target, http::Response response) {
     answers_[method + " " + target] = {std::move(response)};

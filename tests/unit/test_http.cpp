@@ -227,7 +227,7 @@ TEST_CASE("a host name is looked up, and kept for the next request") {
     auto r = t->send({"GET", "/hello"});
     REQUIRE(r.ok());
     CHECK(r->status == 200);
-    auto again = t->send({"GET", "/hello"});  // the addresses are kept: no second lookup needed
+    auto again = t->send({"GET", "/hello"});  // a second request on the same transport (kept addresses)
     REQUIRE(again.ok());
   }
 }
