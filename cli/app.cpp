@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 
-#include <hcl/version.hpp>
+#include <hcl/ops/version.hpp>
 
 #include <fmt/format.h>
 

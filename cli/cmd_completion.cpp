@@ -5,8 +5,8 @@
 #include "cli_spec.hpp"
 #include "commands.hpp"
 
-#include <hcl/deploy.hpp>
-#include <hcl/version.hpp>
+#include <hcl/ops/project.hpp>
+#include <hcl/ops/version.hpp>
 
 #include <algorithm>
 

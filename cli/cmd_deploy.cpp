@@ -1,7 +1,9 @@
 // hcl deploy: a compose manifest onto the swarm, as a plan shown, applied, and waited for.
 #include "commands.hpp"
 
-#include <hcl/deploy.hpp>
+#include <hcl/ops/apply.hpp>
+#include <hcl/ops/plan.hpp>
+#include <hcl/ops/wait.hpp>
 #include <hcl/manifest.hpp>
 #include <hcl/output.hpp>
 

@@ -1,7 +1,7 @@
 // hcl down: remove a project's services and the networks it created.
 #include "commands.hpp"
 
-#include <hcl/deploy.hpp>
+#include <hcl/ops/project.hpp>
 #include <hcl/manifest.hpp>
 
 #include <fmt/format.h>

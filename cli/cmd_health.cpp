@@ -3,9 +3,9 @@
 #include "commands.hpp"
 #include "table.hpp"
 
-#include <hcl/health.hpp>
+#include <hcl/ops/health.hpp>
 #include <hcl/output.hpp>
-#include <hcl/watch.hpp>
+#include <hcl/ops/watch.hpp>
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 #include "commands.hpp"
 #include "table.hpp"
 
-#include <hcl/deploy.hpp>
+#include <hcl/ops/project.hpp>
 #include <hcl/output.hpp>
 
 #include <fmt/format.h>

@@ -2,7 +2,8 @@
 #include "commands.hpp"
 #include "table.hpp"
 
-#include <hcl/networks.hpp>
+#include <hcl/swarm/labels.hpp>
+#include <hcl/swarm/networks.hpp>
 #include <hcl/output.hpp>
 
 #include <fmt/format.h>
@@ -42,12 +43,12 @@ Status run_create(Context& ctx, CreateOptions& o) {
   if (!o.gateway.empty()) o.spec.gateway = o.gateway;
   o.spec.attachable = o.attachable;
   for (const auto& l : o.labels) {
-    auto kv = ops::parse_label(l, "--label");
+    auto kv = swarm::parse_label(l, "--label");
     if (!kv) return kv.error();
     o.spec.labels[kv->first] = kv->second;
   }
   // Everything hcl can check is checked before the engine is asked.
-  if (auto s = ops::validate_network_spec(o.spec); !s) return s;
+  if (auto s = swarm::validate_network_spec(o.spec); !s) return s;
 
   auto docker = ctx.docker();
   if (!docker) return docker.error();

@@ -2,7 +2,7 @@
 #include "commands.hpp"
 #include "table.hpp"
 
-#include <hcl/nodes.hpp>
+#include <hcl/ops/nodes.hpp>
 #include <hcl/output.hpp>
 
 #include <fmt/format.h>

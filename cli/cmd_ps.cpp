@@ -3,7 +3,7 @@
 #include "table.hpp"
 
 #include <hcl/output.hpp>
-#include <hcl/tasks.hpp>
+#include <hcl/ops/tasks.hpp>
 
 #include <fmt/format.h>
 

@@ -2,8 +2,9 @@
 // passed through, nothing left behind) or detached (-d).
 #include "commands.hpp"
 
-#include <hcl/placement.hpp>
-#include <hcl/run.hpp>
+#include <hcl/swarm/labels.hpp>
+#include <hcl/swarm/placement.hpp>
+#include <hcl/ops/run.hpp>
 
 #include <fmt/format.h>
 
@@ -50,7 +51,7 @@ Result<ops::RunPlan> plan_from(const RunOptions& o, const CLI::App& sub) {
 
   std::vector<std::string> env;
   for (const auto& f : o.env_files) {
-    auto lines = ops::read_env_file(f);
+    auto lines = ops::read_docker_env_file(f);
     if (!lines) return lines.error();
     env.insert(env.end(), lines->begin(), lines->end());
   }
@@ -67,12 +68,12 @@ Result<ops::RunPlan> plan_from(const RunOptions& o, const CLI::App& sub) {
     }
     env.push_back(e);
   }
-  auto classic = ops::split_classic_env(env, "--env");
+  auto classic = swarm::split_classic_env(env, "--env");
   if (!classic) return classic.error();
   s.env = classic->env;
   plan.constraints = classic->constraints;
   for (const auto& c : o.constraints) {
-    auto parsed = ops::parse_constraint(c, "--constraint");
+    auto parsed = swarm::parse_constraint(c, "--constraint");
     if (!parsed) return parsed.error();
     plan.constraints.push_back(*parsed);
   }
@@ -84,9 +85,9 @@ Result<ops::RunPlan> plan_from(const RunOptions& o, const CLI::App& sub) {
     s.ports.push_back(*port);
   }
   for (const auto& l : o.labels) {
-    auto eq = l.find('=');
-    if (eq == 0) return Error{ErrorKind::Usage, fmt::format("--label={}", l), "expected KEY=VALUE"};
-    s.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+    auto kv = swarm::parse_label(l, "--label");
+    if (!kv) return kv.error();
+    s.labels[kv->first] = kv->second;
   }
   if (sub.count("--replicas") && !o.detach)
     return Error{ErrorKind::Usage, "--replicas", "only with -d: a one-shot run starts one container"};

@@ -1,7 +1,8 @@
 // hcl scale SERVICE=N...: the argument form of `docker-compose scale`.
 #include "commands.hpp"
 
-#include <hcl/deploy.hpp>
+#include <hcl/ops/project.hpp>
+#include <hcl/ops/wait.hpp>
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 #include "commands.hpp"
 
 #include <hcl/output.hpp>
-#include <hcl/version.hpp>
+#include <hcl/ops/version.hpp>
 
 #include <fmt/format.h>
 

@@ -4,8 +4,8 @@
 #include "table.hpp"
 
 #include <hcl/output.hpp>
-#include <hcl/viz.hpp>
-#include <hcl/watch.hpp>
+#include <hcl/ops/viz.hpp>
+#include <hcl/ops/watch.hpp>
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 
 #include "context.hpp"
 
-#include <hcl/sync.hpp>
+#include <hcl/ops/sync.hpp>
 #include <hcl/output.hpp>
 
 #include <CLI/CLI.hpp>

@@ -5,6 +5,8 @@
 // that does not answer never holds the shell for more than a few seconds.
 #include "cli_spec.hpp"
 
+#include <hcl/text.hpp>
+
 #include <fmt/format.h>
 
 #include <set>
@@ -74,11 +76,6 @@ bool is_endpoint_flag(const ArgSpec& a) {
   return true;
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep = " ") {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
 
 std::string single_quote(const std::string& s) {  // for bash and zsh
   std::string out = "'";
@@ -139,11 +136,11 @@ Data make_data(const std::vector<Entry>& es, Quote q, Glob glob) {
       d.sub.push_back(arm);
       names.push_back(s.path.back());
     }
-    if (!names.empty()) d.commands.push_back({{q(e.key)}, join(names)});
+    if (!names.empty()) d.commands.push_back({{q(e.key)}, text::join(names, " ")});
     std::vector<std::string> fl;
     for (const ArgSpec* a : e.flags)
       for (const auto& s : spellings(*a)) fl.push_back(s);
-    d.flags.push_back({{q(e.key)}, join(fl)});
+    d.flags.push_back({{q(e.key)}, text::join(fl, " ")});
     if (&e != &root)
       for (const auto& f : c.flags) {
         std::vector<std::string> pats;
@@ -170,7 +167,7 @@ Data make_data(const std::vector<Entry>& es, Quote q, Glob glob) {
 std::string case_function(const std::string& name, const std::string& comment, const std::string& subject,
                           const std::vector<Arm>& arms, const std::string& otherwise) {
   std::string s = fmt::format("{}() {{  # {}\n  case {} in\n", name, comment, subject);
-  for (const auto& a : arms) s += fmt::format("    {}) REPLY={} ;;\n", join(a.patterns, "|"), single_quote(a.value));
+  for (const auto& a : arms) s += fmt::format("    {}) REPLY={} ;;\n", text::join(a.patterns, "|"), single_quote(a.value));
   s += fmt::format("    *) {} ;;\n  esac\n}}\n\n", otherwise);
   return s;
 }
@@ -189,7 +186,7 @@ std::string posix_data(const Data& d, const std::string& fn) {
   for (const auto& g : d.globals) pats.push_back(single_quote(g));
   s += fmt::format("{}_global() {{  # FLAG: true for the flags that say where the cluster is\n"
                    "  case \"$1\" in\n    {}) return 0 ;;\n    *) return 1 ;;\n  esac\n}}\n\n",
-                   fn, join(pats, "|"));
+                   fn, text::join(pats, "|"));
   return s;
 }
 
@@ -533,7 +530,7 @@ complete -c hcl -f -a '(__hcl_complete)'
 std::string fish_switch(const std::string& name, const std::string& comment, const std::string& subject,
                         const std::vector<Arm>& arms, const std::string& otherwise) {
   std::string s = fmt::format("function {}  # {}\n    switch {}\n", name, comment, subject);
-  for (const auto& a : arms) s += fmt::format("        case {}\n            {}\n", join(a.patterns), a.value);
+  for (const auto& a : arms) s += fmt::format("        case {}\n            {}\n", text::join(a.patterns, " "), a.value);
   s += fmt::format("        case '*'\n            {}\n    end\nend\n\n", otherwise);
   return s;
 }
@@ -569,8 +566,8 @@ std::string zsh_described(const std::vector<Entry>& es) {
     for (const auto& c : e.cmd->subcommands) subs.push_back(item(c.path.back(), c.help));
     for (const ArgSpec* a : e.flags)
       for (const auto& sp : spellings(*a)) flags.push_back(item(sp, a->help));
-    if (!subs.empty()) s += fmt::format("    {}) reply=({}) ;;\n", single_quote(e.key + "/commands"), join(subs));
-    s += fmt::format("    {}) reply=({}) ;;\n", single_quote(e.key + "/flags"), join(flags));
+    if (!subs.empty()) s += fmt::format("    {}) reply=({}) ;;\n", single_quote(e.key + "/commands"), text::join(subs, " "));
+    s += fmt::format("    {}) reply=({}) ;;\n", single_quote(e.key + "/flags"), text::join(flags, " "));
   }
   return s + "    *) reply=() ;;\n  esac\n}\n\n";
 }
@@ -610,7 +607,7 @@ std::string fish_completion(const CommandSpec& root) {
   s += fish_switch("__hcl_positional", "PATH N: what the Nth positional argument is", "\"$argv[1]/$argv[2]\"",
                    positional, "echo free");
   s += fmt::format("function __hcl_global  # FLAG: true for the flags that say where the cluster is\n"
-                   "    contains -- $argv[1] {}\nend\n\n", join(pats));
+                   "    contains -- $argv[1] {}\nend\n\n", text::join(pats, " "));
   return s + kFishWalker;
 }
 

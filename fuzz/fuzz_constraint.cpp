@@ -3,7 +3,7 @@
 // constraint must parse again, unchanged, from the expression the engine is given.
 #include "fuzz_common.hpp"
 
-#include <hcl/placement.hpp>
+#include <hcl/swarm/placement.hpp>
 
 using namespace hcl;
 
@@ -24,13 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text = fuzz::as_text(data, size);
   static const auto cluster = nodes();
 
-  auto c = ops::parse_constraint(text, "--constraint");
+  auto c = swarm::parse_constraint(text, "--constraint");
   if (c) {
-    auto again = ops::parse_constraint(c->expression(), "--constraint");
+    auto again = swarm::parse_constraint(c->expression(), "--constraint");
     FUZZ_CHECK(again);
     FUZZ_CHECK(again->key == c->key && again->value == c->value && again->equal == c->equal);
-    for (const auto& n : cluster) (void)ops::satisfies(n, *c);
-    (void)ops::check_placeable(cluster, {*c});
+    for (const auto& n : cluster) (void)swarm::satisfies(n, *c);
+    (void)swarm::check_placeable(cluster, {*c});
   } else {
     FUZZ_CHECK(c.error().kind == ErrorKind::Usage);
   }
@@ -44,11 +44,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }
-  auto classic = ops::split_classic_env(env, "environment");
+  auto classic = swarm::split_classic_env(env, "environment");
   if (classic) {
     FUZZ_CHECK(classic->env.size() + classic->constraints.size() == env.size());
     for (const auto& e : classic->env) FUZZ_CHECK(!e.starts_with("constraint:"));
-    (void)ops::check_placeable(cluster, classic->constraints);
+    (void)swarm::check_placeable(cluster, classic->constraints);
   }
   return 0;
 }

@@ -5,7 +5,7 @@
 
 #include <hcl/consul.hpp>
 #include <hcl/kv.hpp>
-#include <hcl/nodes.hpp>
+#include <hcl/ops/nodes.hpp>
 #include <hcl/output.hpp>
 
 using namespace hcl;

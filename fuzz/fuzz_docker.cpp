@@ -3,11 +3,12 @@
 // client must return a value or an Error, never crash, hang or throw.
 #include "fuzz_common.hpp"
 
-#include <hcl/deploy.hpp>
+#include <hcl/ops/plan.hpp>
+#include <hcl/ops/project.hpp>
 #include <hcl/docker.hpp>
-#include <hcl/nodes.hpp>
+#include <hcl/ops/nodes.hpp>
 #include <hcl/output.hpp>
-#include <hcl/tasks.hpp>
+#include <hcl/ops/tasks.hpp>
 
 using namespace hcl;
 

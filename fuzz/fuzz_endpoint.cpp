@@ -4,9 +4,10 @@
 #include "fuzz_common.hpp"
 
 #include <hcl/config.hpp>
-#include <hcl/networks.hpp>
+#include <hcl/swarm/labels.hpp>
+#include <hcl/swarm/networks.hpp>
 #include <hcl/output.hpp>
-#include <hcl/run.hpp>
+#include <hcl/ops/run.hpp>
 
 using namespace hcl;
 
@@ -59,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 5: {
-      auto l = ops::parse_label(text, "--label");
+      auto l = swarm::parse_label(text, "--label");
       if (l) FUZZ_CHECK(!l->first.empty());
       break;
     }
@@ -69,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       spec.name = "demo";
       spec.subnet = std::string(subnet);
       if (!gateway.empty()) spec.gateway = std::string(gateway);
-      (void)ops::validate_network_spec(spec);
+      (void)swarm::validate_network_spec(spec);
       break;
     }
     case 7: {

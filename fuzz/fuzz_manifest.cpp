@@ -4,7 +4,8 @@
 // applied (every spec encoded for the engine).
 #include "fuzz_common.hpp"
 
-#include <hcl/deploy.hpp>
+#include <hcl/ops/apply.hpp>
+#include <hcl/ops/plan.hpp>
 #include <hcl/manifest.hpp>
 #include <hcl/output.hpp>
 

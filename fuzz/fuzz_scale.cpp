@@ -1,7 +1,7 @@
 // `hcl scale SERVICE=N` arguments.
 #include "fuzz_common.hpp"
 
-#include <hcl/deploy.hpp>
+#include <hcl/ops/project.hpp>
 
 #include <charconv>
 

@@ -13,11 +13,6 @@
 
 namespace hcl::manifest {
 
-// Labels hcl puts on everything it deploys. The stack namespace label is the docker CLI's, so
-// `docker stack ls` sees hcl's projects too.
-inline constexpr const char* kProjectLabel = "com.docker.stack.namespace";
-inline constexpr const char* kServiceLabel = "com.hcl.service";  // the service's key in the manifest
-
 struct Location {
   std::string file;
   int line = 0;  // 1-based
@@ -35,7 +30,7 @@ struct NetworkDef {
   std::string name;  // the engine's name: "<project>_<key>", the `name:` given, or the external name
   bool external = false;
   docker::NetworkSpec spec;  // name, driver (default overlay), attachable, internal, subnet, gateway,
-                             // labels (including kProjectLabel=<project>) — unused when external
+                             // labels (including swarm::kProjectLabel=<project>) — unused when external
   Location where;
 };
 
@@ -52,8 +47,8 @@ struct ServiceDef {
   std::string key;  // the service's name in the manifest ("demo-hostname")
   Location where;
   std::vector<std::string> depends_on;  // keys of other services, validated to exist, no cycles
-  // The spec to deploy: name "<project>_<key>"; labels include kProjectLabel=<project> and
-  // kServiceLabel=<key> (plus deploy.labels); container_labels from `labels:`; env without the
+  // The spec to deploy: name "<project>_<key>"; labels include swarm::kProjectLabel=<project> and
+  // swarm::kServiceLabel=<key> (plus deploy.labels); container_labels from `labels:`; env without the
   // classic constraint: entries, which are in `constraints` as swarm-mode expressions (with
   // deploy.placement.constraints); networks as engine names (a service with no `networks:` joins
   // the project's `default` network, which is then created as "<project>_default"); network

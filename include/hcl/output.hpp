@@ -5,15 +5,16 @@
 #pragma once
 
 #include <hcl/config.hpp>
-#include <hcl/deploy.hpp>
+#include <hcl/ops/plan.hpp>
+#include <hcl/ops/project.hpp>
 #include <hcl/docker.hpp>
-#include <hcl/health.hpp>
+#include <hcl/ops/health.hpp>
 #include <hcl/kv.hpp>
-#include <hcl/nodes.hpp>
-#include <hcl/sync.hpp>
-#include <hcl/tasks.hpp>
-#include <hcl/version.hpp>
-#include <hcl/viz.hpp>
+#include <hcl/ops/nodes.hpp>
+#include <hcl/ops/sync.hpp>
+#include <hcl/ops/tasks.hpp>
+#include <hcl/ops/version.hpp>
+#include <hcl/ops/viz.hpp>
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 // Consul HTTP API client. JSON stays in this file: callers get typed structs.
 #include <hcl/consul.hpp>
 
-#include "wire.hpp"
+#include "codec.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,7 +9,7 @@
 namespace hcl::consul {
 namespace {
 
-using namespace wire;
+using namespace codec;
 
 CatalogNode decode_node(const json& j) {
   return {get<std::string>(j, "ID"), get<std::string>(j, "Node"), get<std::string>(j, "Address"),

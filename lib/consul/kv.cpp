@@ -1,8 +1,9 @@
 // Consul's KV store. Consul's JSON is decoded here (values arrive base64-encoded); hcl's own
 // `--format json` for `hcl kv` is encoded in lib/output/kv_json.cpp.
 #include <hcl/kv.hpp>
+#include <hcl/text.hpp>
 
-#include "wire.hpp"
+#include "codec.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,42 +14,14 @@
 namespace hcl::consul {
 namespace {
 
-using namespace wire;
+using namespace codec;
 using Millis = std::chrono::milliseconds;
-
-constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// Standard base64 (Go's StdEncoding, what Consul writes). Padding is optional; anything else that
-// is not in the alphabet is an error.
-std::optional<std::string> base64_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  bool padding = false;
-  for (char c : in) {
-    if (c == '=') {
-      padding = true;
-      continue;
-    }
-    auto pos = kBase64.find(c);
-    if (padding || pos == std::string_view::npos) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  if (bits >= 6) return std::nullopt;  // one character left over: not base64
-  return out;
-}
 
 KvEntry decode_entry(const json& j) {
   KvEntry e;
   e.key = get<std::string>(j, "Key");
   if (auto v = j.find("Value"); v != j.end() && !v->is_null()) {
-    auto bytes = base64_decode(v->get_ref<const std::string&>());
+    auto bytes = text::base64_decode(v->get_ref<const std::string&>());
     if (!bytes) throw std::runtime_error(fmt::format("the value of key {} is not base64", e.key));
     e.value = std::move(*bytes);
   }

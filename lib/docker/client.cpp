@@ -2,7 +2,7 @@
 // callers get typed structs.
 #include <hcl/docker.hpp>
 
-#include "wire.hpp"
+#include "codec.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,7 +13,7 @@
 namespace hcl::docker {
 namespace {
 
-using namespace wire;
+using namespace codec;
 
 Labels labels(const json& j, const char* key) { return get<Labels>(j, key); }
 
@@ -265,7 +265,7 @@ Result<NetworkCreated> Client::create_network(const NetworkSpec& spec) {
     if (spec.gateway) cfg["Gateway"] = *spec.gateway;
     body["IPAM"] = {{"Driver", "default"}, {"Config", json::array({cfg})}};
   }
-  auto r = call("POST", "/networks/create", wire::body(body));
+  auto r = call("POST", "/networks/create", codec::body(body));
   if (!r) return r.error();
   return decode(*r, fmt::format("POST {}/networks/create", transport_.describe()), [](const json& j) {
     return NetworkCreated{get<std::string>(j, "Id"), get<std::string>(j, "Warning")};

@@ -5,8 +5,8 @@
 // and `hcl ps`' time and memory.
 #include <hcl/docker.hpp>
 
-#include "../json_push.hpp"
-#include "wire.hpp"
+#include "../json/push.hpp"
+#include "codec.hpp"
 
 #include <fmt/format.h>
 

@@ -1,14 +1,14 @@
 // Docker Engine API client: services, tasks and service logs.
 #include <hcl/docker.hpp>
 
-#include "wire.hpp"
+#include "codec.hpp"
 
 #include <fmt/format.h>
 
 namespace hcl::docker {
 namespace {
 
-using namespace wire;
+using namespace codec;
 
 std::string restart_name(RestartCondition c) {
   switch (c) {

@@ -2,6 +2,7 @@
 // when a server refuses it; dockerd sends the same TLS alert for every refusal), without a
 // crypto library: base64, then the few DER fields before the validity.
 #include <hcl/http.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -13,33 +14,7 @@
 namespace hcl::http {
 namespace {
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
-// Base64 with line breaks and padding; nullopt on any other character.
-std::optional<std::string> base64_decode(std::string_view text) {
-  std::string out;
-  unsigned int bits = 0;
-  int count = 0;
-  for (char c : text) {
-    if (c == '\n' || c == '\r' || c == ' ' || c == '\t' || c == '=') continue;
-    int v = base64_value(c);
-    if (v < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<unsigned int>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xFF));
-    }
-  }
-  return out;
-}
 
 // One DER element: its tag and contents; `rest` is what follows it.
 struct Element {
@@ -99,7 +74,7 @@ Result<CertificateValidity> certificate_validity(std::string_view pem) {
   size_t b = pem.find(begin);
   size_t e = b == std::string_view::npos ? b : pem.find(end, b);
   if (e == std::string_view::npos) return Error{ErrorKind::Tls, "", "no PEM certificate (-----BEGIN CERTIFICATE-----)"};
-  auto der = base64_decode(pem.substr(b + begin.size(), e - b - begin.size()));
+  auto der = text::base64_decode(pem.substr(b + begin.size(), e - b - begin.size()), text::Base64Layout::Pem);
   if (!der) return Error{ErrorKind::Tls, "", "the PEM certificate is not valid base64"};
   auto bad = Error{ErrorKind::Tls, "", "the certificate is not a DER X.509 certificate"};
   // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,

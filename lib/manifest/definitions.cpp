@@ -1,7 +1,7 @@
 // Top-level networks and volumes: what the manifest declares, and which of those services use.
 #include "loader.hpp"
 
-#include <hcl/networks.hpp>
+#include <hcl/swarm/networks.hpp>
 
 #include <fmt/format.h>
 
@@ -65,7 +65,7 @@ std::optional<std::string> read_external(const Node& item, const std::string& pa
   return std::nullopt;
 }
 
-// An ops::validate_network_spec error, which names flags, said in the manifest's terms.
+// An swarm::validate_network_spec error, which names flags, said in the manifest's terms.
 std::string network_problem(const Error& e) {
   for (std::string_view flag : {"--subnet=", "--gateway=", "--driver=", "--label="})
     if (e.what.starts_with(flag))
@@ -134,11 +134,11 @@ NetworkDef read_network(const Entry& e, Context& ctx) {
   if (const Node* a = v.get("attachable")) spec.attachable = as_bool(*a, path + ".attachable", diag).value_or(true);
   if (const Node* i = v.get("internal")) spec.internal = as_bool(*i, path + ".internal", diag).value_or(false);
   if (const Node* l = v.get("labels")) spec.labels = as_labels(*l, path + ".labels", diag).value_or(docker::Labels{});
-  spec.labels[kProjectLabel] = ctx.project;
+  spec.labels[swarm::kProjectLabel] = ctx.project;
   const Node* subnet_at = nullptr;
   const Node* gateway_at = nullptr;
   if (const Node* ipam = v.get("ipam")) read_ipam(*ipam, path + ".ipam", spec, subnet_at, gateway_at, diag);
-  auto valid = ops::validate_network_spec(spec);
+  auto valid = swarm::validate_network_spec(spec);
   if (!valid) {
     const Node* at = valid.error().what.starts_with("--subnet") ? subnet_at
                      : valid.error().what.starts_with("--gateway") ? gateway_at
@@ -175,7 +175,7 @@ VolumeDef read_volume(const Entry& e, Context& ctx) {
   }
   if (const Node* dr = v.get("driver")) d.driver = as_string(*dr, path + ".driver", diag).value_or("");
   if (const Node* l = v.get("labels")) d.labels = as_labels(*l, path + ".labels", diag).value_or(docker::Labels{});
-  d.labels[kProjectLabel] = ctx.project;
+  d.labels[swarm::kProjectLabel] = ctx.project;
   return d;
 }
 
@@ -212,7 +212,7 @@ const NetworkDef* Declared::use_network(const std::string& key, const Context& c
   d.key = key;
   d.name = ctx.project + "_default";
   d.spec.name = d.name;
-  d.spec.labels[kProjectLabel] = ctx.project;
+  d.spec.labels[swarm::kProjectLabel] = ctx.project;
   d.where = where;
   networks_.push_back(std::move(d));
   network_used_.push_back(true);

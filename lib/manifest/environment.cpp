@@ -2,7 +2,7 @@
 // entries found there become placement constraints.
 #include "loader.hpp"
 
-#include <hcl/placement.hpp>
+#include <hcl/swarm/placement.hpp>
 
 #include <fmt/format.h>
 
@@ -102,7 +102,7 @@ void read_env(const Node& s, Context& ctx, docker::ServiceSpec& spec, std::vecto
       spec.env.push_back(item.text);
       continue;
     }
-    auto classic = ops::split_classic_env({item.text}, item.where.str());
+    auto classic = swarm::split_classic_env({item.text}, item.where.str());
     if (!classic) {
       ctx.diag.error(item.where, fmt::format("environment entry '{}': {}", item.text, classic.error().why));
       continue;

@@ -7,6 +7,7 @@
 
 #include <hcl/config.hpp>
 #include <hcl/manifest.hpp>
+#include <hcl/swarm/labels.hpp>
 
 #include <filesystem>
 #include <optional>

@@ -301,8 +301,8 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
   read_deploy(s, ctx, spec, constraints);
   read_env(s, ctx, spec, constraints);
   for (const auto& c : constraints) add_unique(spec.constraints, c);
-  spec.labels[kProjectLabel] = ctx.project;
-  spec.labels[kServiceLabel] = e.key;
+  spec.labels[swarm::kProjectLabel] = ctx.project;
+  spec.labels[swarm::kServiceLabel] = e.key;
   if (const Node* l = s.get("labels")) spec.container_labels = as_labels(*l, "labels", diag).value_or(docker::Labels{});
 
   read_healthcheck(s, ctx, spec);

@@ -1,4 +1,7 @@
-#include <hcl/health.hpp>
+#include <hcl/ops/health.hpp>
+#include <hcl/text.hpp>
+
+#include <hcl/swarm/placement.hpp>
 
 #include <fmt/format.h>
 
@@ -10,11 +13,6 @@
 namespace hcl::ops {
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 HealthCheckResult result(std::string id, Verdict v, std::string reason, std::vector<std::string> names = {}) {
   return {std::move(id), v, std::move(reason), std::move(names)};
@@ -40,12 +38,12 @@ std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services
   if (have_nodes) {
     std::vector<std::string> bad;
     for (const auto& n : *in.nodes)
-      if (n.state != docker::NodeState::Ready || n.availability != docker::NodeAvailability::Active)
+      if (!swarm::ready_and_active(n))
         bad.push_back(fmt::format("{} ({}, {})", n.hostname, docker::to_string(n.state), docker::to_string(n.availability)));
     if (bad.empty())
       out.push_back(result("swarm-nodes", Verdict::Pass, fmt::format("all {} nodes ready and active", in.nodes->size())));
     else
-      out.push_back(result("swarm-nodes", Verdict::Fail, "not ready or not active: " + join(bad), bad));
+      out.push_back(result("swarm-nodes", Verdict::Fail, "not ready or not active: " + text::join(bad), bad));
 
     // Quorum: more than half of the managers reachable.
     std::size_t managers = 0, reachable = 0;
@@ -79,9 +77,9 @@ std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services
         failing.push_back(fmt::format("{} ({})", n.name, consul::to_string(it->status)));
     }
     if (!failing.empty())
-      out.push_back(result("serf-health", Verdict::Fail, "serfHealth not passing: " + join(failing), failing));
+      out.push_back(result("serf-health", Verdict::Fail, "serfHealth not passing: " + text::join(failing), failing));
     else if (!missing_check.empty())
-      out.push_back(result("serf-health", Verdict::Warn, "no serfHealth check: " + join(missing_check), missing_check));
+      out.push_back(result("serf-health", Verdict::Warn, "no serfHealth check: " + text::join(missing_check), missing_check));
     else
       out.push_back(result("serf-health", Verdict::Pass, fmt::format("all {} Consul nodes alive", consul_nodes.size())));
 
@@ -98,8 +96,8 @@ std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services
         out.push_back(result("node-sets", Verdict::Pass, fmt::format("Swarm and Consul know the same {} nodes", swarm_nodes.size())));
       } else {
         std::string why;
-        if (!only_swarm.empty()) why += "only in the swarm: " + join(only_swarm);
-        if (!only_consul.empty()) why += std::string(why.empty() ? "" : "; ") + "only in Consul: " + join(only_consul);
+        if (!only_swarm.empty()) why += "only in the swarm: " + text::join(only_swarm);
+        if (!only_consul.empty()) why += std::string(why.empty() ? "" : "; ") + "only in Consul: " + text::join(only_consul);
         auto names = only_swarm;
         names.insert(names.end(), only_consul.begin(), only_consul.end());
         out.push_back(result("node-sets", Verdict::Fail, why, names));
@@ -124,8 +122,8 @@ std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services
                            fmt::format("all {} services run their replicas; their Consul checks pass", in.state->services.size())));
     } else {
       std::string why;
-      if (!short_of.empty()) why += "replicas missing: " + join(short_of);
-      if (!failing_checks.empty()) why += std::string(why.empty() ? "" : "; ") + "Consul checks failing: " + join(failing_checks);
+      if (!short_of.empty()) why += "replicas missing: " + text::join(short_of);
+      if (!failing_checks.empty()) why += std::string(why.empty() ? "" : "; ") + "Consul checks failing: " + text::join(failing_checks);
       auto names = short_of;
       names.insert(names.end(), failing_checks.begin(), failing_checks.end());
       out.push_back(result("services", Verdict::Fail, why, names));

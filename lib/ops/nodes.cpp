@@ -1,4 +1,4 @@
-#include <hcl/nodes.hpp>
+#include <hcl/ops/nodes.hpp>
 
 #include <algorithm>
 #include <future>

@@ -1,4 +1,4 @@
-#include <hcl/run.hpp>
+#include <hcl/ops/run.hpp>
 
 #include <fmt/format.h>
 
@@ -92,7 +92,7 @@ Result<docker::PortSpec> parse_publish(std::string_view text, const std::string&
   return p;
 }
 
-Result<std::vector<std::string>> read_env_file(const std::string& path) {
+Result<std::vector<std::string>> read_docker_env_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Error{ErrorKind::Usage, fmt::format("--env-file={}", path), "cannot read the file"};
   std::vector<std::string> out;
@@ -118,7 +118,7 @@ Result<std::vector<std::string>> read_env_file(const std::string& path) {
 Status validate_run(docker::Client& api, const RunPlan& plan) {
   auto nodes = api.nodes();
   if (!nodes) return nodes.error();
-  if (auto s = check_placeable(*nodes, plan.constraints); !s) return s;
+  if (auto s = swarm::check_placeable(*nodes, plan.constraints); !s) return s;
   for (const auto& net : plan.spec.networks) {
     auto n = api.network(net);
     if (!n) {

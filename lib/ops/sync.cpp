@@ -1,7 +1,7 @@
 // Registering the swarm's running tasks with Consul's catalog (see include/hcl/sync.hpp).
-#include <hcl/manifest.hpp>
-#include <hcl/run.hpp>
-#include <hcl/sync.hpp>
+#include <hcl/swarm/labels.hpp>
+#include <hcl/ops/run.hpp>
+#include <hcl/ops/sync.hpp>
 
 #include <fmt/format.h>
 
@@ -14,11 +14,6 @@
 
 namespace hcl::ops {
 namespace {
-
-std::string label(const docker::Labels& labels, const char* key) {
-  auto it = labels.find(key);
-  return it == labels.end() ? std::string() : it->second;
-}
 
 std::vector<std::string> split_tags(const std::string& text) {
   std::vector<std::string> out;
@@ -59,11 +54,11 @@ struct Registration {
 Result<Registration> registration_of(const docker::Service& s) {
   const auto& labels = s.spec.labels;
   Registration r;
-  r.name = label(labels, kConsulNameLabel);
+  r.name = swarm::label(labels, kConsulNameLabel);
   if (r.name.empty()) r.name = s.spec.name;
-  r.tags = split_tags(label(labels, kConsulTagsLabel));
-  r.network = label(labels, kConsulNetworkLabel);
-  std::string port = label(labels, kConsulPortLabel);
+  r.tags = split_tags(swarm::label(labels, kConsulTagsLabel));
+  r.network = swarm::label(labels, kConsulNetworkLabel);
+  std::string port = swarm::label(labels, kConsulPortLabel);
   if (!port.empty()) {
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), r.port);
     if (ec != std::errc{} || end != port.data() + port.size() || r.port < 1 || r.port > 65535)
@@ -103,9 +98,9 @@ SyncPlan plan_sync(const docker::ClusterState& cluster, const std::vector<consul
   std::map<std::string, consul::ServiceInstance> wanted;  // by instance ID
   if (!scope.remove_all) {
     for (const auto& s : cluster.services) {
-      const std::string project = label(s.spec.labels, manifest::kProjectLabel);
+      const std::string project = swarm::project_of(s.spec.labels);
       if (!in_scope(scope, project, s.spec.name)) continue;
-      if (label(s.spec.labels, kConsulLabel) == "false" || label(s.spec.labels, kRunLabel) == "once") continue;
+      if (swarm::label(s.spec.labels, kConsulLabel) == "false" || swarm::label(s.spec.labels, kRunLabel) == "once") continue;
       auto reg = registration_of(s);
       if (!reg) {
         plan.skipped.push_back(fmt::format("{}: {}", s.spec.name, reg.error().why));

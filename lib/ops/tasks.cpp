@@ -1,6 +1,6 @@
-#include <hcl/tasks.hpp>
+#include <hcl/ops/tasks.hpp>
 
-#include <hcl/manifest.hpp>
+#include <hcl/swarm/labels.hpp>
 
 #include <fmt/format.h>
 
@@ -22,11 +22,10 @@ TaskRows::TaskRows(const docker::ClusterState& state, const TaskFilter& filter) 
     const docker::Service& s = *svc->second;
     if (!filter.all && t.desired_state != "running") continue;
     if (filter.project) {
-      auto p = s.spec.labels.find(manifest::kProjectLabel);
-      if (p == s.spec.labels.end() || p->second != *filter.project) continue;
+      if (!swarm::belongs_to(s.spec.labels, *filter.project)) continue;
     }
-    auto key = s.spec.labels.find(manifest::kServiceLabel);
-    auto named = [&](const std::string& n) { return n == s.spec.name || (key != s.spec.labels.end() && n == key->second); };
+    std::string key = swarm::label(s.spec.labels, swarm::kServiceLabel);
+    auto named = [&](const std::string& n) { return n == s.spec.name || (!key.empty() && n == key); };
     if (!filter.services.empty() && std::none_of(filter.services.begin(), filter.services.end(), named)) continue;
     auto node = nodes.find(t.node_id);
     const std::string& node_name = node != nodes.end() ? node->second->hostname : t.node_id;

@@ -1,4 +1,4 @@
-#include <hcl/version.hpp>
+#include <hcl/ops/version.hpp>
 
 #include <future>
 

@@ -1,4 +1,4 @@
-#include <hcl/viz.hpp>
+#include <hcl/ops/viz.hpp>
 
 #include <fmt/format.h>
 

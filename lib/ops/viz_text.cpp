@@ -1,7 +1,7 @@
 // The text renderer of `hcl viz`. Widths are counted in terminal columns (one per UTF-8 code
 // point: hostnames and service names are ASCII, the ellipsis and box lines are one column each), and
 // colours are applied after a cell was cut and padded, so escape codes never shift anything.
-#include <hcl/viz.hpp>
+#include <hcl/ops/viz.hpp>
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // Following the engine's events and Consul's checks for the --watch modes (include/hcl/watch.hpp).
 #include <hcl/consul.hpp>
 #include <hcl/docker.hpp>
-#include <hcl/watch.hpp>
+#include <hcl/ops/watch.hpp>
 
 #include <algorithm>
 #include <utility>

@@ -1,6 +1,7 @@
 // The SVG renderer of `hcl viz`: fixed geometry in pixels, a monospace font so that text widths
 // can be known without measuring them.
 #include <hcl/output.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -39,23 +40,6 @@ bool allowed_in_xml(std::uint32_t cp) {
          cp >= 0x10000;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 std::vector<std::uint32_t> code_points(std::string_view s) {
   std::vector<std::uint32_t> out;
@@ -68,7 +52,7 @@ std::string cut(std::string_view text, size_t max) {
   auto cps = code_points(text);
   if (cps.size() <= max) return xml_escape(text);
   std::string s;
-  for (size_t i = 0; i + 1 < max && i < cps.size(); ++i) append_utf8(s, cps[i]);
+  for (size_t i = 0; i + 1 < max && i < cps.size(); ++i) text::append_utf8(s, cps[i]);
   return xml_escape(s) + "…";
 }
 
@@ -121,7 +105,7 @@ std::string xml_escape(std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      default: append_utf8(out, cp);
+      default: text::append_utf8(out, cp);
     }
   }
   return out;

@@ -1,5 +1,9 @@
 // Scale arguments, and plans computed against a recorded cluster.
-#include <hcl/deploy.hpp>
+#include <hcl/ops/apply.hpp>
+#include <hcl/ops/plan.hpp>
+#include <hcl/ops/project.hpp>
+#include <hcl/ops/wait.hpp>
+#include <hcl/swarm/labels.hpp>
 
 #include "recorded_transport.hpp"
 
@@ -68,7 +72,7 @@ manifest::Project project(std::uint64_t replicas) {
   web.key = "web";
   web.spec.name = "lb_web";
   web.spec.image = "hcl-lab/hostname-web";
-  web.spec.labels = {{manifest::kProjectLabel, "lb"}, {manifest::kServiceLabel, "web"}};
+  web.spec.labels = {{swarm::kProjectLabel, "lb"}, {swarm::kServiceLabel, "web"}};
   web.spec.networks = {"lb_apps"};
   web.spec.replicas = replicas;
   web.spec.endpoint_mode = docker::EndpointMode::Dnsrr;
@@ -114,7 +118,7 @@ TEST_CASE("a service of the same name that belongs to another project is not tak
   auto p = project(3);
   p.name = "other";
   p.services[0].spec.name = "other_web";
-  p.services[0].spec.labels[manifest::kProjectLabel] = "other";
+  p.services[0].spec.labels[swarm::kProjectLabel] = "other";
   p.services.resize(1);
   p.networks.clear();
   auto ok = ops::plan_deploy(api, p, false);

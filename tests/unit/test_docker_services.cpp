@@ -1,6 +1,6 @@
 // Services, tasks and logs against responses recorded from the lab's engines.
 #include <hcl/docker.hpp>
-#include <hcl/tasks.hpp>
+#include <hcl/ops/tasks.hpp>
 
 #include "recorded_transport.hpp"
 

@@ -1,5 +1,5 @@
 // Judging cluster health from both views.
-#include <hcl/health.hpp>
+#include <hcl/ops/health.hpp>
 
 #include <doctest/doctest.h>
 

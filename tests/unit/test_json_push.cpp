@@ -1,6 +1,6 @@
-// The push JSON parser (lib/json_push.hpp) against nlohmann's SAX parser: the same events for
+// The push JSON parser (lib/json/push.hpp) against nlohmann's SAX parser: the same events for
 // the same text, whatever pieces it comes in, and the same texts refused.
-#include "json_push.hpp"
+#include "json/push.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,7 @@
 // Compose manifests read into projects: the two load-balancing examples, .env and env_file,
 // project names, warnings, and the corpus of broken manifests with their exact errors.
 #include <hcl/manifest.hpp>
+#include <hcl/swarm/labels.hpp>
 
 #include <doctest/doctest.h>
 
@@ -63,7 +64,7 @@ TEST_CASE("manifest: the Hypriot lab's version 2 load-balancing file") {
 
   docker::ServiceSpec haproxy;
   haproxy.name = "loadbalancing_haproxy";
-  haproxy.labels = {{kProjectLabel, "loadbalancing"}, {kServiceLabel, "haproxy"}};
+  haproxy.labels = {{swarm::kProjectLabel, "loadbalancing"}, {swarm::kServiceLabel, "haproxy"}};
   haproxy.image = "hcl-lab/haproxy";
   haproxy.constraints = {"node.hostname==master"};
   haproxy.networks = {"loadbalancing_apps"};
@@ -74,7 +75,7 @@ TEST_CASE("manifest: the Hypriot lab's version 2 load-balancing file") {
 
   docker::ServiceSpec web;
   web.name = "loadbalancing_demo-hostname";
-  web.labels = {{kProjectLabel, "loadbalancing"}, {kServiceLabel, "demo-hostname"}};
+  web.labels = {{swarm::kProjectLabel, "loadbalancing"}, {swarm::kServiceLabel, "demo-hostname"}};
   web.image = "hcl-lab/hostname-web";
   web.constraints = {"node.hostname!=master"};
   web.networks = {"loadbalancing_apps"};
@@ -92,7 +93,7 @@ TEST_CASE("manifest: the Hypriot lab's version 2 load-balancing file") {
   CHECK(apps.spec.driver == "overlay");
   CHECK(apps.spec.attachable);
   CHECK_FALSE(apps.spec.internal);
-  CHECK(apps.spec.labels == docker::Labels{{kProjectLabel, "loadbalancing"}});
+  CHECK(apps.spec.labels == docker::Labels{{swarm::kProjectLabel, "loadbalancing"}});
   CHECK(apps.where.str() == kGood + "/loadbalancing/docker-compose.yml:17:3");
   CHECK(p.volumes.empty());
 }
@@ -108,7 +109,7 @@ TEST_CASE("manifest: the load-balancing demo in today's format") {
 
   docker::ServiceSpec haproxy;
   haproxy.name = "lb-demo_haproxy";
-  haproxy.labels = {{kProjectLabel, "lb-demo"}, {kServiceLabel, "haproxy"}};
+  haproxy.labels = {{swarm::kProjectLabel, "lb-demo"}, {swarm::kServiceLabel, "haproxy"}};
   haproxy.image = "hcl-lab/haproxy:2.6";
   haproxy.constraints = {"node.role==manager"};
   haproxy.networks = {"lb-demo_apps"};
@@ -125,7 +126,7 @@ TEST_CASE("manifest: the load-balancing demo in today's format") {
 
   docker::ServiceSpec web;
   web.name = "lb-demo_demo-hostname";
-  web.labels = {{kProjectLabel, "lb-demo"}, {kServiceLabel, "demo-hostname"}, {"com.example.tier", "frontend"}};
+  web.labels = {{swarm::kProjectLabel, "lb-demo"}, {swarm::kServiceLabel, "demo-hostname"}, {"com.example.tier", "frontend"}};
   web.image = "hcl-lab/hostname-web:latest";                 // ${REGISTRY:-hcl-lab}, ${WEB_TAG:-latest}
   web.args = {"httpd", "-f", "-p", "80", "-h", "/var/www/html"};  // command: split like a shell
   // env_file first, then environment, which replaces GREETING in place; the bare FROM_SHELL
@@ -144,11 +145,11 @@ TEST_CASE("manifest: the load-balancing demo in today's format") {
   REQUIRE(p.networks.size() == 1);
   CHECK(p.networks[0].spec.subnet == "10.20.0.0/24");
   CHECK(p.networks[0].spec.gateway == "10.20.0.1");
-  CHECK(p.networks[0].spec.labels == docker::Labels{{"com.example.lab", "yes"}, {kProjectLabel, "lb-demo"}});
+  CHECK(p.networks[0].spec.labels == docker::Labels{{"com.example.lab", "yes"}, {swarm::kProjectLabel, "lb-demo"}});
   REQUIRE(p.volumes.size() == 1);
   CHECK(p.volumes[0].key == "web-data");
   CHECK(p.volumes[0].name == "lb-demo_web-data");
-  CHECK(p.volumes[0].labels == docker::Labels{{"com.example.keep", "yes"}, {kProjectLabel, "lb-demo"}});
+  CHECK(p.volumes[0].labels == docker::Labels{{"com.example.keep", "yes"}, {swarm::kProjectLabel, "lb-demo"}});
 }
 
 TEST_CASE("manifest: variables come from hcl's environment before the .env file") {
@@ -212,7 +213,7 @@ TEST_CASE("manifest: ignored keys are warnings with their positions") {
   REQUIRE(r->networks.size() == 1);
   CHECK(r->networks[0].key == "default");
   CHECK(r->networks[0].name == "warnings_default");
-  CHECK(r->networks[0].spec.labels == docker::Labels{{kProjectLabel, "warnings"}});
+  CHECK(r->networks[0].spec.labels == docker::Labels{{swarm::kProjectLabel, "warnings"}});
   CHECK(service(*r, "web").spec.networks == std::vector<std::string>{"warnings_default"});
 }
 

@@ -1,6 +1,7 @@
 // Compose manifests written inline: interpolation, each service key's syntaxes, dependency
 // order, and errors collected over the whole file.
 #include <hcl/manifest.hpp>
+#include <hcl/swarm/labels.hpp>
 
 #include <doctest/doctest.h>
 
@@ -246,7 +247,7 @@ TEST_CASE("manifest: volumes, bind mounts and tmpfs") {
                     });
   REQUIRE(r->volumes.size() == 2);  // `old` is declared but not used
   CHECK(r->volumes[0].name == "demo_data");
-  CHECK(r->volumes[0].labels == docker::Labels{{kProjectLabel, "demo"}});
+  CHECK(r->volumes[0].labels == docker::Labels{{swarm::kProjectLabel, "demo"}});
   CHECK(r->volumes[1].name == "shared-data");
   std::vector<std::string> warnings;
   for (const auto& wn : r->warnings) warnings.push_back(std::to_string(wn.where.line) + ": " + wn.message);

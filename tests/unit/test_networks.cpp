@@ -1,5 +1,6 @@
 // Validating network specs before the engine is asked.
-#include <hcl/networks.hpp>
+#include <hcl/swarm/labels.hpp>
+#include <hcl/swarm/networks.hpp>
 
 #include <doctest/doctest.h>
 
@@ -16,9 +17,9 @@ docker::NetworkSpec spec(std::string name, std::optional<std::string> subnet = {
 }  // namespace
 
 TEST_CASE("good specs pass") {
-  CHECK(ops::validate_network_spec(spec("demo")).ok());
-  CHECK(ops::validate_network_spec(spec("apps_1.x-y", "10.10.0.0/24", "10.10.0.1")).ok());
-  CHECK(ops::validate_network_spec(spec("v6", "fd00:1::/64", "fd00:1::1")).ok());
+  CHECK(swarm::validate_network_spec(spec("demo")).ok());
+  CHECK(swarm::validate_network_spec(spec("apps_1.x-y", "10.10.0.0/24", "10.10.0.1")).ok());
+  CHECK(swarm::validate_network_spec(spec("v6", "fd00:1::/64", "fd00:1::1")).ok());
 }
 
 TEST_CASE("bad specs name the flag and the value") {
@@ -39,7 +40,7 @@ TEST_CASE("bad specs name the flag and the value") {
            {spec("demo", "10.0.0.0/24", "gateway"), "--gateway=gateway"},
        }) {
     CAPTURE(c.what);
-    auto r = ops::validate_network_spec(c.s);
+    auto r = swarm::validate_network_spec(c.s);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::Usage);
     CHECK(r.error().what == c.what);
@@ -47,8 +48,8 @@ TEST_CASE("bad specs name the flag and the value") {
 }
 
 TEST_CASE("labels") {
-  CHECK(ops::parse_label("a=b", "--label").value() == std::pair<std::string, std::string>{"a", "b"});
-  CHECK(ops::parse_label("a=b=c", "--label").value().second == "b=c");
-  CHECK(ops::parse_label("flag", "--label").value().second.empty());
-  CHECK_FALSE(ops::parse_label("=x", "--label").ok());
+  CHECK(swarm::parse_label("a=b", "--label").value() == std::pair<std::string, std::string>{"a", "b"});
+  CHECK(swarm::parse_label("a=b=c", "--label").value().second == "b=c");
+  CHECK(swarm::parse_label("flag", "--label").value().second.empty());
+  CHECK_FALSE(swarm::parse_label("=x", "--label").ok());
 }

@@ -1,5 +1,5 @@
 // Merging the Swarm and Consul views of the nodes.
-#include <hcl/nodes.hpp>
+#include <hcl/ops/nodes.hpp>
 
 #include <doctest/doctest.h>
 

@@ -1,10 +1,10 @@
 // Placement constraints: parsing, the classic Swarm form, and checking them against nodes.
-#include <hcl/placement.hpp>
+#include <hcl/swarm/placement.hpp>
 
 #include <doctest/doctest.h>
 
 using namespace hcl;
-using namespace hcl::ops;
+using namespace hcl::swarm;
 
 namespace {
 docker::SwarmNode node(std::string name, docker::NodeRole role, docker::Labels labels = {}, docker::Labels engine = {}) {

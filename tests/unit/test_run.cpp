@@ -1,5 +1,5 @@
 // Parsing what `hcl run` takes: published ports and env files.
-#include <hcl/run.hpp>
+#include <hcl/ops/run.hpp>
 
 #include <doctest/doctest.h>
 
@@ -34,14 +34,14 @@ TEST_CASE("env files: comments, blanks, bare keys from the environment, errors w
   std::ofstream(path) << "# a comment\n\nA=1\n  B=two words\nHCL_UNIT_FROM_ENV\nHCL_UNIT_UNSET\nC=\r\n";
   setenv("HCL_UNIT_FROM_ENV", "yes", 1);
   unsetenv("HCL_UNIT_UNSET");
-  auto r = ops::read_env_file(path);
+  auto r = ops::read_docker_env_file(path);
   REQUIRE(r.ok());
   CHECK(*r == std::vector<std::string>{"A=1", "B=two words", "HCL_UNIT_FROM_ENV=yes", "C="});
   std::ofstream(path) << "A=1\nnot a pair\n";
-  auto bad = ops::read_env_file(path);
+  auto bad = ops::read_docker_env_file(path);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().what == path + ":2");
-  auto missing = ops::read_env_file("/nonexistent/env");
+  auto missing = ops::read_docker_env_file("/nonexistent/env");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().what == "--env-file=/nonexistent/env");
   std::remove(path.c_str());

@@ -2,8 +2,9 @@
 // reads and blocking wait against the Consul test server in-process.
 #include <hcl/consul.hpp>
 #include <hcl/manifest.hpp>
-#include <hcl/run.hpp>
-#include <hcl/sync.hpp>
+#include <hcl/swarm/labels.hpp>
+#include <hcl/ops/run.hpp>
+#include <hcl/ops/sync.hpp>
 
 #include "consul_test_server.hpp"
 #include "local_endpoint.hpp"
@@ -32,7 +33,7 @@ docker::Service service(std::string id, std::string name, std::string project, d
   s.id = std::move(id);
   s.spec.name = std::move(name);
   s.spec.labels = std::move(extra);
-  if (!project.empty()) s.spec.labels[manifest::kProjectLabel] = project;
+  if (!project.empty()) s.spec.labels[swarm::kProjectLabel] = project;
   return s;
 }
 

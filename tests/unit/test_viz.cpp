@@ -1,7 +1,7 @@
 // hcl viz: the picture built from hand-made cluster states, the text renderer at several widths,
 // and the SVG renderer's escaping.
 #include <hcl/output.hpp>
-#include <hcl/viz.hpp>
+#include <hcl/ops/viz.hpp>
 
 #include <doctest/doctest.h>
 

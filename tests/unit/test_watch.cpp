@@ -1,7 +1,7 @@
 // The --watch machinery: an engine whose event stream ends after each event is reopened, each
 // reopening wakes the waiting loop, and the problem is reported for a warning.
 #include <hcl/http.hpp>
-#include <hcl/watch.hpp>
+#include <hcl/ops/watch.hpp>
 
 #include "local_endpoint.hpp"
 

@@ -2,7 +2,7 @@
 // mem_reservation, cpus), and healthcheck:.
 #include "loader.hpp"
 
-#include <hcl/placement.hpp>
+#include <hcl/swarm/placement.hpp>
 
 #include <fmt/format.h>
 
@@ -80,7 +80,7 @@ void read_placement(const Node& node, Diagnostics& diag, std::vector<std::string
   for (const auto& item : *items) {
     auto text = as_string(item, "each placement constraint", diag);
     if (!text) continue;
-    auto c = ops::parse_constraint(*text, item.where.str());
+    auto c = swarm::parse_constraint(*text, item.where.str());
     if (!c)
       diag.error(item.where, fmt::format("constraint '{}': {}", *text, c.error().why));
     else

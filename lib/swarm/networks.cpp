@@ -1,4 +1,4 @@
-#include <hcl/networks.hpp>
+#include <hcl/swarm/networks.hpp>
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <optional>
 
-namespace hcl::ops {
+namespace hcl::swarm {
 namespace {
 
 struct Address {
@@ -80,12 +80,4 @@ Status validate_network_spec(const docker::NetworkSpec& spec) {
   return ok();
 }
 
-Result<std::pair<std::string, std::string>> parse_label(std::string_view text, const std::string& flag) {
-  auto eq = text.find('=');
-  std::string key(text.substr(0, eq));
-  std::string value = eq == std::string_view::npos ? "" : std::string(text.substr(eq + 1));
-  if (key.empty()) return bad(flag, text, "expected KEY=VALUE");
-  return std::pair{key, value};
-}
-
-}  // namespace hcl::ops
+}  // namespace hcl::swarm

@@ -1,7 +1,9 @@
-// The push JSON parser (json_push.hpp). A small state machine over the structure (what may come
+// The push JSON parser (push.hpp). A small state machine over the structure (what may come
 // next, and a stack of open containers); a token cut by the end of a piece (a string, number or
 // literal) is kept in raw_ until the piece that ends it.
-#include "json_push.hpp"
+#include "push.hpp"
+
+#include <hcl/text.hpp>
 
 #include <charconv>
 #include <cstring>
@@ -22,42 +24,7 @@ std::string quote(char c) {
   return std::string("byte 0x") + hex[u >> 4] + hex[u & 15];
 }
 
-// The length of the UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates, nothing
-// above U+10FFFF), or 0 when it is ill-formed or cut short.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xbf) {
-    return i + k < s.size() && b(k) >= lo && b(k) <= hi;
-  };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c == 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
-  if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) return cont(1) && cont(2) ? 3 : 0;
-  if (c == 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
-  if (c == 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c == 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
 
 // Four hex digits at s[i], or -1.
 long hex4(std::string_view s, std::size_t i) {
@@ -101,7 +68,7 @@ const char* check_string(std::string_view raw, std::string* out) {
           cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
           i += 6;
         }
-        if (out != nullptr) append_utf8(*out, static_cast<std::uint32_t>(cp));
+        if (out != nullptr) text::append_utf8(*out, static_cast<std::uint32_t>(cp));
         continue;
       }
       char decoded;
@@ -126,7 +93,7 @@ const char* check_string(std::string_view raw, std::string* out) {
       ++i;
       continue;
     }
-    std::size_t n = utf8_length(raw, i);
+    std::size_t n = text::utf8_length(raw, i);
     if (n == 0) return "invalid string: ill-formed UTF-8";
     if (out != nullptr) out->append(raw.data() + i, n);
     i += n;

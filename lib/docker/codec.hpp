@@ -1,4 +1,5 @@
-// Internal to lib/docker: reading the engine's JSON safely. A field that is missing or null
+// Internal to lib/docker: encoding requests and decoding the engine's JSON (whole answers, and node
+// and task lists as they stream). Reading is safe: a field that is missing or null
 // reads as its fallback; a field of the wrong type throws json::exception, which decode() turns
 // into an error naming the endpoint.
 #pragma once
@@ -6,7 +7,7 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
-#include "../json_fields.hpp"
+#include "../json/fields.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hcl::docker::wire {
+namespace hcl::docker::codec {
 
 using json = nlohmann::json;
 
@@ -63,7 +64,7 @@ auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> 
   }
 }
 
-}  // namespace hcl::docker::wire
+}  // namespace hcl::docker::codec
 
 namespace hcl::docker {
 // Decoders shared between the files of lib/docker.

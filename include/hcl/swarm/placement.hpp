@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hcl::ops {
+namespace hcl::swarm {
 
 struct Constraint {
   std::string key;    // node.id, node.hostname, node.role, node.platform.os, node.platform.arch,
@@ -39,8 +39,13 @@ Result<ClassicEnv> split_classic_env(const std::vector<std::string>& env, const 
 
 bool satisfies(const docker::SwarmNode& node, const Constraint& c);
 
+// A node the swarm can give new tasks to: ready and active (not paused or drained).
+inline bool ready_and_active(const docker::SwarmNode& node) {
+  return node.state == docker::NodeState::Ready && node.availability == docker::NodeAvailability::Active;
+}
+
 // Fails (ErrorKind::Usage) when no node satisfies all constraints together, naming the first
 // constraint that rules out the last candidates and the nodes that were tried.
 Status check_placeable(const std::vector<docker::SwarmNode>& nodes, const std::vector<Constraint>& constraints);
 
-}  // namespace hcl::ops
+}  // namespace hcl::swarm

@@ -1,11 +1,11 @@
-#include <hcl/placement.hpp>
+#include <hcl/swarm/placement.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 
-namespace hcl::ops {
+namespace hcl::swarm {
 namespace {
 
 std::string trim(std::string_view s) {
@@ -144,4 +144,4 @@ Status check_placeable(const std::vector<docker::SwarmNode>& nodes, const std::v
   return ok();
 }
 
-}  // namespace hcl::ops
+}  // namespace hcl::swarm

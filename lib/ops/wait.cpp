@@ -18,7 +18,9 @@
 // same patience, with every node ready and active, the wait scales the service down by the stale
 // tasks (the swarm removes tasks that do not run first), waits until they are gone, and scales it
 // back, once per service, and says so. Running tasks are not touched.
-#include <hcl/deploy.hpp>
+#include <hcl/ops/wait.hpp>
+
+#include <hcl/swarm/placement.hpp>
 
 #include <fmt/format.h>
 
@@ -32,7 +34,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Seen {
+struct ServiceProgress {
   std::uint64_t running = 0;
   std::set<std::string> failed_tasks;  // IDs of tasks that failed since the wait began
   std::string last_error;
@@ -62,7 +64,7 @@ bool all_nodes_ready(docker::Client& api) {
   auto nodes = api.nodes();
   if (!nodes) return false;
   for (const auto& n : *nodes)
-    if (n.state != docker::NodeState::Ready || n.availability != docker::NodeAvailability::Active) return false;
+    if (!swarm::ready_and_active(n)) return false;
   return true;
 }
 
@@ -90,7 +92,7 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
   auto start = Clock::now();
   bool converged = false;
   Clock::time_point converged_at{};
-  std::map<std::string, Seen> seen;
+  std::map<std::string, ServiceProgress> seen;
   std::set<std::string> failed_before;  // failures that predate the wait are not this wait's
   bool first_round = true;
   auto delay = std::chrono::milliseconds(100);
@@ -118,7 +120,7 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
     for (std::size_t i = 0; i < targets.size(); ++i) {
       const WaitTarget& t = targets[i];
       const docker::Service& svc = *target_services[i];
-      Seen& s = seen[t.name];
+      ServiceProgress& s = seen[t.name];
       std::uint64_t running = 0;
       s.waiting = 0;
       s.stale = 0;
@@ -194,7 +196,7 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
     if (now - start > options.timeout) {
       std::string why;
       for (const auto& t : targets) {
-        const Seen& s = seen[t.name];
+        const ServiceProgress& s = seen[t.name];
         if (s.running == t.replicas) continue;
         why += (why.empty() ? "" : "; ") + fmt::format("{}: {}/{} running", t.name, s.running, t.replicas);
         if (s.waiting > 0)
@@ -207,7 +209,7 @@ Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& target
       if (auto nodes = api.nodes(); nodes) {
         std::vector<std::string> down;
         for (const auto& n : *nodes)
-          if (n.state != docker::NodeState::Ready || n.availability != docker::NodeAvailability::Active)
+          if (!swarm::ready_and_active(n))
             down.push_back(fmt::format("{} ({}, {})", n.hostname, docker::to_string(n.state), docker::to_string(n.availability)));
         if (!down.empty()) {
           why += "; nodes not ready or not active: ";

@@ -5,7 +5,7 @@
 #include <hcl/docker.hpp>
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
-#include <hcl/placement.hpp>
+#include <hcl/swarm/placement.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -21,13 +21,14 @@ inline constexpr const char* kRunLabel = "com.hcl.run";
 
 // "8080:80", "8080:80/udp", "80" (target only): host-mode publishing. Errors name `flag`.
 Result<docker::PortSpec> parse_publish(std::string_view text, const std::string& flag);
-// Reads KEY=VALUE lines (blank lines and # comments skipped; a bare KEY takes its value from the
+// The docker CLI's --env-file grammar (not compose's env_file one: no quotes, no interpolation):
+// reads KEY=VALUE lines (blank lines and # comments skipped; a bare KEY takes its value from the
 // environment, as docker does). Errors name FILE:LINE.
-Result<std::vector<std::string>> read_env_file(const std::string& path);
+Result<std::vector<std::string>> read_docker_env_file(const std::string& path);
 
 struct RunPlan {
   docker::ServiceSpec spec;
-  std::vector<Constraint> constraints;  // already also in spec.constraints, as expressions
+  std::vector<swarm::Constraint> constraints;  // already also in spec.constraints, as expressions
 };
 
 // Checks what only the cluster can tell before anything is created: that some node satisfies

@@ -5,7 +5,7 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
-#include "../json_fields.hpp"
+#include "../json/fields.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-namespace hcl::consul::wire {
+namespace hcl::consul::codec {
 
 using json = nlohmann::json;
 
@@ -54,4 +54,4 @@ inline std::optional<std::uint64_t> parse_index(const std::string& text) {
   return v;
 }
 
-}  // namespace hcl::consul::wire
+}  // namespace hcl::consul::codec

@@ -1,0 +1,57 @@
+// Projects on the cluster: finding services by name, scaling, listing and taking projects down.
+#pragma once
+
+#include <hcl/docker.hpp>
+#include <hcl/error.hpp>
+#include <hcl/ops/wait.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hcl::ops {
+
+struct ScaleRequest {
+  std::string service;  // as the user wrote it: "demo-hostname" or "loadbalancing_demo-hostname"
+  std::uint64_t replicas = 0;
+};
+
+// "SERVICE=N". Errors name the argument.
+Result<ScaleRequest> parse_scale(std::string_view text);
+
+struct ResolvedService {
+  std::string name;  // the engine's name
+  std::string id;
+};
+
+// Finds the services the user means: by the engine's name, or by the manifest key (the
+// com.hcl.service label) within `project` (or, without one, the only project that has it).
+Result<std::vector<ResolvedService>> resolve_services(docker::Client& api, const std::vector<std::string>& names,
+                                                      const std::optional<std::string>& project);
+
+struct ProjectSummary {
+  std::string name;
+  std::size_t services = 0;
+  std::uint64_t running = 0;
+  std::uint64_t desired = 0;
+  std::size_t networks = 0;
+};
+Result<std::vector<ProjectSummary>> list_projects(docker::Client& api);
+
+// Removes the project's services, then (once their tasks are gone) its networks.
+struct DownReport {
+  std::vector<std::string> services;
+  std::vector<std::string> networks;
+};
+Result<DownReport> down_project(docker::Client& api, const std::string& project, const WaitOptions& options);
+
+// Removes networks, retrying while the engine says they are in use (tasks of removed services
+// still detaching), for at most `patience`. Returns each name with "" or the last error.
+std::vector<std::pair<std::string, std::string>> remove_networks(docker::Client& api, const std::vector<std::string>& names,
+                                                              std::chrono::milliseconds patience);
+
+}  // namespace hcl::ops

@@ -1,0 +1,34 @@
+// Small text helpers every layer may use: joining, base64 and UTF-8.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hcl::text {
+
+// "a, b, c".
+std::string join(const std::vector<std::string>& parts, std::string_view sep = ", ");
+
+// Standard base64 (RFC 4648 §4, with padding), as Go's StdEncoding writes it.
+std::string base64_encode(std::string_view bytes);
+
+enum class Base64Layout {
+  Strict,  // the alphabet, then optional padding; nothing else (Consul's values, swarm's data)
+  Pem,     // line breaks and blanks between the characters are skipped (PEM bodies)
+};
+// nullopt when the text is not base64 of that layout.
+std::optional<std::string> base64_decode(std::string_view text, Base64Layout layout = Base64Layout::Strict);
+
+// The length of the UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF), or 0 when it is ill-formed or cut short. i < s.size().
+std::size_t utf8_length(std::string_view s, std::size_t i);
+// The offset of the first byte that is not part of well-formed UTF-8, or npos.
+std::size_t invalid_utf8(std::string_view s);
+inline bool valid_utf8(std::string_view s) { return invalid_utf8(s) == std::string_view::npos; }
+// Appends code point `cp` (at most U+10FFFF) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
+
+}  // namespace hcl::text

@@ -1,0 +1,66 @@
+// Scaling: `SERVICE=N` arguments and the services they name.
+#include <hcl/ops/project.hpp>
+
+#include <hcl/swarm/labels.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace hcl::ops {
+
+Result<ScaleRequest> parse_scale(std::string_view text) {
+  auto bad = [&](std::string why) { return Error{ErrorKind::Usage, fmt::format("'{}'", text), std::move(why)}; };
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos) return bad("expected SERVICE=REPLICAS, like demo-hostname=10");
+  ScaleRequest r;
+  r.service = std::string(text.substr(0, eq));
+  std::string_view n = text.substr(eq + 1);
+  if (r.service.empty()) return bad("no service name before '='");
+  if (n.empty()) return bad("no number of replicas after '='");
+  auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), r.replicas);
+  if (ec != std::errc() || p != n.data() + n.size() || n.front() == '-' || n.front() == '+')
+    return bad(fmt::format("'{}' is not a number of replicas (0 or more)", n));
+  if (r.replicas > 10000) return bad("at most 10000 replicas");
+  return r;
+}
+
+Result<std::vector<ResolvedService>> resolve_services(docker::Client& api, const std::vector<std::string>& names,
+                                                      const std::optional<std::string>& project) {
+  auto services = api.services();
+  if (!services) return services.error();
+  std::vector<ResolvedService> out;
+  std::vector<std::string> unknown;
+  for (const auto& name : names) {
+    std::vector<const docker::Service*> matches;
+    for (const auto& s : *services) {
+      std::string proj = swarm::project_of(s.spec.labels);
+      if (project && proj != *project) continue;
+      if (s.spec.name == name || swarm::label(s.spec.labels, swarm::kServiceLabel) == name ||
+          (!proj.empty() && s.spec.name == proj + "_" + name))
+        matches.push_back(&s);
+    }
+    // An exact engine name wins over manifest keys of other projects.
+    auto exact = std::find_if(matches.begin(), matches.end(), [&](const auto* s) { return s->spec.name == name; });
+    if (exact != matches.end()) matches = {*exact};
+    if (matches.empty()) {
+      unknown.push_back(name);
+    } else if (matches.size() > 1) {
+      std::string which;
+      for (const auto* s : matches) which += (which.empty() ? "" : ", ") + s->spec.name;
+      return Error{ErrorKind::Usage, fmt::format("service {}", name), fmt::format("ambiguous: {}; name one or use -p", which)};
+    } else {
+      out.push_back({matches.front()->spec.name, matches.front()->id});
+    }
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+    return Error{ErrorKind::Usage, fmt::format("service {}", list),
+                 project ? fmt::format("no such service in project {}", *project) : "no such service"};
+  }
+  return out;
+}
+
+}  // namespace hcl::ops
