@@ -189,7 +189,8 @@ engine_start() {
   # containerd migrate their stores forward, never back (an older swarmkit, containerd or
   # image store cannot read what a newer one wrote). $data/engine is the newest engine that
   # has run on it. A worker whose engine goes back starts with a new data root and joins the
-  # swarm anew (swarm_ensure removes its old entry); for master `up` remakes the whole lab.
+  # swarm anew (swarm_ensure removes its old entry); for master `up` remakes the whole lab
+  # (it does so for any change of master's engine version: cmd_up).
   local made; made=$(cat "$data/engine" 2>/dev/null || true)
   if [[ -n $made ]] && version_lt "$v" "$made"; then
     [[ $node != master ]] || die "master's data root was written by engine $made, which $v cannot read ('lab down' first)"
