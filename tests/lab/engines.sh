@@ -214,6 +214,15 @@ engine_start() {
   # own /run/containerd (bind-mounted like /etc/docker), so all of it goes with `down`.
   mkdir -p "$run/containerd-run"
   if [[ ! -d /run/containerd ]]; then mkdir -p /run/containerd && touch "$RUN_DIR/made-run-containerd"; fi
+  # libnetwork writes the hosts and resolv.conf (and its hash) of sandboxes that belong to no
+  # container — the load balancer of each overlay network, lb_<network ID> — under the fixed
+  # path /var/lib/docker/network/files, whatever --data-root says. Every node would share
+  # them, as the overlay network (and so its ID) is the same on every node; 20.10 then fails
+  # tasks with "failed to parse hash file .../resolv.conf.hash: invalid checksum digest
+  # format" when a 26.1 or 28.5 engine wrote it. Each node gets its own /var/lib/docker
+  # (bind-mounted like /etc/docker), as on a real machine.
+  mkdir -p "$data/var-lib-docker"
+  if [[ ! -d /var/lib/docker ]]; then mkdir -p /var/lib/docker && touch "$RUN_DIR/made-var-lib-docker"; fi
   local ip; ip=$(node_ip "$node")
   local cg; cg=$(cg_make "$node/engine")
   # Plain TCP on purpose (a lab); saying --tls=false skips a 15 s startup delay. Master runs
@@ -250,7 +259,8 @@ engine_start() {
   } >>"$(engine_log "$node")"
   # nsenter (not `ip netns exec`, which remounts /sys and hides the cgroup mounts, fact 2)
   # into the node's network namespace, then new UTS and mount namespaces in which the
-  # hostname is the node's name and /etc/docker and /run/containerd are the node's own.
+  # hostname is the node's name and /etc/docker, /run/containerd and /var/lib/docker are the
+  # node's own.
   # Every step execs (env too), so the background pid is dockerd's. setsid detaches it from
   # the caller's terminal and session.
   # shellcheck disable=SC2016
@@ -261,8 +271,9 @@ engine_start() {
       hostname "$2"
       mount --bind "$3" /etc/docker
       mount --bind "$4" /run/containerd
-      shift 4
-      exec "$@"' sh "$cg" "$node" "$data/etc-docker" "$run/containerd-run" \
+      mount --bind "$5" /var/lib/docker
+      shift 5
+      exec "$@"' sh "$cg" "$node" "$data/etc-docker" "$run/containerd-run" "$data/var-lib-docker" \
       env "${env_args[@]}" "$bin/dockerd" "${args[@]}" \
     </dev/null >>"$(engine_log "$node")" 2>&1 9>&- 8>&- &   # 9, 8: the lab's locks, not for the engine
   echo $! >"$run/launch.pid"
