@@ -6,7 +6,7 @@
 
 # The lab's node subnet, a /24 written as its first three octets ("198.18.72") or as
 # "198.18.72.0/24". 198.18.0.0/15 is the benchmarking range (RFC 2544): nothing real lives
-# there, so it is the least likely to collide with a host's networks (DESIGN fact 7).
+# there, so it is the least likely to collide with a host's networks.
 LAB_SUBNET_RAW=${HCL_LAB_SUBNET:-198.18.72}
 LAB_NET=${LAB_SUBNET_RAW%/*}
 LAB_NET=${LAB_NET%.0}
@@ -17,7 +17,7 @@ if [[ $LAB_SUBNET_RAW == */* && ${LAB_SUBNET_RAW#*/} != 24 ]] ||
 fi
 # Address pools of the engines' own networks (overlay networks of the swarm, the engines'
 # local bridges). They only exist inside the node namespaces, but they are kept out of the
-# private ranges all the same, so that no lab address looks like anything outside (fact 7).
+# private ranges all the same, so that no lab address looks like anything outside.
 LAB_POOL=${HCL_LAB_POOL:-198.19}                    # a /16 given as A.B
 if ! [[ $LAB_POOL =~ ^[0-9]{1,3}\.[0-9]{1,3}$ ]]; then
   echo "lab: HCL_LAB_POOL must be a /16 given as A.B, not '$LAB_POOL'" >&2

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # engines.sh — one dockerd per node, each in the node's network namespace plus its own UTS
-# and mount namespaces (DESIGN fact 2), each of the engine version the lab's selection gives
+# and mount namespaces, each of the engine version the lab's selection gives
 # that node (binaries from fetch.sh's cache). Sourced by tests/lab/lab.
 
 # ---- which engine each node runs -----------------------------------------------------------
@@ -257,7 +257,7 @@ engine_start() {
   {
     echo "==== $(date -Is) lab: starting engine $node ($ip): engine $v${min:+, DOCKER_MIN_API_VERSION=$min}"
   } >>"$(engine_log "$node")"
-  # nsenter (not `ip netns exec`, which remounts /sys and hides the cgroup mounts, fact 2)
+  # nsenter (not `ip netns exec`, which remounts /sys and hides the cgroup mounts)
   # into the node's network namespace, then new UTS and mount namespaces in which the
   # hostname is the node's name and /etc/docker, /run/containerd and /var/lib/docker are the
   # node's own.
