@@ -30,10 +30,15 @@ std::string render_plan(const ops::Plan& plan) {
   std::string s;
   for (const auto& n : plan.networks)
     s += fmt::format("network {}: {}\n", n.name, ops::to_string(n.change));
+  for (const auto& f : plan.files)
+    s += fmt::format("{} {}: {}{}\n", docker::to_string(f.kind), f.name, ops::to_string(f.change),
+                     f.change == ops::Change::Remove ? " (an older version, once no service uses it)" : "");
   for (const auto& c : plan.services) {
     s += fmt::format("service {}: {}", c.name, ops::to_string(c.change));
-    if (c.change == ops::Change::Create)
+    if (c.change == ops::Change::Create && c.spec->mode == docker::ServiceMode::Replicated)
       s += fmt::format(" ({} replica{})", c.spec->replicas, c.spec->replicas == 1 ? "" : "s");
+    else if (c.change == ops::Change::Create)
+      s += fmt::format(" ({})", docker::to_string(c.spec->mode));
     if (c.change == ops::Change::Update) {
       std::string fields;
       for (const auto& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
@@ -77,9 +82,7 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   }
   if (!o.wait && !o.register_consul) return ok();
 
-  std::vector<ops::WaitTarget> targets;
-  for (const auto& c : plan->services)
-    if (c.change != ops::Change::Remove) targets.push_back({c.name, c.spec->replicas});
+  auto targets = ops::wait_targets(*plan);
   ops::WaitOptions wo;
   wo.timeout = *timeout;
   wo.interrupted = &Context::interrupted;

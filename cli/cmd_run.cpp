@@ -43,7 +43,7 @@ Result<ops::RunPlan> plan_from(const RunOptions& o, const CLI::App& sub) {
                  "hcl run's flags come before IMAGE (see hcl run --help)"};
   s.args.assign(o.image_and_args.begin() + 1, o.image_and_args.end());
   s.name = o.name;
-  s.networks = o.networks;
+  for (const auto& n : o.networks) s.networks.push_back({n, {}, {}});
   s.workdir = o.workdir;
   s.user = o.user;
   s.hostname = o.hostname;
@@ -94,11 +94,11 @@ Result<ops::RunPlan> plan_from(const RunOptions& o, const CLI::App& sub) {
   if (o.replicas < 1) return Error{ErrorKind::Usage, fmt::format("--replicas={}", o.replicas), "must be at least 1"};
   s.replicas = o.replicas;
   if (o.restart.empty() || o.restart == "on-failure") {
-    s.restart = docker::RestartCondition::OnFailure;
+    s.restart = docker::RestartPolicy{docker::RestartCondition::OnFailure};
   } else if (o.restart == "no" || o.restart == "none") {
-    s.restart = docker::RestartCondition::None;
+    s.restart = docker::RestartPolicy{docker::RestartCondition::None};
   } else if (o.restart == "always" || o.restart == "any" || o.restart == "unless-stopped") {
-    s.restart = docker::RestartCondition::Any;
+    s.restart = docker::RestartPolicy{docker::RestartCondition::Any};
   } else {
     return Error{ErrorKind::Usage, fmt::format("--restart={}", o.restart), "expected no, on-failure or always"};
   }

@@ -48,7 +48,7 @@ Status run_scale(Context& ctx, const ScaleOptions& o) {
     const auto& svc = (*resolved)[i];
     if (auto s = (*docker)->scale_service(svc.id, requests[i].replicas); !s) return s;
     ctx.out(fmt::format("{} scaled to {}\n", svc.name, requests[i].replicas));
-    targets.push_back({svc.name, requests[i].replicas});
+    targets.push_back({svc.name, docker::ServiceMode::Replicated, requests[i].replicas, "", false});
   }
   if (!o.wait && !o.register_consul) return ok();
   ops::WaitOptions wo;

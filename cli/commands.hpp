@@ -28,6 +28,7 @@ void setup_logs(CLI::App* sub, Context& ctx);     // cmd_logs.cpp
 void setup_rm(CLI::App* sub, Context& ctx);       // cmd_rm.cpp
 void setup_deploy(CLI::App* sub, Context& ctx);   // cmd_deploy.cpp
 void setup_scale(CLI::App* sub, Context& ctx);    // cmd_scale.cpp
+void setup_rollback(CLI::App* sub, Context& ctx); // cmd_rollback.cpp
 void setup_down(CLI::App* sub, Context& ctx);     // cmd_down.cpp
 void setup_ls(CLI::App* sub, Context& ctx);       // cmd_ls.cpp
 void setup_kv(CLI::App* sub, Context& ctx);       // cmd_kv.cpp
@@ -47,9 +48,10 @@ inline constexpr Command kCommands[] = {
     {"ps", "List tasks: what runs where", setup_ps},
     {"logs", "Show a service's logs (stdout to stdout, stderr to stderr)", setup_logs},
     {"rm", "Remove services and their containers", setup_rm},
-    {"deploy", "Deploy a compose manifest (v2, v3 or the compose spec) to the swarm", setup_deploy},
+    {"deploy", "Deploy a compose file (format 1, 2, 3 or the compose spec) to the swarm", setup_deploy},
     {"scale", "Set services' replicas: hcl scale demo-hostname=10", setup_scale},
-    {"down", "Remove a project's services and networks (volumes stay)", setup_down},
+    {"rollback", "Return services to their spec before the last update", setup_rollback},
+    {"down", "Remove a project's services, networks, secrets and configs (volumes stay)", setup_down},
     {"ls", "List the projects deployed on the cluster", setup_ls},
     {"kv", "Read, write, list, delete and watch keys in Consul's KV store", setup_kv},
     {"health", "Check the cluster: swarm, Consul, nodes, quorum (exit 1 if a check fails)", setup_health},

@@ -119,7 +119,8 @@ Status validate_run(docker::Client& api, const RunPlan& plan) {
   auto nodes = api.nodes();
   if (!nodes) return nodes.error();
   if (auto s = swarm::check_placeable(*nodes, plan.constraints); !s) return s;
-  for (const auto& net : plan.spec.networks) {
+  for (const auto& attachment : plan.spec.networks) {
+    const std::string& net = attachment.target;
     auto n = api.network(net);
     if (!n) {
       if (n.error().kind == ErrorKind::NotFound) return Error{ErrorKind::Usage, fmt::format("--net={}", net), "no such network"};
@@ -139,7 +140,7 @@ Result<int> run_once(http::Transport& control, http::Transport& logs, RunPlan pl
 
   if (plan.spec.name.empty()) plan.spec.name = "hcl-run-" + random_suffix();
   plan.spec.labels[kRunLabel] = "once";
-  plan.spec.restart = docker::RestartCondition::None;
+  plan.spec.restart = docker::RestartPolicy{docker::RestartCondition::None};
   plan.spec.replicas = 1;
   auto id = api.create_service(plan.spec);
   if (!id) return wrap(id.error(), fmt::format("creating service {}", plan.spec.name));

@@ -73,7 +73,8 @@ manifest::Project project(std::uint64_t replicas) {
   web.spec.name = "lb_web";
   web.spec.image = "hcl-lab/hostname-web";
   web.spec.labels = {{swarm::kProjectLabel, "lb"}, {swarm::kServiceLabel, "web"}};
-  web.spec.networks = {"lb_apps"};
+  web.spec.networks = {{"lb_apps", {"web"}, {}}};
+  web.spec.restart = docker::RestartPolicy{docker::RestartCondition::Any};
   web.spec.replicas = replicas;
   web.spec.endpoint_mode = docker::EndpointMode::Dnsrr;
   p.services.push_back(web);
@@ -162,7 +163,7 @@ TEST_CASE("a wait that sees more tasks than replicas, and no update, asks the sw
   docker::Client c(t);
   std::vector<std::string> notes;
   auto wo = impatient_wait(notes);
-  auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
+  auto s = ops::wait_converged(c, {{"demo_web", docker::ServiceMode::Replicated, 1}}, wo);
   // The recorded swarm never changes, so the wait still ends unconverged, naming the surplus.
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().why.find("demo_web: 2/1 running") != std::string::npos);
@@ -194,7 +195,7 @@ TEST_CASE("a wait does not touch a service whose surplus is an update's doing or
   ops::WaitOptions wo;
   wo.timeout = std::chrono::milliseconds(300);
   wo.surplus_patience = std::chrono::milliseconds(0);
-  auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
+  auto s = ops::wait_converged(c, {{"demo_web", docker::ServiceMode::Replicated, 1}}, wo);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().why.find("demo_web: 2/1 running") != std::string::npos);  // it looked, to the end
   for (const auto& r : t.requests) CHECK(r.method == "GET");
@@ -222,7 +223,7 @@ TEST_CASE("a task left pending for a node that is back is replaced: scale down b
   docker::Client c(t);
   std::vector<std::string> notes;
   auto wo = impatient_wait(notes);
-  auto s = ops::wait_converged(c, {{"pinned", 2}}, wo);
+  auto s = ops::wait_converged(c, {{"pinned", docker::ServiceMode::Replicated, 2}}, wo);
   REQUIRE_FALSE(s.ok());  // the recorded swarm never changes
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].find("pinned: 1 task has been pending") == 0);

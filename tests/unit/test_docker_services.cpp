@@ -114,8 +114,9 @@ TEST_CASE("a service spec is sent as the engine expects it") {
   s.args = {"sh", "-c", "exit 7"};
   s.env = {"A=1"};
   s.constraints = {"node.hostname==master"};
-  s.networks = {"demo"};
-  s.restart = docker::RestartCondition::None;
+  s.networks = {{"demo", {}, {}}};
+  s.restart = docker::RestartPolicy{docker::RestartCondition::None};
+  s.endpoint_mode = docker::EndpointMode::Dnsrr;
   s.ports = {{80, 8080, "tcp", docker::PublishMode::Host}};
   auto id = c.create_service(s);
   REQUIRE(id.ok());

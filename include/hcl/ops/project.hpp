@@ -33,6 +33,12 @@ struct ResolvedService {
 Result<std::vector<ResolvedService>> resolve_services(docker::Client& api, const std::vector<std::string>& names,
                                                       const std::optional<std::string>& project);
 
+// Returns each service to its previous spec (what it ran before its last update), as `docker
+// service rollback`; every name is resolved before anything changes. The targets are what a
+// --wait then waits for: the rollbacks to complete.
+Result<std::vector<WaitTarget>> rollback_services(docker::Client& api, const std::vector<std::string>& names,
+                                                  const std::optional<std::string>& project);
+
 struct ProjectSummary {
   std::string name;
   std::size_t services = 0;
@@ -42,10 +48,13 @@ struct ProjectSummary {
 };
 Result<std::vector<ProjectSummary>> list_projects(docker::Client& api);
 
-// Removes the project's services, then (once their tasks are gone) its networks.
+// Removes the project's services, then (once their tasks are gone) its networks, then its
+// secrets and configs.
 struct DownReport {
   std::vector<std::string> services;
   std::vector<std::string> networks;
+  std::vector<std::string> secrets;
+  std::vector<std::string> configs;
 };
 Result<DownReport> down_project(docker::Client& api, const std::string& project, const WaitOptions& options);
 
