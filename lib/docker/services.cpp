@@ -10,14 +10,9 @@ namespace {
 
 using namespace codec;
 
-std::string restart_name(RestartCondition c) {
-  switch (c) {
-    case RestartCondition::None: return "none";
-    case RestartCondition::OnFailure: return "on-failure";
-    case RestartCondition::Any: return "any";
-  }
-  return "any";
-}
+// The engine's names for the restart conditions (RestartPolicy.Condition), written once.
+constexpr std::pair<RestartCondition, std::string_view> kRestartNames[] = {
+    {RestartCondition::None, "none"}, {RestartCondition::OnFailure, "on-failure"}, {RestartCondition::Any, "any"}};
 
 std::int64_t nanos(http::Millis m) { return static_cast<std::int64_t>(m.count()) * 1000000; }
 std::optional<http::Millis> millis(const json& j, const char* key) {
@@ -99,7 +94,7 @@ json encode_spec(const ServiceSpec& s) {
     container["Mounts"] = mounts;
   }
 
-  json restart = {{"Condition", restart_name(s.restart)}};
+  json restart = {{"Condition", to_string(s.restart)}};
   if (s.max_attempts) restart["MaxAttempts"] = *s.max_attempts;
   if (s.restart_delay) restart["Delay"] = nanos(*s.restart_delay);
   if (s.restart_window) restart["Window"] = nanos(*s.restart_window);
@@ -168,7 +163,7 @@ ServiceSpec decode_spec(const json& j) {
   }
   const json& rp = child(task, "RestartPolicy");
   std::string cond = get<std::string>(rp, "Condition", "any");
-  s.restart = cond == "none" ? RestartCondition::None : cond == "on-failure" ? RestartCondition::OnFailure : RestartCondition::Any;
+  s.restart = parse_restart_condition(cond).value_or(RestartCondition::Any);
   if (rp.contains("MaxAttempts") && get<std::uint64_t>(rp, "MaxAttempts") != 0) s.max_attempts = get<std::uint64_t>(rp, "MaxAttempts");
   s.restart_delay = millis(rp, "Delay");
   s.restart_window = millis(rp, "Window");
@@ -398,7 +393,17 @@ Status Client::events(const std::vector<std::string>& types, const std::function
   return ok();
 }
 
-std::string to_string(RestartCondition c) { return restart_name(c); }
+std::string to_string(RestartCondition c) {
+  for (const auto& [condition, name] : kRestartNames)
+    if (condition == c) return std::string(name);
+  return "any";
+}
+
+std::optional<RestartCondition> parse_restart_condition(std::string_view name) {
+  for (const auto& [condition, known] : kRestartNames)
+    if (known == name) return condition;
+  return std::nullopt;
+}
 std::string to_string(EndpointMode m) { return m == EndpointMode::Dnsrr ? "dnsrr" : "vip"; }
 
 }  // namespace hcl::docker

@@ -3,6 +3,7 @@
 #include "loader.hpp"
 
 #include <hcl/swarm/placement.hpp>
+#include <hcl/swarm/restart.hpp>
 
 #include <fmt/format.h>
 
@@ -94,8 +95,7 @@ void read_restart_policy(const Node& node, Diagnostics& diag, docker::ServiceSpe
   spec.restart = docker::RestartCondition::Any;
   if (const Node* c = node.get("condition")) {
     auto cond = one_of(*c, "deploy.restart_policy.condition", {"none", "on-failure", "any"}, diag);
-    if (cond == "none") spec.restart = docker::RestartCondition::None;
-    if (cond == "on-failure") spec.restart = docker::RestartCondition::OnFailure;
+    if (cond) spec.restart = docker::parse_restart_condition(*cond).value_or(docker::RestartCondition::Any);
   }
   if (const Node* d = node.get("delay")) spec.restart_delay = as_duration(*d, "deploy.restart_policy.delay", diag);
   if (const Node* m = node.get("max_attempts"))
@@ -107,15 +107,9 @@ void read_restart_policy(const Node& node, Diagnostics& diag, docker::ServiceSpe
 void read_restart(const Node& node, Diagnostics& diag, docker::ServiceSpec& spec) {
   auto r = as_string(node, "restart", diag);
   if (!r) return;
-  if (*r == "no") {
-    spec.restart = docker::RestartCondition::None;
-  } else if (*r == "always" || *r == "unless-stopped") {
-    spec.restart = docker::RestartCondition::Any;
-  } else if (*r == "on-failure") {
-    spec.restart = docker::RestartCondition::OnFailure;
-  } else if (r->starts_with("on-failure:") && parse_count(std::string_view(*r).substr(11))) {
-    spec.restart = docker::RestartCondition::OnFailure;
-    spec.max_attempts = parse_count(std::string_view(*r).substr(11));
+  if (auto policy = swarm::parse_restart_policy(*r)) {
+    spec.restart = policy->condition;
+    if (policy->max_attempts) spec.max_attempts = policy->max_attempts;
   } else {
     diag.error(node.where, fmt::format("restart must be no, always, unless-stopped or on-failure[:N], not '{}'", *r));
   }
