@@ -273,9 +273,6 @@ class Client {
   // Nodes, services and tasks, asked for at once.
   Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID
-  // Replaces a service's spec; `version` is the one read with it (the engine refuses a stale one
-  // with a conflict, so concurrent writers cannot overwrite each other).
-  Status update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec);
   // Creates and updates services at once (one request each, concurrently); results in order,
   // the service ID for each.
   std::vector<Result<std::string>> write_services(const std::vector<ServiceWrite>& writes);

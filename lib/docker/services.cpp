@@ -229,16 +229,6 @@ Result<std::string> Client::create_service(const ServiceSpec& spec) {
                 [](const json& j) { return get<std::string>(j, "ID"); });
 }
 
-Status Client::update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec) {
-  auto r = call("POST", http::target("/services/" + http::encode(id) + "/update", {{"version", std::to_string(version)}}),
-                body(encode_spec(spec)));
-  if (!r) {
-    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service {}", spec.name);
-    return r.error();
-  }
-  return ok();
-}
-
 std::vector<Result<std::string>> Client::write_services(const std::vector<ServiceWrite>& writes) {
   std::vector<Result<std::string>> out;
   auto build = [&](const std::string& v) {
