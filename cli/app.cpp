@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <csignal>
 #include <unistd.h>
 
@@ -184,14 +185,17 @@ std::string Listing::cut(const std::string& text, size_t width) const {
   return text.substr(0, width - 3) + "...";
 }
 
-int run(int argc, char** argv) {
-  Context ctx;
+namespace {
+
+// Colours only on a terminal, never with NO_COLOR or TERM=dumb.
+bool color_wanted() {
   const char* no_color = std::getenv("NO_COLOR");
   const char* term = std::getenv("TERM");
-  ctx.color = isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0') &&
-              !(term != nullptr && std::string_view(term) == "dumb");
+  return isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0') &&
+         !(term != nullptr && std::string_view(term) == "dumb");
+}
 
-  CLI::App app{"hcl: manage a small Docker swarm + Consul cluster (Hypriot Cluster Lab style)", "hcl"};
+void add_global_flags(CLI::App& app, Context& ctx) {
   app.fallthrough();
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hcl ") + hcl::version());
@@ -212,11 +216,13 @@ int run(int argc, char** argv) {
   app.add_option("--connect-timeout", f.connect_timeout, "Connect timeout, e.g. 3s (env HCL_CONNECT_TIMEOUT)")->group(g);
   app.add_option("--request-timeout", f.timeout, "Request timeout, e.g. 30s (env HCL_TIMEOUT)")->group(g);
   app.add_flag("-v,--verbose", ctx.verbose, "Log each HTTP request (method, URL, status, time) to stderr");
+}
 
-  // Every command is listed (for --help and "did you mean"), but only the one the command line
-  // names gets its flags and nested subcommands: setting up all of them took most of the
-  // instructions hcl spent before doing anything.
-  // The completion scripts and the man page describe every command: those two set up all.
+// Every command is listed (for --help and "did you mean"), but only the one the command line
+// names gets its flags and nested subcommands: setting up all of them took most of the
+// instructions hcl spent before doing anything.
+// The completion scripts and the man page describe every command: those two set up all.
+void add_commands(CLI::App& app, Context& ctx, int argc, char** argv) {
   const Command* chosen = named_command(app, argc, argv);
   bool all = chosen && (std::string_view(chosen->name) == "completion" || std::string_view(chosen->name) == "__man");
   for (const Command& c : kCommands) {
@@ -224,7 +230,25 @@ int run(int argc, char** argv) {
     if (*c.summary == '\0') sub->group("");  // hidden
     if (&c == chosen || all) c.setup(sub, ctx);
   }
+}
 
+// The words CLI11 could not place, along the chain of parsed subcommands.
+std::vector<std::string> unplaced_words(const CLI::App& app) {
+  std::vector<std::string> extras;
+  for (const CLI::App* a = &app; a;) {
+    auto rem = a->remaining();
+    extras.insert(extras.end(), rem.begin(), rem.end());
+    const CLI::App* next = nullptr;
+    for (const CLI::App* s : a->get_subcommands({}))
+      if (s->parsed()) next = s;
+    a = next;
+  }
+  return extras;
+}
+
+// Parses the command line; an exit status when that already ended the run (help, version, a
+// usage error).
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -236,20 +260,22 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // Words CLI11 could not place are most often a mistyped command or flag: name the first one
     // and suggest the closest known name.
-    std::vector<std::string> extras;
-    for (const CLI::App* a = &app; a;) {
-      auto rem = a->remaining();
-      extras.insert(extras.end(), rem.begin(), rem.end());
-      const CLI::App* next = nullptr;
-      for (const CLI::App* s : a->get_subcommands({}))
-        if (s->parsed()) next = s;
-      a = next;
-    }
     std::string msg = e.what();
     if (msg == "A subcommand is required") msg = "a command is required";
-    return usage_error(app, msg, extras);
+    return usage_error(app, msg, unplaced_words(app));
   }
+  return std::nullopt;
+}
 
+}  // namespace
+
+int run(int argc, char** argv) {
+  Context ctx;
+  ctx.color = color_wanted();
+  CLI::App app{"hcl: manage a small Docker swarm + Consul cluster (Hypriot Cluster Lab style)", "hcl"};
+  add_global_flags(app, ctx);
+  add_commands(app, ctx, argc, argv);
+  if (auto status = parse(app, argc, argv)) return *status;
   if (!ctx.action) return usage_error(app, "a command is required", {});
   install_signal_handlers();
   Status s = ctx.action();
