@@ -144,6 +144,25 @@ Status remove_each(Context& ctx, const std::vector<std::string>& names, const ch
   return Error{first->kind, fmt::format("removing {} of {} {}s failed", failed.size(), names.size(), noun), why};
 }
 
+void add_wait_flags(CLI::App* sub, WaitFlags& flags, const std::string& wait_help, const std::string& register_help) {
+  sub->add_flag("--wait", flags.wait, wait_help);
+  sub->add_flag("--register", flags.register_consul, register_help);
+  sub->add_option("--timeout", flags.timeout, "How long --wait may take")->capture_default_str();
+}
+
+Result<ops::WaitOptions> wait_options(Context& ctx, const WaitFlags& flags) {
+  auto timeout = config::parse_duration(flags.timeout, "--timeout");
+  if (!timeout) return timeout.error();
+  ops::WaitOptions wo;
+  wo.timeout = *timeout;
+  wo.interrupted = &Context::interrupted;
+  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
+    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
+  };
+  wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
+  return wo;
+}
+
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet) {
   sub->add_option_function<std::string>(
          "--format", [&format](const std::string& v) { format = v == "json" ? Format::Json : Format::Table; },
