@@ -126,22 +126,15 @@ void install_signal_handlers() {
 
 Status remove_each(Context& ctx, const std::vector<std::string>& names, const char* noun,
                    const std::function<Status(const std::string&)>& remove) {
-  std::optional<Error> first;
-  std::vector<std::string> failed;
+  std::vector<std::pair<std::string, Error>> failed;
   for (const auto& name : names) {
     auto s = remove(name);
-    if (s) {
-      ctx.out(name + "\n");
-      continue;
-    }
-    if (!first) first = s.error();
-    failed.push_back(fmt::format("{}: {}", name, s.error().why));
+    if (s) ctx.out(name + "\n");
+    else failed.emplace_back(name, s.error());
   }
-  if (!first) return ok();
-  if (failed.size() == 1) return wrap(*first, fmt::format("removing {}", noun));
-  std::string why;
-  for (const auto& f : failed) why += (why.empty() ? "" : "; ") + f;
-  return Error{first->kind, fmt::format("removing {} of {} {}s failed", failed.size(), names.size(), noun), why};
+  if (failed.empty()) return ok();
+  if (failed.size() == 1) return wrap(failed.front().second, fmt::format("removing {}", noun));
+  return batch_error(failed, names.size(), "removing", noun);
 }
 
 void add_wait_flags(CLI::App* sub, WaitFlags& flags, const std::string& wait_help, const std::string& register_help) {

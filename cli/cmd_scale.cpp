@@ -18,8 +18,10 @@ struct ScaleOptions {
   std::string stable_for = "0s";
 };
 
+// Every argument is checked, and every service found, before anything is scaled; then each
+// service is scaled even if another fails, and every failure is named (exit status: the first
+// failure's). With failures, there is no wait: the command is to be run again.
 Status run_scale(Context& ctx, const ScaleOptions& o) {
-  // Every argument is checked, and every service found, before anything is scaled.
   std::vector<ops::ScaleRequest> requests;
   for (const auto& s : o.specs) {
     auto r = ops::parse_scale(s);
@@ -40,18 +42,14 @@ Status run_scale(Context& ctx, const ScaleOptions& o) {
   auto resolved = ops::resolve_services(**docker, names, o.project.empty() ? std::nullopt : std::optional(o.project));
   if (!resolved) return resolved.error();
 
-  std::vector<ops::WaitTarget> targets;
-  for (size_t i = 0; i < requests.size(); ++i) {
-    const auto& svc = (*resolved)[i];
-    if (auto s = (*docker)->scale_service(svc.id, requests[i].replicas); !s) return s;
-    ctx.out(fmt::format("{} scaled to {}\n", svc.name, requests[i].replicas));
-    targets.push_back({svc.name, requests[i].replicas});
-  }
+  auto report = ops::scale_services(**docker, *resolved, requests);
+  for (const auto& t : report.scaled) ctx.out(fmt::format("{} scaled to {}\n", t.name, t.replicas));
+  if (auto s = report.status(); !s) return s;
   if (!o.wait.waiting()) return ok();
-  if (auto s = ops::wait_converged(**docker, targets, *wo); !s) return s;
+  if (auto s = ops::wait_converged(**docker, report.scaled, *wo); !s) return s;
   if (!o.wait.register_consul) return ok();
   ops::SyncScope scope;
-  for (const auto& t : targets) scope.services.push_back(t.name);
+  for (const auto& t : report.scaled) scope.services.push_back(t.name);
   return consul_sync(ctx, scope, Format::Table, SyncPrint::Changes);
 }
 

@@ -98,6 +98,8 @@ conflict: already exists, or another writer changed it first (run the command ag
 interrupted
 .PP
 \fBhcl run\fR without \fB\-d\fR exits with the container's own status once it ran.
+\fBhcl rm\fR, \fBhcl net rm\fR and \fBhcl scale\fR with several names try every one, name every
+failure, and exit with the status of the first failure.
 .SH ENVIRONMENT
 .TP
 .B DOCKER_HOST

@@ -63,4 +63,23 @@ Result<std::vector<ResolvedService>> resolve_services(docker::Client& api, const
   return out;
 }
 
+ScaleReport scale_services(docker::Client& api, const std::vector<ResolvedService>& services,
+                           const std::vector<ScaleRequest>& requests) {
+  ScaleReport report;
+  for (std::size_t i = 0; i < services.size() && i < requests.size(); ++i) {
+    ++report.tried;
+    if (auto s = api.scale_service(services[i].id, requests[i].replicas); s)
+      report.scaled.push_back({services[i].name, requests[i].replicas});
+    else
+      report.failed.emplace_back(services[i].name, s.error());
+  }
+  return report;
+}
+
+Status ScaleReport::status() const {
+  if (failed.empty()) return ok();
+  if (failed.size() == 1) return failed.front().second;
+  return batch_error(failed, tried, "scaling", "service");
+}
+
 }  // namespace hcl::ops
