@@ -6,6 +6,7 @@
 #include <hcl/ops/wait.hpp>
 #include <hcl/manifest.hpp>
 #include <hcl/output.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -33,9 +34,7 @@ std::string render_plan(const ops::Plan& plan) {
     if (c.change == ops::Change::Create)
       s += fmt::format(" ({} replica{})", c.spec->replicas, c.spec->replicas == 1 ? "" : "s");
     if (c.change == ops::Change::Update) {
-      std::string fields;
-      for (const auto& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
-      s += " (" + fields + ")";
+      s += " (" + text::join(c.fields) + ")";
     }
     s += "\n";
   }

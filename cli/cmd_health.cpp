@@ -6,6 +6,7 @@
 #include <hcl/ops/health.hpp>
 #include <hcl/output.hpp>
 #include <hcl/ops/watch.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -98,9 +99,7 @@ Status run_health(Context& ctx, HealthOptions& o) {
   std::vector<std::string> failed;
   for (const auto& r : results)
     if (r.verdict == ops::Verdict::Fail) failed.push_back(r.id);
-  std::string list;
-  for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
-  return Error{ErrorKind::Failed, "the cluster is not healthy", "failing checks: " + list};
+  return Error{ErrorKind::Failed, "the cluster is not healthy", "failing checks: " + text::join(failed)};
 }
 
 }  // namespace

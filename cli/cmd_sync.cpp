@@ -6,6 +6,7 @@
 #include <hcl/output.hpp>
 #include <hcl/ops/sync.hpp>
 #include <hcl/ops/watch.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -59,11 +60,11 @@ void print_pass(Context& ctx, const ops::SyncResult& r, Format format, bool watc
 
 Status failures(const ops::SyncResult& r) {
   if (r.failed.empty()) return ok();
-  std::string why;
+  std::vector<std::string> each;
   for (const auto& f : r.failed)
-    why += fmt::format("{}{} {} on {}: {}", why.empty() ? "" : "; ", f.removing ? "deregistering" : "registering",
-                       f.instance.id, f.instance.node, f.error.message());
-  return Error{ErrorKind::Partial, "Consul catalog", why};
+    each.push_back(fmt::format("{} {} on {}: {}", f.removing ? "deregistering" : "registering", f.instance.id,
+                               f.instance.node, f.error.message()));
+  return Error{ErrorKind::Partial, "Consul catalog", text::join(each, "; ")};
 }
 
 Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const ops::SyncScope& scope,
