@@ -242,6 +242,9 @@ TEST_CASE("a wait does not touch a service whose surplus is an update's doing or
   auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().why.find("demo_web: 2/1 running") != std::string::npos);  // it looked, to the end
+  // It looked at the tasks, and only looked: no write among its requests.
+  REQUIRE_FALSE(t.requests.empty());
+  CHECK(std::any_of(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.target.starts_with("/v1.41/tasks"); }));
   for (const auto& r : t.requests) CHECK(r.method == "GET");
 }
 

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <optional>
 
+#include <unistd.h>
+
 using namespace hcl;
 
 TEST_CASE("--publish forms") {
@@ -32,7 +34,10 @@ TEST_CASE("--publish forms") {
 }
 
 TEST_CASE("env files: comments, blanks, bare keys from the environment, errors with FILE:LINE") {
-  std::string path = "/tmp/hcl-unit-env-file";
+  // A directory of this run's own, so that runs at once (or another user's file) cannot collide.
+  char dir[] = "/tmp/hcl-unit-env-XXXXXX";
+  REQUIRE(::mkdtemp(dir) != nullptr);
+  std::string path = std::string(dir) + "/env";
   std::ofstream(path) << "# a comment\n\nA=1\n  B=two words\nHCL_UNIT_FROM_ENV\nHCL_UNIT_UNSET\nC=\r\n";
   setenv("HCL_UNIT_FROM_ENV", "yes", 1);
   unsetenv("HCL_UNIT_UNSET");
@@ -47,6 +52,7 @@ TEST_CASE("env files: comments, blanks, bare keys from the environment, errors w
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().what == "--env-file=/nonexistent/env");
   std::remove(path.c_str());
+  ::rmdir(dir);
 }
 
 TEST_CASE("plan_run: hcl run's request checked and turned into a plan") {
