@@ -60,8 +60,9 @@ int usage_error(const CLI::App& app, const std::string& message, const std::vect
     const std::string& word = extras.front();
     bool flag = word.starts_with("-");
     text = flag ? fmt::format("unknown flag '{}'", word) : fmt::format("unexpected argument '{}'", word);
-    bool top = std::none_of(app.get_subcommands({}).begin(), app.get_subcommands({}).end(),
-                            [](const CLI::App* s) { return s->parsed(); });
+    // get_subcommands returns a new vector each time: one copy, not a begin and an end of two.
+    auto subs = app.get_subcommands({});
+    bool top = std::none_of(subs.begin(), subs.end(), [](const CLI::App* s) { return s->parsed(); });
     if (!flag && top) text = fmt::format("unknown command '{}'", word);
     if (auto s = suggestion(app, word); !s.empty()) text += fmt::format(" (did you mean '{}'?)", s);
   }
