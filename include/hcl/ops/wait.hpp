@@ -25,7 +25,7 @@ struct WaitOptions {
   // Called whenever a service's count changes: name, running, desired.
   std::function<void(const std::string&, std::uint64_t, std::uint64_t)> on_progress;
   // More running tasks than replicas for this long, with no update under way: the swarm has
-  // missed a change, and the wait asks it to reconcile (see converge.cpp).
+  // missed a change, and the wait asks it to reconcile (see wait.cpp).
   std::chrono::milliseconds surplus_patience{3000};
   // Called with a sentence when the wait itself changes something.
   std::function<void(const std::string&)> on_note;
