@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
 
 namespace hcl::cli {
 namespace {
@@ -15,27 +14,19 @@ namespace {
 struct RollbackOptions {
   std::vector<std::string> services;
   std::string project;
-  bool wait = false;
-  std::string timeout = "2m";
+  WaitFlags wait;
 };
 
 Status run_rollback(Context& ctx, const RollbackOptions& o) {
-  auto timeout = config::parse_duration(o.timeout, "--timeout");
-  if (!timeout) return timeout.error();
+  auto wo = wait_options(ctx, o.wait);
+  if (!wo) return wo.error();
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto targets = ops::rollback_services(**docker, o.services, o.project.empty() ? std::nullopt : std::optional(o.project));
   if (!targets) return targets.error();
   for (const auto& t : *targets) ctx.out(fmt::format("{} rolling back to its previous spec\n", t.name));
-  if (!o.wait) return ok();
-  ops::WaitOptions wo;
-  wo.timeout = *timeout;
-  wo.interrupted = &Context::interrupted;
-  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
-    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
-  };
-  wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
-  if (auto s = ops::wait_converged(**docker, *targets, wo); !s) return s;
+  if (!o.wait.waiting()) return ok();
+  if (auto s = ops::wait_converged(**docker, *targets, *wo); !s) return s;
   for (const auto& t : *targets) ctx.out(fmt::format("{} rolled back\n", t.name));
   return ok();
 }
@@ -46,8 +37,8 @@ void setup_rollback(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<RollbackOptions>();
   sub->add_option("SERVICE", o->services, "Service (manifest or engine name)")->required();
   sub->add_option("-p,--project", o->project, "The project the services belong to")->type_name("PROJECT");
-  sub->add_flag("--wait", o->wait, "Wait until the rollback has completed and the replicas run");
-  sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
+  sub->add_flag("--wait", o->wait.wait, "Wait until the rollback has completed and the replicas run");
+  sub->add_option("--timeout", o->wait.timeout, "How long --wait may take")->capture_default_str();
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_rollback(ctx, *o); }; });
 }
 

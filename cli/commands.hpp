@@ -4,6 +4,7 @@
 #include "context.hpp"
 
 #include <hcl/ops/sync.hpp>
+#include <hcl/ops/wait.hpp>
 #include <hcl/output.hpp>
 
 #include <CLI/CLI.hpp>
@@ -75,6 +76,18 @@ Status remove_each(Context& ctx, const std::vector<std::string>& names, const ch
 // --register of deploy and scale and for `hcl down`; a failed write is a partial success.
 enum class SyncPrint { Nothing, Changes, Summary };  // Summary: the changes and a count line
 Status consul_sync(Context& ctx, const ops::SyncScope& scope, Format format, SyncPrint print);
+
+// --wait, --register and --timeout, for deploy and scale.
+struct WaitFlags {
+  bool wait = false;
+  bool register_consul = false;  // implies the wait
+  std::string timeout = "2m";
+  bool waiting() const { return wait || register_consul; }
+};
+void add_wait_flags(CLI::App* sub, WaitFlags& flags, const std::string& wait_help, const std::string& register_help);
+// The wait's options from the flags (a bad --timeout is a usage error): Ctrl-C ends it, each
+// service's progress is a line "hcl: NAME R/D running" on stderr, and its notes are warnings.
+Result<ops::WaitOptions> wait_options(Context& ctx, const WaitFlags& flags);
 
 // `--format table|json` (and `-q/--quiet` when quiet is given), for commands that show one thing.
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet);

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hcl::docker {
@@ -505,6 +506,8 @@ std::string to_string(NodeRole role);
 std::string to_string(NodeAvailability availability);
 std::string to_string(NodeState state);
 std::string to_string(RestartCondition condition);
+// The engine's name (none, on-failure, any) back to the condition; nullopt for another word.
+std::optional<RestartCondition> parse_restart_condition(std::string_view name);
 std::string to_string(EndpointMode mode);
 std::string to_string(ServiceMode mode);
 

@@ -20,20 +20,9 @@ namespace {
 
 using namespace codec;
 
-std::string restart_name(RestartCondition c) {
-  switch (c) {
-    case RestartCondition::None: return "none";
-    case RestartCondition::OnFailure: return "on-failure";
-    case RestartCondition::Any: return "any";
-  }
-  return "any";
-}
-
-RestartCondition restart_condition(const std::string& name) {
-  if (name == "none") return RestartCondition::None;
-  if (name == "on-failure") return RestartCondition::OnFailure;
-  return RestartCondition::Any;  // "any", and "" which the engine reads as any
-}
+// The engine's names for the restart conditions (RestartPolicy.Condition), written once.
+constexpr std::pair<RestartCondition, std::string_view> kRestartNames[] = {
+    {RestartCondition::None, "none"}, {RestartCondition::OnFailure, "on-failure"}, {RestartCondition::Any, "any"}};
 
 std::int64_t nanos(Duration d) { return static_cast<std::int64_t>(d.count()); }
 
@@ -353,7 +342,7 @@ std::optional<UpdateConfig> decode_update(const json& j) {
 }
 
 json encode_restart(const RestartPolicy& r) {
-  json j = {{"Condition", restart_name(r.condition)}};
+  json j = {{"Condition", to_string(r.condition)}};
   if (r.delay) j["Delay"] = nanos(*r.delay);
   if (r.max_attempts) j["MaxAttempts"] = *r.max_attempts;
   if (r.window) j["Window"] = nanos(*r.window);
@@ -362,7 +351,8 @@ json encode_restart(const RestartPolicy& r) {
 
 RestartPolicy decode_restart(const json& j) {
   RestartPolicy r;
-  r.condition = restart_condition(get<std::string>(j, "Condition", "any"));
+  // "any", and "" which the engine reads as any, are Any.
+  r.condition = parse_restart_condition(get<std::string>(j, "Condition", "any")).value_or(RestartCondition::Any);
   r.delay = duration(j, "Delay");
   if (auto m = optional_number<std::uint64_t>(j, "MaxAttempts"); m && *m != 0) r.max_attempts = m;
   r.window = nonzero_duration(j, "Window");
@@ -549,7 +539,17 @@ std::vector<Feature> features_used(const ServiceSpec& s) {
   return out;
 }
 
-std::string to_string(RestartCondition c) { return restart_name(c); }
+std::string to_string(RestartCondition c) {
+  for (const auto& [condition, name] : kRestartNames)
+    if (condition == c) return std::string(name);
+  return "any";
+}
+
+std::optional<RestartCondition> parse_restart_condition(std::string_view name) {
+  for (const auto& [condition, known] : kRestartNames)
+    if (known == name) return condition;
+  return std::nullopt;
+}
 std::string to_string(EndpointMode m) { return m == EndpointMode::Dnsrr ? "dnsrr" : "vip"; }
 std::string to_string(ServiceMode m) {
   switch (m) {

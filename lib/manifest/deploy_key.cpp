@@ -3,6 +3,7 @@
 #include "loader.hpp"
 
 #include <hcl/swarm/placement.hpp>
+#include <hcl/swarm/restart.hpp>
 
 #include <fmt/format.h>
 
@@ -96,8 +97,7 @@ void read_restart_policy(const Node& node, Diagnostics& diag, docker::ServiceSpe
   docker::RestartPolicy r;
   if (const Node* c = node.get("condition")) {
     auto cond = one_of(*c, "deploy.restart_policy.condition", {"none", "on-failure", "any"}, diag);
-    if (cond == "none") r.condition = docker::RestartCondition::None;
-    if (cond == "on-failure") r.condition = docker::RestartCondition::OnFailure;
+    if (cond) r.condition = docker::parse_restart_condition(*cond).value_or(docker::RestartCondition::Any);
   }
   if (const Node* d = node.get("delay")) r.delay = as_duration(*d, "deploy.restart_policy.delay", diag);
   if (const Node* m = node.get("max_attempts")) r.max_attempts = as_count(*m, "deploy.restart_policy.max_attempts", diag);
@@ -111,22 +111,14 @@ void read_restart_policy(const Node& node, Diagnostics& diag, docker::ServiceSpe
 void read_restart(const Node& node, Diagnostics& diag, docker::ServiceSpec& spec) {
   auto r = as_string(node, "restart", diag);
   if (!r) return;
-  docker::RestartPolicy p;
-  if (*r == "no") {
-    p.condition = docker::RestartCondition::None;
-  } else if (*r == "always" || *r == "unless-stopped") {
-    p.condition = docker::RestartCondition::Any;
-  } else if (*r == "on-failure") {
-    p.condition = docker::RestartCondition::OnFailure;
-    p.max_attempts = std::uint64_t{0};
-  } else if (r->starts_with("on-failure:") && parse_count(std::string_view(*r).substr(11))) {
-    p.condition = docker::RestartCondition::OnFailure;
-    p.max_attempts = parse_count(std::string_view(*r).substr(11));
-  } else {
+  auto policy = swarm::parse_restart_policy(*r);
+  if (!policy) {
     diag.error(node.where, fmt::format("restart must be no, always, unless-stopped or on-failure[:N], not '{}'", *r));
     return;
   }
-  if (p.max_attempts == std::uint64_t{0}) p.max_attempts.reset();  // 0 is "no limit", which the engine leaves out
+  docker::RestartPolicy p;
+  p.condition = policy->condition;
+  if (policy->max_attempts != std::uint64_t{0}) p.max_attempts = policy->max_attempts;  // 0: no limit, left out
   spec.restart = p;
 }
 

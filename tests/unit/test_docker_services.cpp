@@ -208,7 +208,7 @@ TEST_CASE("a spec or filter with text that is not UTF-8 is sent with U+FFFD, not
   CHECK_FALSE(tasks);
 }
 
-TEST_CASE("the task list decodes field by field without a JSON document (task_list.cpp)") {
+TEST_CASE("the task list decodes field by field without a JSON document (lib/docker/lists.cpp)") {
   RecordedTransport t;
   recorded_cluster(t);
   docker::Client c(t);
