@@ -150,8 +150,8 @@ Result<ops::WaitOptions> wait_options(Context& ctx, const WaitFlags& flags) {
   ops::WaitOptions wo;
   wo.timeout = *timeout;
   wo.interrupted = &Context::interrupted;
-  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
-    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
+  wo.on_progress = [](const std::string& name, std::uint64_t count, std::uint64_t desired, const char* what) {
+    fmt::print(stderr, "hcl: {} {}/{} {}\n", name, count, desired, what);
   };
   wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
   return wo;

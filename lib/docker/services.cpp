@@ -152,7 +152,7 @@ Status Client::rollback_service(const std::string& id_or_name) {
   try {
     json svc = json::parse(r->body);
     if (!svc.contains("PreviousSpec") || svc["PreviousSpec"].is_null())
-      return Error{ErrorKind::Usage, what, "the service has no previous spec: it was never updated"};
+      return Error{ErrorKind::Usage, what, "the service has no previous spec (it was never updated, or has been rolled back already)"};
     // The engine takes the previous spec it keeps; the body must still be a valid spec, so the
     // current one is sent back as it was read.
     auto version = json_fields::number<std::uint64_t>(svc.at("Version").at("Index"), "Version.Index");

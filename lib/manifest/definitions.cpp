@@ -250,9 +250,9 @@ FileObjectDef read_file_object(docker::FileObjectKind kind, const Entry& e, Cont
   const Node& v = e.value;
   if (!expect_map(v, path, diag)) return d;
   if (secret)
-    check_keys(v, kSecretKeys, "", diag);
+    check_keys(v, kSecretKeys, path + ".", diag);
   else
-    check_keys(v, kConfigKeys, "", diag);
+    check_keys(v, kConfigKeys, path + ".", diag);
   auto external_name = read_external(v, path, d.external, diag);
   if (const Node* n = v.get("name"))
     if (auto name = as_string(*n, path + ".name", diag)) d.name = *name;

@@ -67,11 +67,12 @@ void read_placement(const Node& node, Diagnostics& diag, ParsedService& out) {
       for (const auto& item : *items) {
         auto text = as_string(item, "each placement constraint", diag);
         if (!text) continue;
+        // Checked, then sent as written, as docker stack deploy sends it (the engine reads both).
         auto c = swarm::parse_constraint(*text, item.where.str());
         if (!c)
           diag.error(item.where, fmt::format("constraint '{}': {}", *text, c.error().why));
         else
-          out.constraints.push_back(c->expression());
+          out.constraints.push_back(*text);
       }
     }
   }

@@ -55,7 +55,8 @@ struct ServiceProgress {
   std::uint64_t stale = 0;  // pending tasks the swarm says wait for a node that is not available
   std::optional<Clock::time_point> stale_since;
   bool replaced = false;
-  bool done = false;
+  std::string update_cause;       // the status message that named the task an update failed on
+  std::string update_task_error;  // and that task's error
 };
 
 // How long `condition` has held without a break (`since` keeps when it began), or nullopt while
@@ -208,7 +209,8 @@ class Waiter {
       }
     }
     s.desired = is_global(t.mode) ? eligible_nodes(l.nodes, svc.spec) : t.replicas;
-    if (running != s.running && options_.on_progress) options_.on_progress(t.name, running, s.desired);
+    if (running != s.running && options_.on_progress)
+      options_.on_progress(t.name, running, s.desired, is_job(t.mode) ? "completed" : "running");
     s.running = running;
   }
 
@@ -237,21 +239,40 @@ class Waiter {
     return ok();
   }
 
+  // The task an update's status names ("... failure or early termination of task ID"), and its
+  // error: what made the update pause or roll back.
+  static std::string task_error(const docker::Service& svc, const Look& l) {
+    auto at = svc.update_message.rfind("task ");
+    if (at == std::string::npos) return "";
+    std::string id = svc.update_message.substr(at + 5);
+    id = id.substr(0, id.find_first_of(" ,;"));
+    for (const auto& t : l.tasks)
+      if (t.id == id) return t.error.empty() ? t.message : t.error;
+    return "";
+  }
+
   // The update this command started, if the service's status is about it: "" while it goes on or
-  // is done, else why the wait fails.
-  static std::string update_problem(const WaitTarget& t, const docker::Service& svc, const ServiceProgress& s) {
+  // is done, else why the wait fails. A rollback is waited for until it ends, so that the
+  // service is left as the swarm settled it.
+  static std::string update_problem(const WaitTarget& t, const docker::Service& svc, const Look& l, ServiceProgress& s) {
     bool ours = svc.update_started_at != t.update_started_before;
     if (!ours) return "";
     const std::string& st = svc.update_state;
-    std::string cause = s.last_error.empty() ? "" : fmt::format("; the task error that caused it: {}", s.last_error);
+    // While it rolls back the status names the task that failed; once rolled back, it does not.
+    if (st == "paused" || st == "rollback_started" || st == "rollback_paused") {
+      if (svc.update_message.find("task ") != std::string::npos) s.update_cause = svc.update_message;
+      if (auto error = task_error(svc, l); !error.empty()) s.update_task_error = error;
+    }
+    std::string why = s.update_cause.empty() ? svc.update_message : s.update_cause;
+    std::string cause = s.update_task_error.empty() ? "" : fmt::format("; the task's error: {}", s.update_task_error);
     if (t.rollback) {
-      if (st == "rollback_paused") return fmt::format("{}: the rollback paused: {}{}", t.name, svc.update_message, cause);
+      if (st == "rollback_paused") return fmt::format("{}: the rollback paused: {}{}", t.name, why, cause);
       return "";
     }
-    if (st == "paused") return fmt::format("{}: the update paused: {}{}", t.name, svc.update_message, cause);
-    if (st == "rollback_started" || st == "rollback_paused" || st == "rollback_completed")
+    if (st == "paused") return fmt::format("{}: the update paused: {}{}", t.name, why, cause);
+    if (st == "rollback_paused" || st == "rollback_completed")
       return fmt::format("{}: the update failed and {}: {}{}", t.name,
-                         st == "rollback_completed" ? "was rolled back" : "is being rolled back", svc.update_message, cause);
+                         st == "rollback_completed" ? "was rolled back" : "its rollback paused", why, cause);
     return "";
   }
 
@@ -263,7 +284,7 @@ class Waiter {
       const docker::Service& svc = *l.target_services[i];
       ServiceProgress& s = seen_[t.name];
       count(t, svc, l, s);
-      bool updating = svc.update_state == "updating" || (svc.update_state == "rollback_started" && !t.rollback);
+      bool updating = svc.update_state == "updating" || svc.update_state == "rollback_started";
       bool rolling_back = t.rollback && svc.update_state != "rollback_completed";
       if (auto r = repair(t, svc, s, updating); !r) return r;
       bool reached = is_job(t.mode) ? s.running >= s.desired : s.running == s.desired;
@@ -271,7 +292,7 @@ class Waiter {
       if (s.failed_tasks.size() >= 3 || s.rejected)
         broken.push_back(fmt::format("{} ({}/{} {}; {} failed tasks, last: {})", t.name, s.running, s.desired,
                                      is_job(t.mode) ? "completed" : "running", s.failed_tasks.size(), s.last_error));
-      if (auto p = update_problem(t, svc, s); !p.empty()) broken.push_back(p);
+      if (auto p = update_problem(t, svc, l, s); !p.empty()) broken.push_back(p);
     }
     if (broken.empty()) return ok();
     std::string why;

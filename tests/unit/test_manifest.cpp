@@ -127,7 +127,7 @@ TEST_CASE("manifest: the load-balancing demo in today's format") {
                     {swarm::kImageLabel, "hcl-lab/haproxy:2.6"}};
   haproxy.container_labels = {{swarm::kProjectLabel, "lb-demo"}};
   haproxy.image = "hcl-lab/haproxy:2.6";
-  haproxy.constraints = {"node.role==manager"};
+  haproxy.constraints = {"node.role == manager"};  // as written, once checked
   haproxy.networks = {{"lb-demo_apps", {"lb", "haproxy"}, {}}};
   haproxy.ports = {{80, 80, "tcp", docker::PublishMode::Host}, {8404, 8404, "tcp", docker::PublishMode::Ingress}};
   docker::Mount cfg;
@@ -153,7 +153,7 @@ TEST_CASE("manifest: the load-balancing demo in today's format") {
   web.env = {"FROM_SHELL=shell-value", "GREETING=hello from the lab", "LISTEN=0.0.0.0:80", "MODE=demo", "NOT_SET_ANYWHERE",
              "PRICE=$5"};
   web.container_labels = {{"com.example.role", "web"}, {swarm::kProjectLabel, "lb-demo"}};
-  web.constraints = {"node.hostname!=master"};
+  web.constraints = {"node.hostname != master"};
   web.networks = {{"lb-demo_apps", {"demo-hostname"}, {}}};  // from the x-web-defaults merge key
   web.replicas = 3;
   web.endpoint_mode = docker::EndpointMode::Dnsrr;

@@ -3,6 +3,8 @@
 #include <hcl/manifest.hpp>
 #include <hcl/swarm/labels.hpp>
 
+#include "manifest_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -13,71 +15,10 @@
 
 using namespace hcl;
 using namespace hcl::manifest;
-namespace fs = std::filesystem;
+using namespace hcl::testing;
 
 namespace {
 
-config::Env env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-// Each manifest gets a directory of its own, named "demo" so that the project is "demo".
-struct Written {
-  fs::path dir;
-  std::string file;
-};
-
-// Removed when the tests end.
-struct Scratch {
-  fs::path root = fs::temp_directory_path() / ("hcl-manifest-" + std::to_string(getpid()));
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
-};
-
-Written write(const std::string& yaml, const std::map<std::string, std::string>& extra_files = {}) {
-  static Scratch scratch;
-  static int counter = 0;
-  fs::path dir = scratch.root / std::to_string(++counter) / "demo";
-  fs::create_directories(dir);
-  std::ofstream(dir / "compose.yml") << yaml;
-  for (const auto& [name, text] : extra_files) std::ofstream(dir / name) << text;
-  return {dir, (dir / "compose.yml").string()};
-}
-
-Result<Project> load_yaml(const std::string& yaml, std::map<std::string, std::string> vars = {},
-                          const std::map<std::string, std::string>& extra_files = {}) {
-  LoadOptions o;
-  o.env = env_of(std::move(vars));
-  return load(write(yaml, extra_files).file, o);
-}
-
-// The spec of the only (or the named) service, failing the test when loading failed.
-docker::ServiceSpec spec_of(const Result<Project>& r, const std::string& key = "") {
-  REQUIRE_MESSAGE(r.ok(), r.error().message());
-  for (const auto& s : r->services)
-    if (key.empty() || s.key == key) return s.spec;
-  FAIL("no service " << key);
-  return {};
-}
-
-// The error's message without the directory: "compose.yml:4:5: why".
-std::string error_of(const Result<Project>& r) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().kind == ErrorKind::Usage);
-  std::string what = r.error().what;
-  std::string dir = what.substr(0, what.rfind('/') + 1);
-  std::string text = r.error().what + ": " + r.error().why;
-  for (auto pos = text.find(dir); pos != std::string::npos; pos = text.find(dir)) text.erase(pos, dir.size());
-  return text;
-}
-
-std::string svc(const std::string& body) { return "services:\n  web:\n    image: busybox\n" + body; }
 
 const Location here{"compose.yml", 3, 7};
 

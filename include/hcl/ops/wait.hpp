@@ -29,8 +29,9 @@ struct WaitOptions {
   std::chrono::milliseconds timeout{120000};
   std::chrono::milliseconds stable_for{0};  // after converging, stay converged this long
   const std::atomic<bool>* interrupted = nullptr;
-  // Called whenever a service's count changes: name, running, desired.
-  std::function<void(const std::string&, std::uint64_t, std::uint64_t)> on_progress;
+  // Called whenever a service's count changes: name, count, desired, and what is counted
+  // ("running", or "completed" for a job).
+  std::function<void(const std::string&, std::uint64_t, std::uint64_t, const char*)> on_progress;
   // More running tasks than replicas for this long, with no update under way: the swarm has
   // missed a change, and the wait asks it to reconcile (see wait.cpp).
   std::chrono::milliseconds surplus_patience{3000};
