@@ -240,6 +240,16 @@ void read_labels(const Node& s, const std::string& key, Context& ctx, docker::Se
   spec.container_labels[swarm::kProjectLabel] = ctx.project;
 }
 
+// Formats 1 and 2 were written for docker-compose on classic Swarm, where each container
+// published its ports on its own node and a service's name resolved to its containers. That is
+// what they keep meaning here: ports in host mode and DNS round robin. (docker stack deploy
+// refuses these formats; formats 3 and the compose specification get its defaults.)
+void classic_networking(const Node& s, docker::ServiceSpec& spec) {
+  for (auto& p : spec.ports) p.mode = docker::PublishMode::Host;
+  const Node* deploy = s.get("deploy");
+  if (!deploy || !deploy->get("endpoint_mode")) spec.endpoint_mode = docker::EndpointMode::Dnsrr;
+}
+
 // Keys that need a message of their own rather than the table's.
 void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
   Diagnostics& diag = ctx.diag;
@@ -321,6 +331,7 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
     read_networks(s.get("networks"), e, ctx, declared, spec);
   if (const Node* d = s.get("depends_on")) read_depends_on(*d, ctx, out);
 
+  if (ctx.format == Format::V2) classic_networking(s, spec);
   // The engine refuses ingress-mode ports on a dnsrr endpoint; say so before it is asked.
   for (std::size_t i = 0; i < spec.ports.size(); ++i)
     if (spec.ports[i].mode == docker::PublishMode::Ingress && spec.endpoint_mode == docker::EndpointMode::Dnsrr)

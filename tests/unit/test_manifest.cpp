@@ -62,9 +62,10 @@ TEST_CASE("manifest: the Hypriot lab's version 2 load-balancing file") {
   // demo-hostname first: haproxy depends on it.
   CHECK(keys(p) == std::vector<std::string>{"demo-hostname", "haproxy"});
 
-  // As docker stack deploy makes them: the image with its tag, both label sets with the project,
-  // the service's key as an alias on each network, ports by the routing mesh (ingress) on a
-  // virtual IP (vip).
+  // The image with its tag, both label sets with the project, the service's key as an alias on
+  // each network, as docker stack deploy makes them; and as docker-compose ran a format 2 file:
+  // ports published on the container's own node (host mode), names resolving to the containers
+  // (dnsrr).
   docker::ServiceSpec haproxy;
   haproxy.name = "loadbalancing_haproxy";
   haproxy.labels = {{swarm::kProjectLabel, "loadbalancing"}, {swarm::kServiceLabel, "haproxy"},
@@ -73,7 +74,8 @@ TEST_CASE("manifest: the Hypriot lab's version 2 load-balancing file") {
   haproxy.image = "hcl-lab/haproxy:latest";
   haproxy.constraints = {"node.hostname==master"};
   haproxy.networks = {{"loadbalancing_apps", {"haproxy"}, {}}};
-  haproxy.ports = {{80, 80, "tcp", docker::PublishMode::Ingress}};
+  haproxy.ports = {{80, 80, "tcp", docker::PublishMode::Host}};
+  haproxy.endpoint_mode = docker::EndpointMode::Dnsrr;
   docker::Mount cfg;
   cfg.type = "bind";
   cfg.source = kGood + "/loadbalancing/haproxy.cfg";
@@ -91,10 +93,11 @@ TEST_CASE("manifest: the Hypriot lab's version 2 load-balancing file") {
   web.image = "hcl-lab/hostname-web:latest";
   web.constraints = {"node.hostname!=master"};
   web.networks = {{"loadbalancing_apps", {"demo-hostname"}, {}}};
+  web.endpoint_mode = docker::EndpointMode::Dnsrr;
   CHECK(service(p, "demo-hostname").spec == web);
   CHECK(service(p, "demo-hostname").spec.env.empty());  // the constraint: entries left the environment
   CHECK(service(p, "demo-hostname").spec.replicas == 1);
-  CHECK(service(p, "demo-hostname").spec.endpoint_mode == docker::EndpointMode::Vip);
+  CHECK(service(p, "demo-hostname").spec.endpoint_mode == docker::EndpointMode::Dnsrr);
   CHECK_FALSE(service(p, "demo-hostname").spec.restart.has_value());  // the engine's default
 
   REQUIRE(p.networks.size() == 1);
