@@ -239,6 +239,7 @@ TEST_CASE("a task list that is not one is an error naming the endpoint") {
   for (const char* body : {"{\"message\":\"x\"}", "[{\"ID\":\"a\"", "[1]", "nonsense"}) {
     CAPTURE(body);
     RecordedTransport t;
+    t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
     t.on("GET", "/v1.41/tasks", 200, body, {{"Api-Version", "1.41"}});
     docker::Client c(t);
     auto tasks = c.tasks(std::nullopt);
@@ -247,6 +248,7 @@ TEST_CASE("a task list that is not one is an error naming the endpoint") {
     CHECK(tasks.error().what.find("/tasks") != std::string::npos);
   }
   RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on("GET", "/v1.41/tasks", 200, "[]", {{"Api-Version", "1.41"}});
   docker::Client c(t);
   auto none = c.tasks(std::nullopt);

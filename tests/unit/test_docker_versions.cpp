@@ -1,0 +1,108 @@
+// The Docker client across Engine API versions: negotiation with engines older and newer than
+// hcl.
+#include <hcl/docker.hpp>
+
+#include "recorded_transport.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+using namespace hcl;
+using hcl::testing::read_data;
+using hcl::testing::RecordedTransport;
+
+namespace {
+
+std::string at_max(const std::string& path) { return fmt::format("/v{}{}", docker::kMaxApiVersion, path); }
+
+std::string hcl_window() { return fmt::format("{}–{}", docker::kMinApiVersion, docker::kMaxApiVersion); }
+
+std::vector<std::string> targets(const RecordedTransport& t) {
+  std::vector<std::string> out;
+  for (const auto& r : t.requests) out.push_back(r.target);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("hcl speaks API 1.52 at most and 1.30 at least") {
+  CHECK(std::string(docker::kMaxApiVersion) == "1.52");
+  CHECK(std::string(docker::kMinApiVersion) == "1.30");
+}
+
+TEST_CASE("choose_api_version: the engine's newest, hcl's newest when older, an error when the windows miss") {
+  const std::string at = "unix:///var/run/docker.sock";
+  CHECK(docker::choose_api_version({"1.12", "1.41"}, at).value() == "1.41");
+  CHECK(docker::choose_api_version({"1.24", "1.51"}, at).value() == "1.51");
+  CHECK(docker::choose_api_version({"1.44", "1.52"}, at).value() == "1.52");
+  CHECK(docker::choose_api_version({"1.40", "1.55"}, at).value() == "1.52");
+  CHECK(docker::choose_api_version({"", ""}, at).value() == docker::kMaxApiVersion);
+  CHECK(docker::choose_api_version({"1.30", "1.30"}, at).value() == "1.30");
+
+  auto too_new = docker::choose_api_version({"1.53", "1.60"}, at);
+  REQUIRE_FALSE(too_new.ok());
+  CHECK(too_new.error().kind == ErrorKind::Server);
+  CHECK(exit_status(too_new.error().kind) == 4);
+  CHECK(too_new.error().message() ==
+        fmt::format("the engine at {} accepts API 1.53–1.60; hcl speaks {}: upgrade hcl", at, hcl_window()));
+  CHECK(docker::choose_api_version({"1.53", ""}, at).error().why.find("accepts API 1.53 and newer;") !=
+        std::string::npos);
+
+  auto too_old = docker::choose_api_version({"", "1.29"}, at);
+  REQUIRE_FALSE(too_old.ok());
+  CHECK(too_old.error().kind == ErrorKind::Server);
+  CHECK(too_old.error().message() ==
+        fmt::format("the engine at {} accepts API up to 1.29; hcl speaks {}: upgrade the engine", at, hcl_window()));
+}
+
+TEST_CASE("an engine whose oldest API is above hcl's newest: one request, one error naming both windows") {
+  RecordedTransport t;
+  // The words of Docker's version check, from an engine of a later day whose oldest API version
+  // is above hcl's newest.
+  t.on("GET", at_max("/nodes"), 400,
+       fmt::format("{{\"message\":\"client version {} is too old. Minimum supported API version is 1.53, please "
+                   "upgrade your client to a newer version\"}}\n",
+                   docker::kMaxApiVersion),
+       {{"Api-Version", "1.60"}, {"Content-Type", "application/json"}});
+  docker::Client c(t);
+  for (int i = 0; i < 2; ++i) {
+    auto nodes = c.nodes();
+    REQUIRE_FALSE(nodes.ok());
+    CHECK(nodes.error().kind == ErrorKind::Server);
+    CHECK(nodes.error().message() ==
+          fmt::format("the engine at http://recorded:2378 accepts API 1.53–1.60; hcl speaks {}: upgrade hcl", hcl_window()));
+  }
+  CHECK(targets(t) == std::vector<std::string>{at_max("/nodes"), at_max("/nodes")});  // never a resend
+}
+
+TEST_CASE("a POST refused for its version is sent again as it was, once") {
+  RecordedTransport t;
+  t.on("POST", at_max("/networks/create"), 400,
+       fmt::format("{{\"message\":\"client version {} is too new. Maximum supported API version is 1.45\"}}\n",
+                   docker::kMaxApiVersion),
+       {{"Api-Version", "1.45"}});
+  t.on("POST", "/v1.45/networks/create", 201, read_data("docker/network-create.json"), {{"Api-Version", "1.45"}});
+  docker::Client c(t);
+  docker::NetworkSpec spec;
+  spec.name = "demo";
+  REQUIRE(c.create_network(spec).ok());
+  REQUIRE(t.requests.size() == 2);
+  CHECK(t.requests[0].body == t.requests[1].body);
+  CHECK(t.requests[1].target == "/v1.45/networks/create");
+}
+
+TEST_CASE("an engine that refuses the version it named itself is not asked a third time") {
+  RecordedTransport t;
+  t.on("GET", at_max("/nodes"), 400,
+       fmt::format("{{\"message\":\"client version {} is too new. Maximum supported API version is 1.45\"}}",
+                   docker::kMaxApiVersion),
+       {{"Api-Version", "1.45"}});
+  t.on("GET", "/v1.45/nodes", 400, R"({"message":"client version 1.45 is too old. Minimum supported API version is 1.46"})",
+       {{"Api-Version", "1.45"}});
+  docker::Client c(t);
+  auto nodes = c.nodes();
+  REQUIRE_FALSE(nodes.ok());
+  CHECK(nodes.error().kind == ErrorKind::Server);
+  CHECK(t.requests.size() == 2);
+}
+
