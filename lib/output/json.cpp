@@ -160,12 +160,15 @@ std::string config_json(const config::Config& c) {
 
 std::string version_json(const ops::VersionReport& r) {
   json j;
-  j["hcl"] = {{"version", r.hcl}};
+  j["hcl"] = {{"version", r.hcl}, {"api_version", docker::kMaxApiVersion}, {"min_api_version", docker::kMinApiVersion}};
   if (r.engine) {
-    j["engine"] = {{"endpoint", r.engine_endpoint},   {"version", r.engine->version},
-                   {"api_version", r.engine->api_version}, {"api_version_used", r.api_version},
+    j["engine"] = {{"endpoint", r.engine_endpoint},
+                   {"version", r.engine->version},
+                   {"api_version", r.engine->api_version},
+                   {"api_version_used", r.api_version.empty() ? json(nullptr) : json(r.api_version)},
                    {"min_api_version", r.engine->min_api_version}, {"os", r.engine->os},
-                   {"arch", r.engine->arch},           {"error", nullptr}};
+                   {"arch", r.engine->arch},
+                   {"error", r.api_error ? json(r.api_error->message()) : json(nullptr)}};
   } else {
     j["engine"] = {{"endpoint", r.engine_endpoint}, {"error", r.engine_error ? r.engine_error->message() : ""}};
   }

@@ -1,11 +1,14 @@
 // The Docker client across Engine API versions: negotiation with engines older and newer than
-// hcl.
+// hcl, and hcl version's report of both windows.
 #include <hcl/docker.hpp>
+#include <hcl/ops/version.hpp>
+#include <hcl/output.hpp>
 
 #include "recorded_transport.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 using namespace hcl;
 using hcl::testing::read_data;
@@ -106,3 +109,46 @@ TEST_CASE("an engine that refuses the version it named itself is not asked a thi
   CHECK(t.requests.size() == 2);
 }
 
+
+TEST_CASE("hcl version: both windows and the version used, from /version alone") {
+  auto report = [](const std::string& version_body) {
+    RecordedTransport d, k;
+    d.on("GET", "/version", 200, version_body);
+    k.on("GET", "/v1/agent/self", 200, R"({"Config":{"NodeName":"master","Datacenter":"dc1","Version":"1.17.0","Server":true}})");
+    docker::Client docker(d);
+    consul::Client consul(k);
+    auto r = ops::collect_versions(docker, consul);
+    CHECK(d.requests.size() == 1);
+    CHECK(k.requests.size() == 1);
+    return std::pair{r, docker.api_version()};
+  };
+  SUBCASE("an engine older than hcl: its own version") {
+    auto [r, used] = report(R"({"Version":"26.1.5+dfsg1","ApiVersion":"1.45","MinAPIVersion":"1.24","Os":"linux","Arch":"amd64"})");
+    CHECK(r.api_version == "1.45");
+    CHECK(used.value() == "1.45");
+    CHECK_FALSE(r.api_error);
+    auto j = nlohmann::json::parse(output::version_json(r));
+    CHECK(j["hcl"]["api_version"] == docker::kMaxApiVersion);
+    CHECK(j["hcl"]["min_api_version"] == docker::kMinApiVersion);
+    CHECK(j["engine"]["api_version"] == "1.45");
+    CHECK(j["engine"]["min_api_version"] == "1.24");
+    CHECK(j["engine"]["api_version_used"] == "1.45");
+    CHECK(j["engine"]["error"].is_null());
+  }
+  SUBCASE("a newer engine: hcl's newest") {
+    auto [r, used] = report(R"({"Version":"29.3.0","ApiVersion":"1.54","MinAPIVersion":"1.40","Os":"linux","Arch":"arm64"})");
+    CHECK(r.api_version == docker::kMaxApiVersion);
+    CHECK(used.value() == docker::kMaxApiVersion);
+  }
+  SUBCASE("an engine hcl cannot speak to: reported, with the error every command would give") {
+    auto [r, used] = report(R"({"Version":"31.0.0","ApiVersion":"1.60","MinAPIVersion":"1.53","Os":"linux","Arch":"amd64"})");
+    CHECK(r.api_version.empty());
+    REQUIRE(r.api_error);
+    CHECK(r.api_error->kind == ErrorKind::Server);
+    CHECK(r.api_error->why.find("accepts API 1.53–1.60") != std::string::npos);
+    auto j = nlohmann::json::parse(output::version_json(r));
+    CHECK(j["engine"]["api_version_used"].is_null());
+    CHECK(j["engine"]["version"] == "31.0.0");
+    CHECK(j["engine"]["error"].get<std::string>().find("upgrade hcl") != std::string::npos);
+  }
+}
