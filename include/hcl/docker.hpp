@@ -84,7 +84,10 @@ struct Network {
   std::vector<IpamConfig> ipam;
   Labels labels;
   std::map<std::string, std::string> options;
-  std::size_t containers = 0;  // containers attached on the node that answered
+  // Containers attached on the engine that answered: from GET /networks/{id} only. The lists of
+  // GET /networks never fill them (an empty object up to 28.x, no key from 29.0), so networks()
+  // leaves this unset rather than report 0.
+  std::optional<std::size_t> containers;
 };
 
 struct NetworkSpec {

@@ -17,7 +17,9 @@ using namespace codec;
 
 Labels labels(const json& j, const char* key) { return get<Labels>(j, key); }
 
-Network decode_network(const json& j) {
+// `inspected`: the body of GET /networks/{id}, whose Containers are the endpoints on the engine
+// that answered. A list's never are (see Network::containers).
+Network decode_network(const json& j, bool inspected) {
   Network n;
   n.id = get<std::string>(j, "Id");
   n.name = get<std::string>(j, "Name");
@@ -30,7 +32,7 @@ Network decode_network(const json& j) {
   n.created = get<std::string>(j, "Created");
   n.labels = labels(j, "Labels");
   n.options = get<std::map<std::string, std::string>>(j, "Options");
-  n.containers = child(j, "Containers").size();
+  if (inspected) n.containers = child(j, "Containers").size();
   for (const json& c : child(child(j, "IPAM"), "Config").is_array() ? child(child(j, "IPAM"), "Config")
                                                                      : json::array())
     n.ipam.push_back({get<std::string>(c, "Subnet"), get<std::string>(c, "Gateway"), get<std::string>(c, "IPRange")});
@@ -39,7 +41,7 @@ Network decode_network(const json& j) {
 
 std::vector<Network> decode_networks(const json& j) {
   std::vector<Network> out;
-  for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_network(n));
+  for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_network(n, false));
   return out;
 }
 
@@ -323,7 +325,7 @@ Result<Network> Client::network(const std::string& id_or_name) {
     return r.error();
   }
   return decode(*r, fmt::format("GET {}/networks/{}", transport_.describe(), id_or_name),
-                [](const json& j) { return decode_network(j); });
+                [](const json& j) { return decode_network(j, true); });
 }
 
 Result<NetworkCreated> Client::create_network(const NetworkSpec& spec) {

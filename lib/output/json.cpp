@@ -56,7 +56,7 @@ json net_json(const docker::Network& n) {
   return {{"id", n.id},         {"name", n.name},         {"driver", n.driver},      {"scope", n.scope},
           {"attachable", n.attachable}, {"internal", n.internal}, {"ingress", n.ingress}, {"ipv6", n.ipv6},
           {"created", n.created}, {"ipam", ipam},          {"labels", n.labels},     {"options", n.options},
-          {"containers", n.containers}};
+          {"containers", n.containers ? json(*n.containers) : json(nullptr)}};
 }
 
 json origin_json(const config::Origin& o) { return {{"level", config::to_string(o.level)}, {"name", o.name}}; }

@@ -152,3 +152,20 @@ TEST_CASE("hcl version: both windows and the version used, from /version alone")
     CHECK(j["engine"]["error"].get<std::string>().find("upgrade hcl") != std::string::npos);
   }
 }
+
+TEST_CASE("networks: the list's Containers are not counted, inspect's are") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/networks", 200, read_data("docker/networks.json"));
+  t.on("GET", "/v1.41/networks/demo", 200, read_data("docker/network-demo.json"));
+  docker::Client c(t);
+  auto nets = c.networks();
+  REQUIRE(nets.ok());
+  for (const auto& n : *nets) CHECK_FALSE(n.containers.has_value());
+  auto list = nlohmann::json::parse(output::networks_json(*nets));
+  for (const auto& n : list) CHECK(n["containers"].is_null());
+  auto demo = c.network("demo");
+  REQUIRE(demo.ok());
+  REQUIRE(demo->containers.has_value());
+  CHECK(nlohmann::json::parse(output::network_json(*demo))["containers"] == *demo->containers);
+}
