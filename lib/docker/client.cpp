@@ -265,7 +265,7 @@ Result<std::vector<SwarmNode>> Client::nodes() {
 Result<ClusterState> Client::cluster_state(TaskSelection selection) {
   std::vector<std::string> paths{"/nodes", "/services", "/tasks"};
   if (selection == TaskSelection::DesiredRunning)
-    paths[2] = http::target("/tasks", {{"filters", body(json{{"desired-state", {"running"}}})}});
+    paths[2] = http::target("/tasks", {{"filters", filters({{"desired-state", {"running"}}})}});
   auto build = [&](const std::string& v) {
     std::vector<http::Request> reqs;
     for (const auto& p : paths) reqs.push_back({"GET", "/v" + v + p});

@@ -1,9 +1,11 @@
 // The Docker client across Engine API versions: negotiation with engines older and newer than
-// hcl, and hcl version's report of both windows.
+// hcl, hcl version's report of both windows, and the changes of the API that touch what hcl reads
+// (events as json-seq, the filters' map form, networks' Containers).
 #include <hcl/docker.hpp>
 #include <hcl/ops/version.hpp>
 #include <hcl/output.hpp>
 
+#include "docker/codec.hpp"
 #include "recorded_transport.hpp"
 
 #include <doctest/doctest.h>
@@ -109,7 +111,6 @@ TEST_CASE("an engine that refuses the version it named itself is not asked a thi
   CHECK(t.requests.size() == 2);
 }
 
-
 TEST_CASE("hcl version: both windows and the version used, from /version alone") {
   auto report = [](const std::string& version_body) {
     RecordedTransport d, k;
@@ -151,6 +152,55 @@ TEST_CASE("hcl version: both windows and the version used, from /version alone")
     CHECK(j["engine"]["version"] == "31.0.0");
     CHECK(j["engine"]["error"].get<std::string>().find("upgrade hcl") != std::string::npos);
   }
+}
+
+TEST_CASE("filters go in the map form every engine reads") {
+  CHECK(docker::codec::filters({{"desired-state", {"running"}}}) == R"({"desired-state":{"running":true}})");
+  CHECK(docker::codec::filters({{"type", {"service", "node"}}}) == R"({"type":{"node":true,"service":true}})");
+  CHECK(docker::codec::filters({{"service", {}}}) == R"({"service":{}})");
+}
+
+namespace {
+
+std::vector<docker::Event> events_of(const std::string& stream, std::size_t piece) {
+  docker::EventLines lines("GET http://recorded:2378/events");
+  std::vector<docker::Event> out;
+  for (std::size_t at = 0; at < stream.size(); at += piece)
+    if (!lines.feed(std::string_view(stream).substr(at, piece), [&](const docker::Event& e) {
+          out.push_back(e);
+          return true;
+        }))
+      break;
+  REQUIRE_FALSE(lines.error());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("events: one per line, led by json-seq's 0x1E or not, without status/id/from") {
+  // Two events as API 1.52 writes them (no status, id or from).
+  const std::string a = R"({"Type":"service","Action":"create","Actor":{"ID":"s1","Attributes":{"name":"web"}},"scope":"swarm","time":1,"timeNano":1000000001})";
+  const std::string b = R"({"Type":"node","Action":"update","Actor":{"ID":"n1","Attributes":{"name":"node1","state.new":"down"}},"scope":"swarm","time":2,"timeNano":2000000002})";
+  for (std::size_t piece : {1, 5, 4096}) {
+    CAPTURE(piece);
+    for (const std::string& stream : {a + "\n" + b + "\n",                    // application/json, x-ndjson, jsonl
+                                      "\x1e" + a + "\n\x1e" + b + "\n",       // application/json-seq
+                                      a + "\r\n\n" + b + "\r\n"}) {
+      auto seen = events_of(stream, piece);
+      REQUIRE(seen.size() == 2);
+      CHECK(seen[0].type == "service");
+      CHECK(seen[0].action == "create");
+      CHECK(seen[0].actor_id == "s1");
+      CHECK(seen[0].attributes.at("name") == "web");
+      CHECK(seen[0].time_nano == 1000000001);
+      CHECK(seen[1].attributes.at("state.new") == "down");
+    }
+  }
+  docker::EventLines lines("GET http://recorded:2378/events");
+  CHECK_FALSE(lines.feed("\x1e{\"Type\": 5}\n", [](const docker::Event&) { return true; }));
+  REQUIRE(lines.error());
+  CHECK(lines.error()->kind == ErrorKind::Server);
+  CHECK(lines.error()->what == "GET http://recorded:2378/events");
 }
 
 TEST_CASE("networks: the list's Containers are not counted, inspect's are") {
