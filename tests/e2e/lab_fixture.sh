@@ -7,6 +7,8 @@ case "${1:-}" in
   up)
     if "$HCL_LAB" status >/dev/null 2>&1; then
       echo "lab already up; leaving it as it is"
+      # An engine selection in the environment is applied to it (a no-op if it is the lab's).
+      if [ -n "${HCL_LAB_ENGINES+x}${HCL_LAB_MIN_API+x}" ]; then "$HCL_LAB" up; fi
     else
       # Whatever is left of an earlier lab (a crashed one keeps its namespaces and swarm state,
       # and its restarted engines can take a while to gossip again) goes first: the tests start

@@ -6,7 +6,7 @@
 
 # The lab's node subnet, a /24 written as its first three octets ("198.18.72") or as
 # "198.18.72.0/24". 198.18.0.0/15 is the benchmarking range (RFC 2544): nothing real lives
-# there, so it is the least likely to collide with a host's networks (DESIGN fact 7).
+# there, so it is the least likely to collide with a host's networks.
 LAB_SUBNET_RAW=${HCL_LAB_SUBNET:-198.18.72}
 LAB_NET=${LAB_SUBNET_RAW%/*}
 LAB_NET=${LAB_NET%.0}
@@ -17,7 +17,7 @@ if [[ $LAB_SUBNET_RAW == */* && ${LAB_SUBNET_RAW#*/} != 24 ]] ||
 fi
 # Address pools of the engines' own networks (overlay networks of the swarm, the engines'
 # local bridges). They only exist inside the node namespaces, but they are kept out of the
-# private ranges all the same, so that no lab address looks like anything outside (fact 7).
+# private ranges all the same, so that no lab address looks like anything outside.
 LAB_POOL=${HCL_LAB_POOL:-198.19}                    # a /16 given as A.B
 if ! [[ $LAB_POOL =~ ^[0-9]{1,3}\.[0-9]{1,3}$ ]]; then
   echo "lab: HCL_LAB_POOL must be a /16 given as A.B, not '$LAB_POOL'" >&2
@@ -47,16 +47,37 @@ LOCK_FILE=/run/hcl-lab.lock
 HOSTS_FILE=/etc/hosts
 IPT_COMMENT=hcl-lab
 
-# Debian's docker CLI matches the engine (20.10, API 1.41); /usr/local/bin/docker may be a
-# newer client that works as well. Either way the lab always names the socket explicitly.
-if [[ -n ${HCL_LAB_DOCKER_CLI:-} ]]; then DOCKER_CLI=$HCL_LAB_DOCKER_CLI
-elif [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker
-else DOCKER_CLI=docker; fi
+# The lab's engines: which version each node runs (HCL_LAB_ENGINES), and which nodes refuse
+# clients below an API version (HCL_LAB_MIN_API). Both are read by `lab up` only (engines.sh:
+# selection_choose); every other command keeps what the lab that is up was made with.
+KNOWN_ENGINES=(20.10 26.1 28.5)               # fetch.sh: where each comes from
+DEFAULT_ENGINES="28.5,26.1,20.10"             # master 28.5, node1 26.1, node2 and further 20.10
+DEFAULT_MIN_API="master=1.44"                 # when master's engine can refuse old clients
+CACHE_DIR=${HCL_LAB_CACHE:-/var/cache/hcl-lab}  # the engines' binaries, kept across `down`
+ENGINE_CACHE=$CACHE_DIR/engines
 
-# dockerd finds runc, containerd, containerd-shim*, docker-proxy and docker-init on PATH.
+# The docker CLI the lab itself uses, for every node: HCL_LAB_DOCKER_CLI, else the newest
+# cached engine's own CLI (28.5's speaks API 1.24 to 1.51, so it talks to every node, also to a
+# master that refuses clients below 1.44), else Debian 12's (20.10, API 1.41). Either way the
+# lab always names the node's socket explicitly.
+docker_cli_choose() {
+  local v
+  if [[ -n ${HCL_LAB_DOCKER_CLI:-} ]]; then DOCKER_CLI=$HCL_LAB_DOCKER_CLI; return 0; fi
+  for v in 28.5 26.1; do
+    if [[ -x $ENGINE_CACHE/$v/bin/docker && -r $ENGINE_CACHE/$v/fetched ]]; then
+      DOCKER_CLI=$ENGINE_CACHE/$v/bin/docker; return 0
+    fi
+  done
+  if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
+}
+docker_cli_choose
+
+# The lab's own tools. (Each engine gets a PATH of its own: engine_start.)
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 # Nothing the lab runs should go through a proxy or an outer docker context.
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+# The engines inherit this environment: only engine_start gives one a minimum API version.
+unset DOCKER_MIN_API_VERSION DOCKER_API_VERSION
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 unset NO_PROXY no_proxy   # (the engines inherit this environment: no proxy settings at all)
 

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# images.sh — the lab's container images, made without any registry (DESIGN fact 4):
+# images.sh — the lab's container images, made without any registry:
 # root filesystems assembled from files of Debian packages on the host (busybox-static,
 # haproxy and the libraries ldd lists), turned into images with `docker import` on master,
 # and copied to every other node with `docker save | docker load` (same image IDs

@@ -2,7 +2,7 @@
 # net.sh — the lab's network on the host: a bridge, one namespace per node with a veth into
 # the bridge, FORWARD rules for the bridge, and /etc/hosts names. Sourced by tests/lab/lab.
 #
-# Safety (DESIGN fact 7): only things named hcllab0 / hcl-* are created or deleted here;
+# Safety: only things named hcllab0 / hcl-* are created or deleted here;
 # the host's own interface, addresses, routes and gateway are only ever read.
 
 ip2int() { local a b c d; IFS=. read -r a b c d <<<"$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }
@@ -94,8 +94,8 @@ node_net_ensure() {
   fi
   ip -n "$ns" link set lo up
   ip -n "$ns" link set eth0 up
-  # Essential (fact 4): no default route, so image pulls fail at once and local images are
-  # used, and no lab traffic can leave the machine (fact 7).
+  # Essential: no default route, so image pulls fail at once and local images are
+  # used, and no lab traffic can leave the machine.
   ip -n "$ns" route del default 2>/dev/null || true
 }
 
@@ -120,7 +120,7 @@ bridge_remove() {
   ip link del "$BRIDGE"
 }
 
-# ---- host firewall (fact 3) ----------------------------------------------------------------
+# ---- host firewall ----------------------------------------------------------------------------
 # With net.bridge.bridge-nf-call-iptables=1, frames bridged between the lab's veths pass the
 # host's FORWARD chain, whose policy an engine may have set to DROP. Accept exactly the
 # traffic that enters and leaves the lab bridge; nothing from or to other interfaces.

@@ -49,7 +49,7 @@ swarm_worker_join() {
   for try in 1 2 3 4; do
     [[ $(swarm_local_state "$w") == inactive ]] || dk "$w" swarm leave --force >/dev/null 2>&1 || true
     if ((try == 1)); then say "swarm join $w ($ip)"; else say "swarm join $w ($ip), try $try"; fi
-    # A first join can time out while the manager settles (fact 3): leave and join again.
+    # A first join can time out while the manager settles: leave and join again.
     if timeout 40 "$DOCKER_CLI" -H "unix://$(node_sock "$w")" swarm join --token "$token" \
          --advertise-addr "$ip" --listen-addr "$ip:2377" "$MASTER_IP:2377" >/dev/null 2>"$RUN_DIR/$w/join.err" &&
        wait_for 20 swarm_worker_ok "$w"; then
