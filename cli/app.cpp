@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <csignal>
 #include <unistd.h>
 
@@ -59,8 +60,9 @@ int usage_error(const CLI::App& app, const std::string& message, const std::vect
     const std::string& word = extras.front();
     bool flag = word.starts_with("-");
     text = flag ? fmt::format("unknown flag '{}'", word) : fmt::format("unexpected argument '{}'", word);
-    bool top = std::none_of(app.get_subcommands({}).begin(), app.get_subcommands({}).end(),
-                            [](const CLI::App* s) { return s->parsed(); });
+    // get_subcommands returns a new vector each time: one copy, not a begin and an end of two.
+    auto subs = app.get_subcommands({});
+    bool top = std::none_of(subs.begin(), subs.end(), [](const CLI::App* s) { return s->parsed(); });
     if (!flag && top) text = fmt::format("unknown command '{}'", word);
     if (auto s = suggestion(app, word); !s.empty()) text += fmt::format(" (did you mean '{}'?)", s);
   }
@@ -125,22 +127,34 @@ void install_signal_handlers() {
 
 Status remove_each(Context& ctx, const std::vector<std::string>& names, const char* noun,
                    const std::function<Status(const std::string&)>& remove) {
-  std::optional<Error> first;
-  std::vector<std::string> failed;
+  std::vector<std::pair<std::string, Error>> failed;
   for (const auto& name : names) {
     auto s = remove(name);
-    if (s) {
-      ctx.out(name + "\n");
-      continue;
-    }
-    if (!first) first = s.error();
-    failed.push_back(fmt::format("{}: {}", name, s.error().why));
+    if (s) ctx.out(name + "\n");
+    else failed.emplace_back(name, s.error());
   }
-  if (!first) return ok();
-  if (failed.size() == 1) return wrap(*first, fmt::format("removing {}", noun));
-  std::string why;
-  for (const auto& f : failed) why += (why.empty() ? "" : "; ") + f;
-  return Error{first->kind, fmt::format("removing {} of {} {}s failed", failed.size(), names.size(), noun), why};
+  if (failed.empty()) return ok();
+  if (failed.size() == 1) return wrap(failed.front().second, fmt::format("removing {}", noun));
+  return batch_error(failed, names.size(), "removing", noun);
+}
+
+void add_wait_flags(CLI::App* sub, WaitFlags& flags, const std::string& wait_help, const std::string& register_help) {
+  sub->add_flag("--wait", flags.wait, wait_help);
+  sub->add_flag("--register", flags.register_consul, register_help);
+  sub->add_option("--timeout", flags.timeout, "How long --wait may take")->capture_default_str();
+}
+
+Result<ops::WaitOptions> wait_options(Context& ctx, const WaitFlags& flags) {
+  auto timeout = config::parse_duration(flags.timeout, "--timeout");
+  if (!timeout) return timeout.error();
+  ops::WaitOptions wo;
+  wo.timeout = *timeout;
+  wo.interrupted = &Context::interrupted;
+  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
+    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
+  };
+  wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
+  return wo;
 }
 
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet) {
@@ -184,14 +198,17 @@ std::string Listing::cut(const std::string& text, size_t width) const {
   return text.substr(0, width - 3) + "...";
 }
 
-int run(int argc, char** argv) {
-  Context ctx;
+namespace {
+
+// Colours only on a terminal, never with NO_COLOR or TERM=dumb.
+bool color_wanted() {
   const char* no_color = std::getenv("NO_COLOR");
   const char* term = std::getenv("TERM");
-  ctx.color = isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0') &&
-              !(term != nullptr && std::string_view(term) == "dumb");
+  return isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0') &&
+         !(term != nullptr && std::string_view(term) == "dumb");
+}
 
-  CLI::App app{"hcl: manage a small Docker swarm + Consul cluster (Hypriot Cluster Lab style)", "hcl"};
+void add_global_flags(CLI::App& app, Context& ctx) {
   app.fallthrough();
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hcl ") + hcl::version());
@@ -212,11 +229,13 @@ int run(int argc, char** argv) {
   app.add_option("--connect-timeout", f.connect_timeout, "Connect timeout, e.g. 3s (env HCL_CONNECT_TIMEOUT)")->group(g);
   app.add_option("--request-timeout", f.timeout, "Request timeout, e.g. 30s (env HCL_TIMEOUT)")->group(g);
   app.add_flag("-v,--verbose", ctx.verbose, "Log each HTTP request (method, URL, status, time) to stderr");
+}
 
-  // Every command is listed (for --help and "did you mean"), but only the one the command line
-  // names gets its flags and nested subcommands: setting up all of them took most of the
-  // instructions hcl spent before doing anything.
-  // The completion scripts and the man page describe every command: those two set up all.
+// Every command is listed (for --help and "did you mean"), but only the one the command line
+// names gets its flags and nested subcommands: setting up all of them took most of the
+// instructions hcl spent before doing anything.
+// The completion scripts and the man page describe every command: those two set up all.
+void add_commands(CLI::App& app, Context& ctx, int argc, char** argv) {
   const Command* chosen = named_command(app, argc, argv);
   bool all = chosen && (std::string_view(chosen->name) == "completion" || std::string_view(chosen->name) == "__man");
   for (const Command& c : kCommands) {
@@ -224,7 +243,25 @@ int run(int argc, char** argv) {
     if (*c.summary == '\0') sub->group("");  // hidden
     if (&c == chosen || all) c.setup(sub, ctx);
   }
+}
 
+// The words CLI11 could not place, along the chain of parsed subcommands.
+std::vector<std::string> unplaced_words(const CLI::App& app) {
+  std::vector<std::string> extras;
+  for (const CLI::App* a = &app; a;) {
+    auto rem = a->remaining();
+    extras.insert(extras.end(), rem.begin(), rem.end());
+    const CLI::App* next = nullptr;
+    for (const CLI::App* s : a->get_subcommands({}))
+      if (s->parsed()) next = s;
+    a = next;
+  }
+  return extras;
+}
+
+// Parses the command line; an exit status when that already ended the run (help, version, a
+// usage error).
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -236,20 +273,22 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // Words CLI11 could not place are most often a mistyped command or flag: name the first one
     // and suggest the closest known name.
-    std::vector<std::string> extras;
-    for (const CLI::App* a = &app; a;) {
-      auto rem = a->remaining();
-      extras.insert(extras.end(), rem.begin(), rem.end());
-      const CLI::App* next = nullptr;
-      for (const CLI::App* s : a->get_subcommands({}))
-        if (s->parsed()) next = s;
-      a = next;
-    }
     std::string msg = e.what();
     if (msg == "A subcommand is required") msg = "a command is required";
-    return usage_error(app, msg, extras);
+    return usage_error(app, msg, unplaced_words(app));
   }
+  return std::nullopt;
+}
 
+}  // namespace
+
+int run(int argc, char** argv) {
+  Context ctx;
+  ctx.color = color_wanted();
+  CLI::App app{"hcl: manage a small Docker swarm + Consul cluster (Hypriot Cluster Lab style)", "hcl"};
+  add_global_flags(app, ctx);
+  add_commands(app, ctx, argc, argv);
+  if (auto status = parse(app, argc, argv)) return *status;
   if (!ctx.action) return usage_error(app, "a command is required", {});
   install_signal_handlers();
   Status s = ctx.action();

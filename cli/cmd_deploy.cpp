@@ -6,6 +6,7 @@
 #include <hcl/ops/wait.hpp>
 #include <hcl/manifest.hpp>
 #include <hcl/output.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -20,9 +21,7 @@ struct DeployOptions {
   std::string env_file;
   bool dry_run = false;
   bool prune = false;
-  bool wait = false;
-  bool register_consul = false;
-  std::string timeout = "2m";
+  WaitFlags wait;
   Format format = Format::Table;
 };
 
@@ -30,14 +29,17 @@ std::string render_plan(const ops::Plan& plan) {
   std::string s;
   for (const auto& n : plan.networks)
     s += fmt::format("network {}: {}\n", n.name, ops::to_string(n.change));
+  for (const auto& f : plan.files)
+    s += fmt::format("{} {}: {}{}\n", docker::to_string(f.kind), f.name, ops::to_string(f.change),
+                     f.change == ops::Change::Remove ? " (an older version, once no service uses it)" : "");
   for (const auto& c : plan.services) {
     s += fmt::format("service {}: {}", c.name, ops::to_string(c.change));
-    if (c.change == ops::Change::Create)
+    if (c.change == ops::Change::Create && c.spec->mode == docker::ServiceMode::Replicated)
       s += fmt::format(" ({} replica{})", c.spec->replicas, c.spec->replicas == 1 ? "" : "s");
+    else if (c.change == ops::Change::Create)
+      s += fmt::format(" ({})", docker::to_string(c.spec->mode));
     if (c.change == ops::Change::Update) {
-      std::string fields;
-      for (const auto& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
-      s += " (" + fields + ")";
+      s += " (" + text::join(c.fields) + ")";
     }
     s += "\n";
   }
@@ -50,8 +52,8 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   manifest::LoadOptions lo;
   if (!o.project.empty()) lo.project = o.project;
   if (!o.env_file.empty()) lo.env_file = o.env_file;
-  auto timeout = config::parse_duration(o.timeout, "--timeout");
-  if (!timeout) return timeout.error();
+  auto wo = wait_options(ctx, o.wait);
+  if (!wo) return wo.error();
   // The whole manifest is read and checked before the cluster is asked anything.
   auto project = manifest::load(o.file, lo);
   if (!project) return project.error();
@@ -75,21 +77,12 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   } else {
     if (auto s = ops::apply_plan(**docker, *plan, {progress_line}); !s) return s;
   }
-  if (!o.wait && !o.register_consul) return ok();
+  if (!o.wait.waiting()) return ok();
 
-  std::vector<ops::WaitTarget> targets;
-  for (const auto& c : plan->services)
-    if (c.change != ops::Change::Remove) targets.push_back({c.name, c.spec->replicas});
-  ops::WaitOptions wo;
-  wo.timeout = *timeout;
-  wo.interrupted = &Context::interrupted;
-  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
-    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
-  };
-  wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
-  if (auto s = ops::wait_converged(**docker, targets, wo); !s) return s;
+  auto targets = ops::wait_targets(*plan);
+  if (auto s = ops::wait_converged(**docker, targets, *wo); !s) return s;
   if (o.format == Format::Table) ctx.out(fmt::format("project {}: every service runs its replicas\n", plan->project));
-  if (!o.register_consul) return ok();
+  if (!o.wait.register_consul) return ok();
   ops::SyncScope scope;
   scope.project = plan->project;
   return consul_sync(ctx, scope, o.format, o.format == Format::Json ? SyncPrint::Nothing : SyncPrint::Changes);
@@ -104,10 +97,8 @@ void setup_deploy(CLI::App* sub, Context& ctx) {
   sub->add_option("--env-file", o->env_file, "Variables for ${VAR} (default: .env beside the manifest)")->type_name("FILE");
   sub->add_flag("--dry-run", o->dry_run, "Print the plan and change nothing; exit 0 if no changes, 1 if changes");
   sub->add_flag("--prune", o->prune, "Remove the project's services (and networks) that the manifest no longer has");
-  sub->add_flag("--wait", o->wait, "Wait until every service runs its replicas");
-  sub->add_flag("--register", o->register_consul,
-                "Then register the project's running tasks with Consul, as `hcl sync -p PROJECT` (implies --wait)");
-  sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
+  add_wait_flags(sub, o->wait, "Wait until every service runs its replicas",
+                 "Then register the project's running tasks with Consul, as `hcl sync -p PROJECT` (implies --wait)");
   add_format_flags(sub, o->format, nullptr);
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_deploy(ctx, *o); }; });
 }

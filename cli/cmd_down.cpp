@@ -1,4 +1,4 @@
-// hcl down: remove a project's services and the networks it created.
+// hcl down: remove a project's services and the networks, secrets and configs it created.
 #include "commands.hpp"
 
 #include <hcl/ops/project.hpp>
@@ -35,6 +35,8 @@ Status run_down(Context& ctx, const DownOptions& o) {
   std::string s;
   for (const auto& n : report->services) s += "removed service " + n + "\n";
   for (const auto& n : report->networks) s += "removed network " + n + "\n";
+  for (const auto& n : report->secrets) s += "removed secret " + n + "\n";
+  for (const auto& n : report->configs) s += "removed config " + n + "\n";
   if (s.empty()) s = fmt::format("project {}: nothing to remove\n", project);
   ctx.out(s);
   if (o.keep_consul) return ok();

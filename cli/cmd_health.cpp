@@ -6,6 +6,7 @@
 #include <hcl/ops/health.hpp>
 #include <hcl/output.hpp>
 #include <hcl/ops/watch.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -43,9 +44,9 @@ Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const
   waiter.follow_engine(std::move(*engine), {"node", "service"});
   waiter.follow_consul_checks(std::move(*checks), (*ctx.config())->consul_token);
   std::map<std::string, std::pair<ops::Verdict, std::string>> shown;
-  while (!Context::interrupted) {
+  auto look = [&]() -> Result<bool> {
     auto results = ops::check_health(docker, consul, o.services);
-    if (Context::interrupted) break;
+    if (Context::interrupted) return false;
     bool healthy = ops::healthy(results);
     std::string time = now_rfc3339(), s;
     std::set<std::string> present;
@@ -59,10 +60,12 @@ Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const
     std::erase_if(shown, [&](const auto& e) { return !present.count(e.first); });
     ctx.out(s);
     std::fflush(stdout);
-    waiter.wait(interval, Context::interrupted);
-    waiter.take_problems();  // a broken stream only makes the next check come from the interval
-  }
-  return ok();  // Ctrl-C is how a watch ends
+    return !s.empty();
+  };
+  ops::WatchPace pace;
+  pace.interval = pace.busy_interval = interval;
+  pace.report_follower_problems = false;  // a broken stream only makes the next check come from the interval
+  return ops::watch_loop(waiter, pace, Context::interrupted, look, [&ctx](const std::string& w) { ctx.warn(w); });
 }
 
 Status run_health(Context& ctx, HealthOptions& o) {
@@ -96,9 +99,7 @@ Status run_health(Context& ctx, HealthOptions& o) {
   std::vector<std::string> failed;
   for (const auto& r : results)
     if (r.verdict == ops::Verdict::Fail) failed.push_back(r.id);
-  std::string list;
-  for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
-  return Error{ErrorKind::Failed, "the cluster is not healthy", "failing checks: " + list};
+  return Error{ErrorKind::Failed, "the cluster is not healthy", "failing checks: " + text::join(failed)};
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <hcl/swarm/labels.hpp>
 #include <hcl/swarm/networks.hpp>
 #include <hcl/output.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -33,9 +34,9 @@ struct RemoveOptions {
 };
 
 std::string subnets(const docker::Network& n) {
-  std::string s;
-  for (const auto& c : n.ipam) s += (s.empty() ? "" : ",") + c.subnet;
-  return s.empty() ? "-" : s;
+  std::vector<std::string> each;
+  for (const auto& c : n.ipam) each.push_back(c.subnet);
+  return each.empty() ? "-" : text::join(each, ",");
 }
 
 Status run_create(Context& ctx, CreateOptions& o) {

@@ -4,6 +4,7 @@
 
 #include <hcl/ops/nodes.hpp>
 #include <hcl/output.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -64,9 +65,7 @@ std::string render_table(const Context& ctx, const ops::NodesReport& report, con
       row.insert(row.end(), {"-", "-", Cell(n.consul->address)});
     }
     row.emplace_back(ops::to_string(n.health), health_color(n.health));
-    std::string joined;
-    for (const auto& note : notes) joined += (joined.empty() ? "" : "; ") + note;
-    row.emplace_back(list.cut(joined, 80));
+    row.emplace_back(list.cut(text::join(notes, "; "), 80));
     t.add(std::move(row));
   }
   return t.render(ctx);

@@ -3,6 +3,7 @@
 #include "table.hpp"
 
 #include <hcl/output.hpp>
+#include <hcl/text.hpp>
 #include <hcl/ops/tasks.hpp>
 
 #include <fmt/format.h>
@@ -53,8 +54,7 @@ Status run_ps(Context& ctx, PsOptions& o) {
   ops::TaskRows rows(*state, filter);
   auto row = [&](std::size_t i) {
     ops::TaskRow r = rows[i];
-    std::string ports;
-    for (const auto& p : r.ports) ports += (ports.empty() ? "" : ",") + p;
+    std::string ports = text::join(r.ports, ",");
     int color = state_color(r.state);
     return std::vector<Cell>{std::move(r.name), std::move(r.image), std::move(r.node), std::move(r.desired_state),
                              Cell(std::move(r.state), color), ports.empty() ? "-" : ports,

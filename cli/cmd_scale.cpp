@@ -14,27 +14,26 @@ namespace {
 struct ScaleOptions {
   std::vector<std::string> specs;
   std::string project;
-  bool wait = false;
-  bool register_consul = false;
-  std::string timeout = "2m";
+  WaitFlags wait;
   std::string stable_for = "0s";
 };
 
+// Every argument is checked, and every service found, before anything is scaled; then each
+// service is scaled even if another fails, and every failure is named (exit status: the first
+// failure's). With failures, there is no wait: the command is to be run again.
 Status run_scale(Context& ctx, const ScaleOptions& o) {
-  // Every argument is checked, and every service found, before anything is scaled.
   std::vector<ops::ScaleRequest> requests;
   for (const auto& s : o.specs) {
     auto r = ops::parse_scale(s);
     if (!r) return r.error();
     requests.push_back(*r);
   }
-  auto timeout = config::parse_duration(o.timeout, "--timeout");
-  if (!timeout) return timeout.error();
-  std::chrono::milliseconds stable{0};
+  auto wo = wait_options(ctx, o.wait);
+  if (!wo) return wo.error();
   if (o.stable_for != "0s" && o.stable_for != "0") {
     auto d = config::parse_duration(o.stable_for, "--stable-for");
     if (!d) return d.error();
-    stable = *d;
+    wo->stable_for = *d;
   }
   auto docker = ctx.docker();
   if (!docker) return docker.error();
@@ -43,26 +42,14 @@ Status run_scale(Context& ctx, const ScaleOptions& o) {
   auto resolved = ops::resolve_services(**docker, names, o.project.empty() ? std::nullopt : std::optional(o.project));
   if (!resolved) return resolved.error();
 
-  std::vector<ops::WaitTarget> targets;
-  for (size_t i = 0; i < requests.size(); ++i) {
-    const auto& svc = (*resolved)[i];
-    if (auto s = (*docker)->scale_service(svc.id, requests[i].replicas); !s) return s;
-    ctx.out(fmt::format("{} scaled to {}\n", svc.name, requests[i].replicas));
-    targets.push_back({svc.name, requests[i].replicas});
-  }
-  if (!o.wait && !o.register_consul) return ok();
-  ops::WaitOptions wo;
-  wo.timeout = *timeout;
-  wo.stable_for = stable;
-  wo.interrupted = &Context::interrupted;
-  wo.on_progress = [](const std::string& name, std::uint64_t running, std::uint64_t desired) {
-    fmt::print(stderr, "hcl: {} {}/{} running\n", name, running, desired);
-  };
-  wo.on_note = [&ctx](const std::string& note) { ctx.warn(note); };
-  if (auto s = ops::wait_converged(**docker, targets, wo); !s) return s;
-  if (!o.register_consul) return ok();
+  auto report = ops::scale_services(**docker, *resolved, requests);
+  for (const auto& t : report.scaled) ctx.out(fmt::format("{} scaled to {}\n", t.name, t.replicas));
+  if (auto s = report.status(); !s) return s;
+  if (!o.wait.waiting()) return ok();
+  if (auto s = ops::wait_converged(**docker, report.scaled, *wo); !s) return s;
+  if (!o.wait.register_consul) return ok();
   ops::SyncScope scope;
-  for (const auto& t : targets) scope.services.push_back(t.name);
+  for (const auto& t : report.scaled) scope.services.push_back(t.name);
   return consul_sync(ctx, scope, Format::Table, SyncPrint::Changes);
 }
 
@@ -72,10 +59,8 @@ void setup_scale(CLI::App* sub, Context& ctx) {
   auto o = std::make_shared<ScaleOptions>();
   sub->add_option("SERVICE=N", o->specs, "Service (manifest or engine name) and replicas")->required();
   sub->add_option("-p,--project", o->project, "The project the services belong to")->type_name("PROJECT");
-  sub->add_flag("--wait", o->wait, "Wait until the replicas run");
-  sub->add_flag("--register", o->register_consul,
-                "Then bring the services' Consul registrations in step, as `hcl sync SERVICE` (implies --wait)");
-  sub->add_option("--timeout", o->timeout, "How long --wait may take")->capture_default_str();
+  add_wait_flags(sub, o->wait, "Wait until the replicas run",
+                 "Then bring the services' Consul registrations in step, as `hcl sync SERVICE` (implies --wait)");
   sub->add_option("--stable-for", o->stable_for, "With --wait: stay converged this long before returning");
   sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_scale(ctx, *o); }; });
 }

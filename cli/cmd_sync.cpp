@@ -6,6 +6,7 @@
 #include <hcl/output.hpp>
 #include <hcl/ops/sync.hpp>
 #include <hcl/ops/watch.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -59,11 +60,11 @@ void print_pass(Context& ctx, const ops::SyncResult& r, Format format, bool watc
 
 Status failures(const ops::SyncResult& r) {
   if (r.failed.empty()) return ok();
-  std::string why;
+  std::vector<std::string> each;
   for (const auto& f : r.failed)
-    why += fmt::format("{}{} {} on {}: {}", why.empty() ? "" : "; ", f.removing ? "deregistering" : "registering",
-                       f.instance.id, f.instance.node, f.error.message());
-  return Error{ErrorKind::Partial, "Consul catalog", why};
+    each.push_back(fmt::format("{} {} on {}: {}", f.removing ? "deregistering" : "registering", f.instance.id,
+                               f.instance.node, f.error.message()));
+  return Error{ErrorKind::Partial, "Consul catalog", text::join(each, "; ")};
 }
 
 Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const ops::SyncScope& scope,
@@ -72,38 +73,32 @@ Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const
   auto engine = ctx.new_docker_transport();
   if (!engine) return engine.error();
   waiter.follow_engine(std::move(*engine), {"service", "node", "container"});
-  // After a change, tasks keep starting and stopping for a while: look more often then.
-  constexpr http::Millis kBusy{200}, kBusyFor{10000}, kMaxBackoff{10000};
-  auto busy_until = std::chrono::steady_clock::now() + kBusyFor;
-  http::Millis backoff{500};
-  std::string last_problem;
+  bool failing = false;
   std::set<std::string> skipped_told;
-  while (!Context::interrupted) {
+  auto look = [&]() -> Result<bool> {
     auto r = ops::sync_once(docker, consul, scope);
     if (!r) {
-      // Permission problems do not fix themselves; anything else (a server down or restarting) does.
-      if (r.error().kind == ErrorKind::Tls || r.error().kind == ErrorKind::Usage) return r.error();
-      if (Context::interrupted) break;
-      if (r.error().message() != last_problem) ctx.warn(r.error().message() + "; retrying");
-      last_problem = r.error().message();
-      waiter.wait(backoff, Context::interrupted);
-      backoff = std::min(backoff * 2, kMaxBackoff);
-      continue;
+      failing = true;
+      return r.error();
     }
-    if (!last_problem.empty()) ctx.warn("in step again");
-    last_problem.clear();
-    backoff = http::Millis{500};
+    if (failing) ctx.warn("in step again");
+    failing = false;
     print_pass(ctx, *r, o.format, true, false);
     std::fflush(stdout);
     for (const auto& f : r->failed) ctx.warn(f.error.message() + "; retrying");
     for (const auto& s : r->plan.skipped)
       if (skipped_told.insert(s).second) ctx.warn("not registered with Consul: " + s);
-    for (const auto& p : waiter.take_problems()) ctx.warn(p);
-    auto now = std::chrono::steady_clock::now();
-    if (!r->plan.add.empty() || !r->plan.remove.empty() || !r->failed.empty()) busy_until = now + kBusyFor;
-    if (waiter.wait(now < busy_until ? kBusy : interval, Context::interrupted)) busy_until = std::chrono::steady_clock::now() + kBusyFor;
-  }
-  return ok();  // Ctrl-C is how a watch ends
+    return !r->plan.add.empty() || !r->plan.remove.empty() || !r->failed.empty();
+  };
+  // After a change, tasks keep starting and stopping for a while: look more often then.
+  ops::WatchPace pace;
+  pace.interval = interval;
+  pace.busy_interval = http::Millis{200};
+  pace.busy_for = http::Millis{10000};
+  pace.busy_at_start = true;
+  pace.retry = http::Millis{500};
+  pace.max_retry = http::Millis{10000};
+  return ops::watch_loop(waiter, pace, Context::interrupted, look, [&ctx](const std::string& w) { ctx.warn(w); });
 }
 
 Status run_sync(Context& ctx, const SyncOptions& o) {

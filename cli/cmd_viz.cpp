@@ -91,25 +91,10 @@ Status live(Context& ctx, const VizOptions& o) {
   // The manager sends no task events: services, nodes and containers changing is the nearest
   // sign, and a look every second catches the rest.
   waiter.follow_engine(std::move(*engine), {"service", "node", "container"});
-  constexpr http::Millis kEvery{1000}, kBusy{250}, kBusyFor{5000};
-  auto busy_until = std::chrono::steady_clock::now();
-  std::string last, problem;
-  if (terminal) ctx.out("\x1b[2J\x1b[?25l");  // clear, hide the cursor
-  while (!Context::interrupted) {
+  std::string last;
+  auto look = [&]() -> Result<bool> {
     auto p = read_picture(ctx);
-    if (!p) {
-      // Permission problems do not fix themselves; anything else (an engine restarting) does.
-      if (p.error().kind == ErrorKind::Tls || p.error().kind == ErrorKind::Usage) {
-        if (terminal) ctx.out("\x1b[?25h");
-        return p.error();
-      }
-      if (Context::interrupted) break;
-      if (p.error().message() != problem) ctx.warn(p.error().message() + "; retrying");
-      problem = p.error().message();
-      waiter.wait(kEvery, Context::interrupted);
-      continue;
-    }
-    problem.clear();
+    if (!p) return p.error();
     size_t width = output_width(o);
     std::string body = ops::render_text(*p, {width, ctx.color, ""});
     if (terminal) {
@@ -119,16 +104,19 @@ Status live(Context& ctx, const VizOptions& o) {
       ctx.out((last.empty() ? "" : "\n") + body);  // into a pipe: each new picture once
     }
     std::fflush(stdout);
-    auto now = std::chrono::steady_clock::now();
-    if (body != last) busy_until = now + kBusyFor;  // tasks move in waves after a change
+    bool changed = body != last;  // tasks move in waves after a change
     last = std::move(body);
-    for (const auto& w : waiter.take_problems()) ctx.warn(w);
-    if (waiter.wait(now < busy_until ? kBusy : kEvery, Context::interrupted))
-      busy_until = std::chrono::steady_clock::now() + kBusyFor;
-  }
+    return changed;
+  };
+  ops::WatchPace pace;
+  pace.interval = pace.retry = pace.max_retry = http::Millis{1000};
+  pace.busy_interval = http::Millis{250};
+  pace.busy_for = http::Millis{5000};
+  if (terminal) ctx.out("\x1b[2J\x1b[?25l");  // clear, hide the cursor
+  auto s = ops::watch_loop(waiter, pace, Context::interrupted, look, [&ctx](const std::string& w) { ctx.warn(w); });
   if (terminal) ctx.out("\x1b[?25h");
   std::fflush(stdout);
-  return ok();  // Ctrl-C is how the live picture ends
+  return s;  // Ctrl-C is how the live picture ends
 }
 
 Status run_viz(Context& ctx, const VizOptions& o) {

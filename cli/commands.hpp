@@ -4,6 +4,7 @@
 #include "context.hpp"
 
 #include <hcl/ops/sync.hpp>
+#include <hcl/ops/wait.hpp>
 #include <hcl/output.hpp>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,7 @@ void setup_logs(CLI::App* sub, Context& ctx);     // cmd_logs.cpp
 void setup_rm(CLI::App* sub, Context& ctx);       // cmd_rm.cpp
 void setup_deploy(CLI::App* sub, Context& ctx);   // cmd_deploy.cpp
 void setup_scale(CLI::App* sub, Context& ctx);    // cmd_scale.cpp
+void setup_rollback(CLI::App* sub, Context& ctx); // cmd_rollback.cpp
 void setup_down(CLI::App* sub, Context& ctx);     // cmd_down.cpp
 void setup_ls(CLI::App* sub, Context& ctx);       // cmd_ls.cpp
 void setup_kv(CLI::App* sub, Context& ctx);       // cmd_kv.cpp
@@ -47,9 +49,10 @@ inline constexpr Command kCommands[] = {
     {"ps", "List tasks: what runs where", setup_ps},
     {"logs", "Show a service's logs (stdout to stdout, stderr to stderr)", setup_logs},
     {"rm", "Remove services and their containers", setup_rm},
-    {"deploy", "Deploy a compose manifest (v2, v3 or the compose spec) to the swarm", setup_deploy},
+    {"deploy", "Deploy a compose file (format 1, 2, 3 or the compose spec) to the swarm", setup_deploy},
     {"scale", "Set services' replicas: hcl scale demo-hostname=10", setup_scale},
-    {"down", "Remove a project's services and networks (volumes stay)", setup_down},
+    {"rollback", "Return services to their spec before the last update", setup_rollback},
+    {"down", "Remove a project's services, networks, secrets and configs (volumes stay)", setup_down},
     {"ls", "List the projects deployed on the cluster", setup_ls},
     {"kv", "Read, write, list, delete and watch keys in Consul's KV store", setup_kv},
     {"health", "Check the cluster: swarm, Consul, nodes, quorum (exit 1 if a check fails)", setup_health},
@@ -73,6 +76,18 @@ Status remove_each(Context& ctx, const std::vector<std::string>& names, const ch
 // --register of deploy and scale and for `hcl down`; a failed write is a partial success.
 enum class SyncPrint { Nothing, Changes, Summary };  // Summary: the changes and a count line
 Status consul_sync(Context& ctx, const ops::SyncScope& scope, Format format, SyncPrint print);
+
+// --wait, --register and --timeout, for deploy and scale.
+struct WaitFlags {
+  bool wait = false;
+  bool register_consul = false;  // implies the wait
+  std::string timeout = "2m";
+  bool waiting() const { return wait || register_consul; }
+};
+void add_wait_flags(CLI::App* sub, WaitFlags& flags, const std::string& wait_help, const std::string& register_help);
+// The wait's options from the flags (a bad --timeout is a usage error): Ctrl-C ends it, each
+// service's progress is a line "hcl: NAME R/D running" on stderr, and its notes are warnings.
+Result<ops::WaitOptions> wait_options(Context& ctx, const WaitFlags& flags);
 
 // `--format table|json` (and `-q/--quiet` when quiet is given), for commands that show one thing.
 void add_format_flags(CLI::App* sub, Format& format, bool* quiet);

@@ -2,6 +2,8 @@
 // definition holds (exit status, environment, files, examples; from the README).
 #include "cli_spec.hpp"
 
+#include <hcl/text.hpp>
+
 #include <fmt/format.h>
 
 namespace hcl::cli {
@@ -28,9 +30,10 @@ std::string join_path(const std::vector<std::string>& path) {
 }
 
 std::string option_item(const ArgSpec& a) {
-  std::string head;
-  for (const auto& s : a.shorts) head += (head.empty() ? "" : ", ") + ("\\fB\\-" + roff(s) + "\\fR");
-  for (const auto& l : a.longs) head += (head.empty() ? "" : ", ") + ("\\fB\\-\\-" + roff(l) + "\\fR");
+  std::vector<std::string> names;
+  for (const auto& s : a.shorts) names.push_back("\\fB\\-" + roff(s) + "\\fR");
+  for (const auto& l : a.longs) names.push_back("\\fB\\-\\-" + roff(l) + "\\fR");
+  std::string head = text::join(names);
   if (a.kind != ValueKind::Flag) head += " \\fI" + roff(a.name) + "\\fR";
   return fmt::format(".TP\n{}\n{}\n", head, roff(a.help));
 }
@@ -52,9 +55,9 @@ void command_section(const CommandSpec& c, std::string& out) {
   if (!c.path.empty()) {
     out += fmt::format(".SS \"{}\"\n{}\n.PP\n{}\n", roff(join_path(c.path)), synopsis(c), roff(c.help));
     if (!c.aliases.empty()) {
-      std::string a;
-      for (const auto& x : c.aliases) a += (a.empty() ? "" : ", ") + ("\\fB" + roff(x) + "\\fR");
-      out += fmt::format(".PP\nAlso: {}.\n", a);
+      std::vector<std::string> aliases;
+      for (const auto& x : c.aliases) aliases.push_back("\\fB" + roff(x) + "\\fR");
+      out += fmt::format(".PP\nAlso: {}.\n", text::join(aliases));
     }
     for (const auto& p : c.positionals) out += fmt::format(".TP\n\\fI{}\\fR\n{}\n", roff(p.name), roff(p.help));
     for (const auto& f : c.flags)
@@ -98,6 +101,8 @@ conflict: already exists, or another writer changed it first (run the command ag
 interrupted
 .PP
 \fBhcl run\fR without \fB\-d\fR exits with the container's own status once it ran.
+\fBhcl rm\fR, \fBhcl net rm\fR and \fBhcl scale\fR with several names try every one, name every
+failure, and exit with the status of the first failure.
 .SH ENVIRONMENT
 .TP
 .B DOCKER_HOST

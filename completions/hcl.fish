@@ -260,7 +260,7 @@ function __hcl_flags  # PATH: the flags, inherited ones too
             printf '%s\t%s\n' '--user' 'User in the container'
             printf '%s\t%s\n' '--hostname' 'Container hostname; swarm templates work: \'{{.Node.Hostname}}\''
             printf '%s\t%s\n' '--entrypoint' 'Override the image\'s entrypoint'
-            printf '%s\t%s\n' '--restart' 'With -d: no, on-failure (default) or always'
+            printf '%s\t%s\n' '--restart' 'With -d: no, on-failure[:N] (default: on-failure) or always'
             printf '%s\t%s\n' '-d' 'Keep it running and print its ID'
             printf '%s\t%s\n' '--detach' 'Keep it running and print its ID'
             printf '%s\t%s\n' '-q' 'With -d: print the name instead of the ID'

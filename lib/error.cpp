@@ -1,4 +1,5 @@
 #include <hcl/error.hpp>
+#include <hcl/text.hpp>
 
 namespace hcl {
 
@@ -26,6 +27,17 @@ int exit_status(ErrorKind kind) {
 Error wrap(Error inner, const std::string& context) {
   inner.what = inner.what.empty() ? context : context + ": " + inner.what;
   return inner;
+}
+
+Error batch_error(const std::vector<std::pair<std::string, Error>>& failures, std::size_t total, std::string_view doing,
+                  std::string_view noun) {
+  std::vector<std::string> each;
+  for (const auto& [name, e] : failures) each.push_back(name + ": " + e.why);
+  std::string why = text::join(each, "; ");
+  ErrorKind kind = failures.empty() ? ErrorKind::Failed : failures.front().second.kind;
+  return Error{kind, std::string(doing) + " " + std::to_string(failures.size()) + " of " + std::to_string(total) + " " +
+                         std::string(noun) + "s failed",
+               why};
 }
 
 }  // namespace hcl

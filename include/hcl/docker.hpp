@@ -11,11 +11,13 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hcl::docker {
@@ -95,8 +97,12 @@ struct NetworkSpec {
   std::string driver = "overlay";
   bool attachable = true;
   bool internal = false;
+  bool ipv6 = false;
   std::optional<std::string> subnet;
   std::optional<std::string> gateway;
+  std::optional<std::string> ip_range;
+  std::map<std::string, std::string> aux_addresses;  // IPAM.Config[0].AuxiliaryAddresses
+  std::map<std::string, std::string> options;        // the driver's options
   Labels labels;
 };
 
@@ -107,80 +113,218 @@ struct NetworkCreated {
 };
 
 // --- services and tasks -------------------------------------------------------------------
+//
+// A service's spec as the engine stores it (what `GET /services/ID` gives back), with the same
+// fields and defaults: what hcl sends is meant to be stored exactly like what `docker stack
+// deploy` sends for the same compose file, and what is decoded compares equal to what was sent.
+// Durations are nanoseconds, as in the API. Fields that exist only from some API version on are
+// listed by features_used(); the client refuses to send them to an older engine.
+
+using Duration = std::chrono::nanoseconds;
 
 enum class RestartCondition { None, OnFailure, Any };
 enum class EndpointMode { Vip, Dnsrr };
 enum class PublishMode { Ingress, Host };
+enum class ServiceMode { Replicated, Global, ReplicatedJob, GlobalJob };
 
 struct PortSpec {
   int target = 0;
-  int published = 0;  // 0: none
+  int published = 0;  // 0: none (ingress: the engine picks one)
   std::string protocol = "tcp";
-  PublishMode mode = PublishMode::Host;
+  PublishMode mode = PublishMode::Ingress;
   bool operator==(const PortSpec&) const = default;
+};
+
+struct GenericResource {  // Reservations.GenericResources[].DiscreteResourceSpec / NamedResourceSpec
+  std::string kind;
+  std::optional<std::int64_t> discrete;  // a count, or
+  std::string named;                     // a named resource ("GPU-fef8089b")
+  bool operator==(const GenericResource&) const = default;
 };
 
 struct Resources {
   std::optional<std::int64_t> cpu_limit_nano;        // NanoCPUs: 0.5 CPU = 500000000
   std::optional<std::int64_t> memory_limit_bytes;
+  std::optional<std::int64_t> pids_limit;            // Limits.Pids (API 1.41)
   std::optional<std::int64_t> cpu_reservation_nano;
   std::optional<std::int64_t> memory_reservation_bytes;
+  std::vector<GenericResource> generic;              // Reservations.GenericResources
   bool operator==(const Resources&) const = default;
 };
 
+// UpdateConfig and RollbackConfig. The engine stores an unset failure action as "pause" and an
+// unset order as "stop-first"; the decoder reads them back so.
 struct UpdateConfig {
-  std::optional<std::uint64_t> parallelism;
-  std::optional<http::Millis> delay;
-  std::string failure_action;  // "", pause, continue, rollback
-  std::string order;           // "", stop-first, start-first
-  std::optional<http::Millis> monitor;
-  std::optional<double> max_failure_ratio;
+  std::uint64_t parallelism = 1;
+  Duration delay{0};
+  std::string failure_action = "pause";  // pause, continue, rollback (rollback_config: pause, continue)
+  Duration monitor{0};
+  double max_failure_ratio = 0;
+  std::string order = "stop-first";      // stop-first, start-first
   bool operator==(const UpdateConfig&) const = default;
 };
 
+struct RestartPolicy {
+  RestartCondition condition = RestartCondition::Any;
+  std::optional<Duration> delay;
+  std::optional<std::uint64_t> max_attempts;
+  std::optional<Duration> window;
+  bool operator==(const RestartPolicy&) const = default;
+};
+
 struct Healthcheck {
-  std::vector<std::string> test;  // ["CMD", ...], ["CMD-SHELL", "..."], or ["NONE"] to disable
-  std::optional<http::Millis> interval, timeout, start_period;
+  std::vector<std::string> test;  // ["CMD", ...], ["CMD-SHELL", "..."], ["NONE"] to disable; empty: the image's
+  std::optional<Duration> interval, timeout, start_period, start_interval;  // start_interval: API 1.44
   std::optional<int> retries;
   bool operator==(const Healthcheck&) const = default;
 };
 
 struct Mount {
-  std::string type = "volume";  // bind, volume or tmpfs
+  std::string type = "volume";  // bind, volume, tmpfs (or npipe, cluster)
   std::string source;           // host path (bind) or volume name; empty: anonymous volume
   std::string target;
   bool read_only = false;
+  std::string consistency;      // as given; the engine ignores it on Linux
+  // bind
+  std::string propagation;      // BindOptions.Propagation: rprivate, shared, ...
+  // volume
+  bool no_copy = false;                          // VolumeOptions.NoCopy
+  std::string subpath;                           // VolumeOptions.Subpath (API 1.45, engine 26.1)
+  std::map<std::string, std::string> volume_labels;  // VolumeOptions.Labels
+  std::optional<std::string> volume_driver;      // VolumeOptions.DriverConfig.Name (set when a driver or options are)
+  std::map<std::string, std::string> volume_driver_options;
+  // tmpfs
+  std::optional<std::int64_t> tmpfs_size;        // TmpfsOptions.SizeBytes
+  std::optional<std::uint32_t> tmpfs_mode;       // TmpfsOptions.Mode
+  std::vector<std::vector<std::string>> tmpfs_options;  // TmpfsOptions.Options (API 1.46)
   bool operator==(const Mount&) const = default;
+};
+
+// A secret or a config given to a service's containers as a file.
+struct FileReference {
+  std::string name;    // the secret's or config's name on the engine (SecretName / ConfigName)
+  std::string id;      // its ID (SecretID / ConfigID): filled in when the plan is made
+  std::string target;  // File.Name: a relative name lands in /run/secrets/ (secrets) or / (configs)
+  std::string uid = "0";
+  std::string gid = "0";
+  std::uint32_t mode = 0444;
+  bool operator==(const FileReference&) const = default;
+};
+
+struct Ulimit {
+  std::string name;
+  std::int64_t soft = 0;
+  std::int64_t hard = 0;
+  bool operator==(const Ulimit&) const = default;
+};
+
+struct DnsConfig {
+  std::vector<std::string> nameservers, search, options;
+  bool operator==(const DnsConfig&) const = default;
+};
+
+struct Privileges {
+  bool no_new_privileges = false;  // API 1.44
+  std::string seccomp_mode;        // "", default, unconfined, custom (API 1.44)
+  std::string seccomp_profile;     // the profile's JSON, for custom
+  std::string apparmor_mode;       // "", default, disabled (API 1.44)
+  std::string credential_spec_file, credential_spec_registry;  // Windows
+  bool operator==(const Privileges&) const = default;
+};
+
+struct LogDriver {
+  std::string name;
+  std::map<std::string, std::string> options;
+  bool operator==(const LogDriver&) const = default;
+};
+
+struct NetworkAttachment {
+  std::string target;                   // the network's name (the engine answers with its ID)
+  std::vector<std::string> aliases;
+  std::map<std::string, std::string> driver_options;
+  bool operator==(const NetworkAttachment&) const = default;
 };
 
 struct ServiceSpec {
   std::string name;
   Labels labels;                      // the service's labels
+  // --- TaskTemplate.ContainerSpec
   std::string image;
+  Labels container_labels;
   std::vector<std::string> command;   // ContainerSpec.Command: the entrypoint
   std::vector<std::string> args;      // ContainerSpec.Args
-  std::vector<std::string> env;       // "K=V"
+  std::string hostname;
+  std::vector<std::string> env;       // "K=V" (or "K": unset in the container)
   std::string workdir;
   std::string user;
-  std::string hostname;
-  Labels container_labels;
-  std::vector<std::string> constraints;  // swarm-mode placement expressions
-  std::vector<std::string> networks;     // names or IDs
-  RestartCondition restart = RestartCondition::Any;
-  std::optional<std::uint64_t> max_attempts;
-  std::optional<http::Millis> restart_delay;
-  std::optional<http::Millis> restart_window;
-  std::uint64_t replicas = 1;
-  EndpointMode endpoint_mode = EndpointMode::Dnsrr;
-  std::vector<PortSpec> ports;
-  std::optional<Resources> resources;
-  std::optional<UpdateConfig> update;
-  std::optional<Healthcheck> healthcheck;
+  std::vector<std::string> groups;
+  Privileges privileges;
+  std::optional<bool> init;
+  bool tty = false;
+  bool open_stdin = false;
+  bool read_only = false;
   std::vector<Mount> mounts;
-  std::vector<std::string> network_aliases;  // extra DNS names on every network (besides the service name)
+  std::string stop_signal;
+  std::optional<Duration> stop_grace_period;
+  std::optional<Healthcheck> healthcheck;
+  std::vector<std::string> hosts;     // "IP host..." lines for /etc/hosts
+  std::optional<DnsConfig> dns;
+  std::vector<FileReference> secrets;
+  std::vector<FileReference> configs;
+  std::string isolation;
+  std::map<std::string, std::string> sysctls;
+  std::vector<std::string> capability_add, capability_drop;
+  std::vector<Ulimit> ulimits;
+  std::optional<std::int64_t> oom_score_adj;  // API 1.46
+  // --- TaskTemplate
+  std::optional<Resources> resources;
+  std::optional<RestartPolicy> restart;  // none: the engine's default (any, 5 s delay)
+  std::vector<std::string> constraints;  // Placement.Constraints: swarm-mode expressions
+  std::vector<std::string> spread;       // Placement.Preferences: Spread descriptors, in order
+  std::optional<std::uint64_t> max_replicas_per_node;  // Placement.MaxReplicas
+  std::vector<NetworkAttachment> networks;
+  std::optional<LogDriver> log_driver;
+  std::uint64_t force_update = 0;        // TaskTemplate.ForceUpdate: kept as the engine has it
+  // --- the rest
+  ServiceMode mode = ServiceMode::Replicated;
+  std::uint64_t replicas = 1;            // Replicated: replicas; ReplicatedJob: TotalCompletions
+  std::optional<std::uint64_t> max_concurrent;  // ReplicatedJob: MaxConcurrent (default: replicas)
+  std::optional<UpdateConfig> update;
+  std::optional<UpdateConfig> rollback;
+  EndpointMode endpoint_mode = EndpointMode::Vip;
+  std::vector<PortSpec> ports;
 
   bool operator==(const ServiceSpec&) const = default;
 };
+
+// What a spec uses that only some API versions have. The client refuses to send a spec that
+// uses a feature the engine's API version does not have (older engines ignore unknown fields
+// without a word, and newer ones clear them when spoken to at an older version).
+enum class Feature {
+  Configs,            // 1.30
+  Init,               // 1.37
+  SecretTemplating,   // 1.37 (not used by hcl yet)
+  Sysctls,            // 1.40
+  MaxReplicas,        // 1.40
+  CapabilityAddDrop,  // 1.41
+  Ulimits,            // 1.41
+  PidsLimit,          // 1.41
+  Jobs,               // 1.41
+  NoNewPrivileges,    // 1.44
+  Seccomp,            // 1.44
+  AppArmor,           // 1.44
+  HealthStartInterval,  // 1.44
+  VolumeSubpath,      // 1.45 (honoured from engine 26.1)
+  OomScoreAdj,        // 1.46
+  TmpfsOptions,       // 1.46
+};
+struct FeatureInfo {
+  const char* api;      // the first API version that has it
+  const char* release;  // the first Docker release that has it ("27.0")
+  const char* field;    // the API's name for it ("ContainerSpec.OomScoreAdj")
+};
+FeatureInfo feature_info(Feature f);
+std::vector<Feature> features_used(const ServiceSpec& spec);
 
 struct Service {
   std::string id;
@@ -190,6 +334,32 @@ struct Service {
   ServiceSpec spec;          // decoded back from the engine's spec
   std::string update_state;  // UpdateStatus.State: "", updating, paused, completed, rollback_*
   std::string update_message;
+  std::string update_started_at;   // UpdateStatus.StartedAt: tells one update from the next
+  bool has_previous_spec = false;  // PreviousSpec: what a rollback returns to
+};
+
+// --- secrets and configs ------------------------------------------------------------------
+
+enum class FileObjectKind { Secret, Config };
+std::string to_string(FileObjectKind kind);  // "secret", "config"
+
+// A swarm secret or config as the engine lists it. A secret's data is never given back.
+struct FileObject {
+  std::string id;
+  std::uint64_t version = 0;
+  std::string name;
+  Labels labels;
+  std::string data;    // configs only: the content
+  std::string driver;  // secrets only: the external store's driver, "" for data kept by the swarm
+};
+
+struct FileObjectSpec {
+  std::string name;
+  Labels labels;
+  std::string data;    // the bytes (sent base64-encoded); empty with a driver
+  std::string driver;  // secrets only
+  std::map<std::string, std::string> driver_options;
+  std::string template_driver;  // Templating.Name (API 1.37)
 };
 
 // One write of a batch: an update when `id` is set, else a create.
@@ -296,9 +466,6 @@ class Client {
   // Nodes, services and tasks, asked for at once.
   Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID
-  // Replaces a service's spec; `version` is the one read with it (the engine refuses a stale one
-  // with a conflict, so concurrent writers cannot overwrite each other).
-  Status update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec);
   // Creates and updates services at once (one request each, concurrently); results in order,
   // the service ID for each.
   std::vector<Result<std::string>> write_services(const std::vector<ServiceWrite>& writes);
@@ -306,6 +473,13 @@ class Client {
   // fields hcl does not model, for services made by other tools).
   Status scale_service(const std::string& id_or_name, std::uint64_t replicas);
   Result<std::vector<Service>> services();
+  // Returns a service to its previous spec (the one before its last update), as `docker service
+  // rollback` does. Fails when the service has none.
+  Status rollback_service(const std::string& id_or_name);
+  // Secrets and configs: listed, created (returns the ID), removed.
+  Result<std::vector<FileObject>> file_objects(FileObjectKind kind);
+  Result<std::string> create_file_object(FileObjectKind kind, const FileObjectSpec& spec);
+  Status remove_file_object(FileObjectKind kind, const std::string& id_or_name);
   Result<Service> service(const std::string& id_or_name);
   Status remove_service(const std::string& id_or_name);
   // Tasks, all or of one service (by ID or name).
@@ -342,6 +516,8 @@ class Client {
       const SinkFactory* sinks = nullptr);
   Result<http::Response> call(const std::string& method, const std::string& path,
                               const std::string& body = {}, const SinkFactory* sinks = nullptr);
+  // Fails, sending nothing, when the spec uses a feature the engine's API version lacks.
+  Status check_features(const ServiceSpec& spec, const std::string& what);
   Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
   // choose_api_version(); when the windows do not overlap and one bound of the engine's is not
   // known, /version is asked for it first, so that the error names the whole window.
@@ -359,6 +535,9 @@ std::string to_string(NodeRole role);
 std::string to_string(NodeAvailability availability);
 std::string to_string(NodeState state);
 std::string to_string(RestartCondition condition);
+// The engine's name (none, on-failure, any) back to the condition; nullopt for another word.
+std::optional<RestartCondition> parse_restart_condition(std::string_view name);
 std::string to_string(EndpointMode mode);
+std::string to_string(ServiceMode mode);
 
 }  // namespace hcl::docker

@@ -3,9 +3,12 @@
 // an exit status.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace hcl {
 
@@ -37,6 +40,12 @@ int exit_status(ErrorKind kind);
 
 // Adds context to an error on its way up: "creating network demo" + inner.what/why.
 Error wrap(Error inner, const std::string& context);
+
+// One error for a batch of which several items failed: the first failure's kind (and so its exit
+// status), `what` saying how many failed ("removing 2 of 3 networks failed") and `why` naming
+// each ("a: why; b: why").
+Error batch_error(const std::vector<std::pair<std::string, Error>>& failures, std::size_t total, std::string_view doing,
+                  std::string_view noun);
 
 // A value or an Error. Small on purpose: C++20 has no std::expected.
 template <class T>

@@ -1,12 +1,14 @@
-// Compose manifests (format 2.x, 3.x and the compose specification) read into a validated
-// project: every service already turned into the docker::ServiceSpec hcl will deploy. Errors and
-// warnings carry FILE:LINE:COL. Nothing here talks to a cluster.
+// Compose manifests (formats 1, 2.x, 3.x and the compose specification) read into a validated
+// project: every service already turned into the docker::ServiceSpec hcl will deploy, the same
+// spec `docker stack deploy` makes of the same file (the README lists where hcl differs, and why).
+// Errors and warnings carry FILE:LINE:COL. Nothing here talks to a cluster.
 #pragma once
 
 #include <hcl/config.hpp>
 #include <hcl/docker.hpp>
 #include <hcl/error.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,8 +40,24 @@ struct VolumeDef {
   std::string key;
   std::string name;  // "<project>_<key>", the `name:` given, or the external name
   bool external = false;
-  std::string driver;  // "" or "local"
-  docker::Labels labels;
+  std::optional<std::string> driver;  // set when `driver:` or `driver_opts:` is
+  std::map<std::string, std::string> driver_options;
+  docker::Labels labels;  // including swarm::kProjectLabel=<project>; unused when external
+  Location where;
+};
+
+// A top-level secret or config. The swarm keeps each version of its content as an object of its
+// own (their data cannot change); ops picks or makes the object for this content.
+struct FileObjectDef {
+  docker::FileObjectKind kind = docker::FileObjectKind::Secret;
+  std::string key;   // the name in the manifest
+  std::string name;  // "<project>_<key>", the `name:` given, or the external name
+  bool external = false;
+  std::string data;  // from `file:`, `content:` or `environment:` (empty with a driver or external)
+  std::string driver;  // secrets in an external store
+  std::map<std::string, std::string> driver_options;
+  std::string template_driver;
+  docker::Labels labels;  // including swarm::kProjectLabel=<project>
   Location where;
 };
 
@@ -47,18 +65,23 @@ struct ServiceDef {
   std::string key;  // the service's name in the manifest ("demo-hostname")
   Location where;
   std::vector<std::string> depends_on;  // keys of other services, validated to exist, no cycles
-  // The spec to deploy: name "<project>_<key>"; labels include swarm::kProjectLabel=<project> and
-  // swarm::kServiceLabel=<key> (plus deploy.labels); container_labels from `labels:`; env without the
-  // classic constraint: entries, which are in `constraints` as swarm-mode expressions (with
-  // deploy.placement.constraints); networks as engine names (a service with no `networks:` joins
-  // the project's `default` network, which is then created as "<project>_default"); network
-  // aliases; replicas from deploy.replicas or `scale:` (default 1); endpoint_mode from
-  // deploy.endpoint_mode (default: dnsrr, as vip needs IPVS); restart from deploy.restart_policy
-  // or the v2 `restart:` key (no -> none, on-failure, always/unless-stopped -> any; default any);
-  // ports (short and long syntax; published ports in host mode unless `mode: ingress`);
-  // resources, update_config, healthcheck, working_dir, user, hostname, mounts (bind sources
-  // made absolute relative to the manifest's directory; named volumes as "<project>_<key>").
+  // The spec to deploy, as docker stack deploy would make it: name "<project>_<key>"; labels
+  // include swarm::kProjectLabel=<project>, swarm::kServiceLabel=<key> and the image as written
+  // (plus deploy.labels); container labels from `labels:` plus the project label; the image with
+  // ":latest" when it has no tag; env sorted, without the classic `constraint:` entries, which
+  // are in `constraints` as swarm-mode expressions; networks sorted by name, each with the
+  // service's key as an alias (a service with no `networks:` joins "<project>_default"); ports
+  // sorted by published port, in ingress mode unless `mode: host`; secrets and configs with
+  // their base names ("<project>_<key>") and no IDs yet (ops picks the object and fills both in).
   docker::ServiceSpec spec;
+  // Where the manifest asks for each feature that only some engines have (the key's position and
+  // its name as written: "healthcheck.start_interval"), for errors that point at the file.
+  struct FeatureUse {
+    docker::Feature feature;
+    Location where;
+    std::string key;
+  };
+  std::vector<FeatureUse> features;
 };
 
 struct Project {
@@ -67,6 +90,8 @@ struct Project {
   std::vector<ServiceDef> services;  // in a dependency order: every service after those it depends on
   std::vector<NetworkDef> networks;  // only the networks some service uses, plus external ones named
   std::vector<VolumeDef> volumes;
+  std::vector<FileObjectDef> secrets;  // only those some service uses
+  std::vector<FileObjectDef> configs;
   std::vector<Warning> warnings;     // ignored keys, with their locations
 };
 

@@ -1,4 +1,4 @@
-// Small text helpers every layer may use: joining, base64 and UTF-8.
+// Small text helpers every layer may use: joining, base64, UTF-8 and a content digest.
 #pragma once
 
 #include <cstdint>
@@ -30,5 +30,9 @@ std::size_t invalid_utf8(std::string_view s);
 inline bool valid_utf8(std::string_view s) { return invalid_utf8(s) == std::string_view::npos; }
 // Appends code point `cp` (at most U+10FFFF) as UTF-8.
 void append_utf8(std::string& out, std::uint32_t cp);
+
+// The SHA-256 digest of `bytes` (FIPS 180-4), as 64 lower-case hex digits: names content, such as
+// a secret's, whose bytes the swarm does not give back.
+std::string sha256_hex(std::string_view bytes);
 
 }  // namespace hcl::text

@@ -119,135 +119,144 @@ Result<http::Millis> duration_setting(const std::optional<Setting<std::string>>&
   return parse_duration(s->value, s->origin.name);
 }
 
-Status resolve_docker(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
-                      Config& cfg) {
-  auto host = first(Lookup::from_flag(flags.host, "--host"), lk.from_env("DOCKER_HOST"), lk.from_file("docker.host"));
-  if (host) {
-    auto ep = parse_docker_host(host->value, host->origin.name);
-    if (!ep) return ep.error();
-    cfg.docker = {std::move(*ep), host->origin};
-  } else {
-    http::Endpoint ep;
-    ep.host = master;
-    ep.port = kDockerPort;
-    cfg.docker = {ep, master_origin};
-  }
+using ParseEndpoint = Result<http::Endpoint> (*)(std::string_view text, const std::string& source);
 
-  // TLS as the docker CLI does it: --tlsverify or DOCKER_TLS_VERIFY turn on TLS with
-  // verification, --tls turns on TLS without; certificates come from DOCKER_CERT_PATH
-  // (ca.pem, cert.pem, key.pem) unless given one by one.
-  bool verify = flags.tlsverify;
-  bool tls = flags.tls || flags.tlsverify;
-  if (!tls) {
+// The endpoint given by a flag, the environment or the file, else the master at its default port.
+Result<Setting<http::Endpoint>> endpoint_setting(const std::optional<Setting<std::string>>& given, ParseEndpoint parse,
+                                                 const std::string& master, int default_port, const Origin& master_origin) {
+  if (given) {
+    auto ep = parse(given->value, given->origin.name);
+    if (!ep) return ep.error();
+    return Setting<http::Endpoint>{std::move(*ep), given->origin};
+  }
+  http::Endpoint ep;
+  ep.host = master;
+  ep.port = default_port;
+  return Setting<http::Endpoint>{ep, master_origin};
+}
+
+struct TlsAsked {
+  bool tls = false;
+  bool verify = false;
+};
+
+// TLS as the docker CLI does it: --tlsverify or DOCKER_TLS_VERIFY turn on TLS with
+// verification, --tls turns on TLS without, and so does naming a certificate file.
+Result<TlsAsked> docker_tls_asked(const Flags& flags, const Lookup& lk) {
+  TlsAsked a{flags.tls || flags.tlsverify, flags.tlsverify};
+  if (!a.tls) {
     if (auto v = first(lk.from_env("DOCKER_TLS_VERIFY"))) {
       // Docker treats any non-empty value as on; "0" and "false" are taken as off here, since
       // that is what people who write them mean.
-      verify = tls = parse_bool(v->value).value_or(true);
+      a.verify = a.tls = parse_bool(v->value).value_or(true);
     } else if (auto f = lk.from_file("docker.tls_verify")) {
       auto b = as_bool(*f);
       if (!b) return b.error();
-      verify = tls = *b;
+      a.verify = a.tls = *b;
     } else if (auto f2 = lk.from_file("docker.tls")) {
       auto b = as_bool(*f2);
       if (!b) return b.error();
-      tls = *b;
+      a.tls = *b;
     }
   }
-  if (flags.tlscacert || flags.tlscert || flags.tlskey) tls = true;
-  if (cfg.docker.value.kind == http::Endpoint::Kind::Unix) {
-    if (tls) return Error{ErrorKind::Usage, cfg.docker.value.display(), "TLS is not used over a unix socket"};
-    return ok();
-  }
-  bool https = cfg.docker.value.tls.has_value();
-  cfg.docker.value.tls.reset();
-  // An https:// address verifies against the system's CAs unless only --tls was asked for.
-  bool ca_required = verify;
-  if (https && !tls) verify = tls = true;
-  if (!tls) return ok();
+  if (flags.tlscacert || flags.tlscert || flags.tlskey) a.tls = true;
+  return a;
+}
 
+// One of the engine's TLS files: the flag's or the config file's, which must exist, else
+// DEFAULT_NAME in the certificate directory if it is there (an error if it is required).
+Result<std::string> docker_tls_file(const Lookup& lk, const std::optional<std::string>& flag, const char* flag_name,
+                                    const char* file_key, const std::string& dir, const char* default_name, bool required) {
+  if (auto s = first(Lookup::from_flag(flag, flag_name), lk.from_file(file_key))) {
+    if (!file_exists(s->value)) return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
+    return s->value;
+  }
+  std::string candidate = dir + "/" + default_name;
+  if (file_exists(candidate)) return candidate;
+  if (required)
+    return Error{ErrorKind::Tls, candidate,
+                 "TLS verification was asked for but this CA certificate does not exist "
+                 "(set DOCKER_CERT_PATH or --tlscacert)"};
+  return std::string();
+}
+
+// The engine's certificates: each one named, else ca.pem, cert.pem and key.pem from
+// DOCKER_CERT_PATH (default ~/.docker).
+Result<http::TlsOptions> docker_tls_files(const Flags& flags, const Lookup& lk, bool verify, bool ca_required) {
   std::string dir;
   if (auto p = first(lk.from_env("DOCKER_CERT_PATH"), lk.from_file("docker.cert_path"))) {
     dir = p->value;
   } else if (auto home = lk.env("HOME")) {
     dir = *home + "/.docker";
   }
-  auto pick = [&](const std::optional<std::string>& flag, const char* flag_name, const char* file_key,
-                  const char* default_name, bool required, std::string& out) -> Status {
-    if (auto s = first(Lookup::from_flag(flag, flag_name), lk.from_file(file_key))) {
-      if (!file_exists(s->value))
-        return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
-      out = s->value;
-      return ok();
-    }
-    std::string candidate = dir + "/" + default_name;
-    if (file_exists(candidate)) {
-      out = candidate;
-    } else if (required) {
-      return Error{ErrorKind::Tls, candidate,
-                   "TLS verification was asked for but this CA certificate does not exist "
-                   "(set DOCKER_CERT_PATH or --tlscacert)"};
-    }
-    return ok();
-  };
   http::TlsOptions t;
   t.verify = verify;
-  if (auto s = pick(flags.tlscacert, "--tlscacert", "docker.tls_ca", "ca.pem", ca_required, t.ca_file); !s) return s;
-  if (auto s = pick(flags.tlscert, "--tlscert", "docker.tls_cert", "cert.pem", false, t.cert_file); !s) return s;
-  if (auto s = pick(flags.tlskey, "--tlskey", "docker.tls_key", "key.pem", false, t.key_file); !s) return s;
+  auto ca = docker_tls_file(lk, flags.tlscacert, "--tlscacert", "docker.tls_ca", dir, "ca.pem", ca_required);
+  if (!ca) return ca.error();
+  auto cert = docker_tls_file(lk, flags.tlscert, "--tlscert", "docker.tls_cert", dir, "cert.pem", false);
+  if (!cert) return cert.error();
+  auto key = docker_tls_file(lk, flags.tlskey, "--tlskey", "docker.tls_key", dir, "key.pem", false);
+  if (!key) return key.error();
+  t.ca_file = std::move(*ca);
+  t.cert_file = std::move(*cert);
+  t.key_file = std::move(*key);
   if (t.cert_file.empty() != t.key_file.empty())
     return Error{ErrorKind::Tls, t.cert_file.empty() ? t.key_file : t.cert_file,
                  "a client certificate needs both cert.pem and key.pem"};
-  cfg.docker.value.tls = t;
+  return t;
+}
+
+Status resolve_docker(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
+                      Config& cfg) {
+  auto host = first(Lookup::from_flag(flags.host, "--host"), lk.from_env("DOCKER_HOST"), lk.from_file("docker.host"));
+  auto endpoint = endpoint_setting(host, parse_docker_host, master, kDockerPort, master_origin);
+  if (!endpoint) return endpoint.error();
+  cfg.docker = std::move(*endpoint);
+  auto asked = docker_tls_asked(flags, lk);
+  if (!asked) return asked.error();
+  if (cfg.docker.value.kind == http::Endpoint::Kind::Unix) {
+    if (asked->tls) return Error{ErrorKind::Usage, cfg.docker.value.display(), "TLS is not used over a unix socket"};
+    return ok();
+  }
+  bool https = cfg.docker.value.tls.has_value();
+  cfg.docker.value.tls.reset();
+  // An https:// address verifies against the system's CAs unless only --tls was asked for.
+  bool ca_required = asked->verify;
+  if (https && !asked->tls) asked->verify = asked->tls = true;
+  if (!asked->tls) return ok();
+  auto tls = docker_tls_files(flags, lk, asked->verify, ca_required);
+  if (!tls) return tls.error();
+  cfg.docker.value.tls = std::move(*tls);
   return ok();
 }
 
-Status resolve_consul(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
-                      Config& cfg) {
-  auto addr = first(Lookup::from_flag(flags.consul, "--consul"), lk.from_env("CONSUL_HTTP_ADDR"),
-                    lk.from_file("consul.addr"));
-  if (addr) {
-    auto ep = parse_consul_addr(addr->value, addr->origin.name);
-    if (!ep) return ep.error();
-    cfg.consul = {std::move(*ep), addr->origin};
-  } else {
-    http::Endpoint ep;
-    ep.host = master;
-    ep.port = kConsulPort;
-    cfg.consul = {ep, master_origin};
-  }
-
-  bool ssl = cfg.consul.value.tls.has_value();
-  cfg.consul.value.tls.reset();
-  if (auto s = first(lk.from_env("CONSUL_HTTP_SSL"), lk.from_file("consul.ssl"))) {
+// Consul's TLS settings, read as the consul CLI reads them (CONSUL_HTTP_SSL_VERIFY, CONSUL_CACERT,
+// CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY); files named must exist.
+Result<http::TlsOptions> consul_tls(const Lookup& lk) {
+  http::TlsOptions t;
+  if (auto s = first(lk.from_env("CONSUL_HTTP_SSL_VERIFY"), lk.from_file("consul.ssl_verify"))) {
     auto b = as_bool(*s);
     if (!b) return b.error();
-    ssl = ssl || *b;
+    t.verify = *b;
   }
-  if (ssl && cfg.consul.value.kind == http::Endpoint::Kind::Tcp) {
-    http::TlsOptions t;
-    if (auto s = first(lk.from_env("CONSUL_HTTP_SSL_VERIFY"), lk.from_file("consul.ssl_verify"))) {
-      auto b = as_bool(*s);
-      if (!b) return b.error();
-      t.verify = *b;
+  auto file = [&](const char* var, const char* key, std::string& out) -> Status {
+    if (auto s = first(lk.from_env(var), lk.from_file(key))) {
+      if (!file_exists(s->value)) return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
+      out = s->value;
     }
-    auto file = [&](const char* var, const char* key, std::string& out) -> Status {
-      if (auto s = first(lk.from_env(var), lk.from_file(key))) {
-        if (!file_exists(s->value))
-          return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
-        out = s->value;
-      }
-      return ok();
-    };
-    if (auto s = file("CONSUL_CACERT", "consul.cacert", t.ca_file); !s) return s;
-    if (auto s = file("CONSUL_CLIENT_CERT", "consul.client_cert", t.cert_file); !s) return s;
-    if (auto s = file("CONSUL_CLIENT_KEY", "consul.client_key", t.key_file); !s) return s;
-    if (t.cert_file.empty() != t.key_file.empty())
-      return Error{ErrorKind::Tls, "CONSUL_CLIENT_CERT/CONSUL_CLIENT_KEY", "a client certificate needs both"};
-    cfg.consul.value.tls = t;
-  }
+    return ok();
+  };
+  if (auto s = file("CONSUL_CACERT", "consul.cacert", t.ca_file); !s) return s.error();
+  if (auto s = file("CONSUL_CLIENT_CERT", "consul.client_cert", t.cert_file); !s) return s.error();
+  if (auto s = file("CONSUL_CLIENT_KEY", "consul.client_key", t.key_file); !s) return s.error();
+  if (t.cert_file.empty() != t.key_file.empty())
+    return Error{ErrorKind::Tls, "CONSUL_CLIENT_CERT/CONSUL_CLIENT_KEY", "a client certificate needs both"};
+  return t;
+}
 
-  // The token file wins over the token, as for the consul CLI. Only the origin is kept for
-  // display; error messages name the file, never its contents.
+// The token file wins over the token, as for the consul CLI. Only the origin is kept for
+// display; error messages name the file, never its contents.
+Status resolve_consul_token(const Lookup& lk, Config& cfg) {
   if (auto tf = first(lk.from_env("CONSUL_HTTP_TOKEN_FILE"), lk.from_file("consul.token_file"))) {
     std::ifstream in(tf->value);
     if (!in) return Error{ErrorKind::Usage, fmt::format("{}={}", tf->origin.name, tf->value), "cannot read the token file"};
@@ -260,6 +269,28 @@ Status resolve_consul(const Flags& flags, const Lookup& lk, const std::string& m
     cfg.consul_token_origin = tok->origin;
   }
   return ok();
+}
+
+Status resolve_consul(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
+                      Config& cfg) {
+  auto addr = first(Lookup::from_flag(flags.consul, "--consul"), lk.from_env("CONSUL_HTTP_ADDR"),
+                    lk.from_file("consul.addr"));
+  auto endpoint = endpoint_setting(addr, parse_consul_addr, master, kConsulPort, master_origin);
+  if (!endpoint) return endpoint.error();
+  cfg.consul = std::move(*endpoint);
+  bool ssl = cfg.consul.value.tls.has_value();
+  cfg.consul.value.tls.reset();
+  if (auto s = first(lk.from_env("CONSUL_HTTP_SSL"), lk.from_file("consul.ssl"))) {
+    auto b = as_bool(*s);
+    if (!b) return b.error();
+    ssl = ssl || *b;
+  }
+  if (ssl && cfg.consul.value.kind == http::Endpoint::Kind::Tcp) {
+    auto tls = consul_tls(lk);
+    if (!tls) return tls.error();
+    cfg.consul.value.tls = std::move(*tls);
+  }
+  return resolve_consul_token(lk, cfg);
 }
 
 }  // namespace

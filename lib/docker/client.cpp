@@ -331,12 +331,16 @@ Result<Network> Client::network(const std::string& id_or_name) {
 Result<NetworkCreated> Client::create_network(const NetworkSpec& spec) {
   json body = {{"Name", spec.name},       {"Driver", spec.driver},     {"CheckDuplicate", true},
                {"Attachable", spec.attachable}, {"Internal", spec.internal}, {"Labels", spec.labels}};
-  if (spec.subnet || spec.gateway) {
+  if (spec.subnet || spec.gateway || spec.ip_range || !spec.aux_addresses.empty()) {
     json cfg = json::object();
     if (spec.subnet) cfg["Subnet"] = *spec.subnet;
     if (spec.gateway) cfg["Gateway"] = *spec.gateway;
+    if (spec.ip_range) cfg["IPRange"] = *spec.ip_range;
+    if (!spec.aux_addresses.empty()) cfg["AuxiliaryAddresses"] = spec.aux_addresses;
     body["IPAM"] = {{"Driver", "default"}, {"Config", json::array({cfg})}};
   }
+  if (!spec.options.empty()) body["Options"] = spec.options;
+  if (spec.ipv6) body["EnableIPv6"] = true;
   auto r = call("POST", "/networks/create", codec::body(body));
   if (!r) return r.error();
   return decode(*r, fmt::format("POST {}/networks/create", transport_.describe()), [](const json& j) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,7 +76,7 @@ auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> 
     return decode_fn(json::parse(r.body));
   } catch (const json::exception& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
-  } catch (const json_fields::bad_number& e) {
+  } catch (const std::runtime_error& e) {  // json_fields::bad_number, or a decoder's own finding
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }
@@ -84,6 +85,9 @@ auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> 
 
 namespace hcl::docker {
 // Decoders shared between the files of lib/docker.
+struct ServiceSpec;
+nlohmann::json encode_spec(const ServiceSpec& spec);  // service_spec.cpp
+ServiceSpec decode_spec(const nlohmann::json& j);
 struct Service;
 Service decode_service(const nlohmann::json& j);
 std::vector<Service> decode_services(const nlohmann::json& j);  // a GET /services body

@@ -10,179 +10,6 @@ namespace {
 
 using namespace codec;
 
-std::string restart_name(RestartCondition c) {
-  switch (c) {
-    case RestartCondition::None: return "none";
-    case RestartCondition::OnFailure: return "on-failure";
-    case RestartCondition::Any: return "any";
-  }
-  return "any";
-}
-
-std::int64_t nanos(http::Millis m) { return static_cast<std::int64_t>(m.count()) * 1000000; }
-std::optional<http::Millis> millis(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  return http::Millis(json_fields::number<std::int64_t>(*it, key) / 1000000);
-}
-
-json encode_resources(const Resources& r) {
-  json limits = json::object(), reservations = json::object();
-  if (r.cpu_limit_nano) limits["NanoCPUs"] = *r.cpu_limit_nano;
-  if (r.memory_limit_bytes) limits["MemoryBytes"] = *r.memory_limit_bytes;
-  if (r.cpu_reservation_nano) reservations["NanoCPUs"] = *r.cpu_reservation_nano;
-  if (r.memory_reservation_bytes) reservations["MemoryBytes"] = *r.memory_reservation_bytes;
-  return {{"Limits", limits}, {"Reservations", reservations}};
-}
-
-std::optional<Resources> decode_resources(const json& j) {
-  Resources r;
-  const json& l = child(j, "Limits");
-  const json& v = child(j, "Reservations");
-  if (l.contains("NanoCPUs") && get<std::int64_t>(l, "NanoCPUs")) r.cpu_limit_nano = get<std::int64_t>(l, "NanoCPUs");
-  if (l.contains("MemoryBytes") && get<std::int64_t>(l, "MemoryBytes")) r.memory_limit_bytes = get<std::int64_t>(l, "MemoryBytes");
-  if (v.contains("NanoCPUs") && get<std::int64_t>(v, "NanoCPUs")) r.cpu_reservation_nano = get<std::int64_t>(v, "NanoCPUs");
-  if (v.contains("MemoryBytes") && get<std::int64_t>(v, "MemoryBytes"))
-    r.memory_reservation_bytes = get<std::int64_t>(v, "MemoryBytes");
-  if (r == Resources{}) return std::nullopt;  // the engine's empty object means none
-  return r;
-}
-
-json encode_update(const UpdateConfig& u) {
-  json j = json::object();
-  if (u.parallelism) j["Parallelism"] = *u.parallelism;
-  if (u.delay) j["Delay"] = nanos(*u.delay);
-  if (!u.failure_action.empty()) j["FailureAction"] = u.failure_action;
-  if (u.monitor) j["Monitor"] = nanos(*u.monitor);
-  if (u.max_failure_ratio) j["MaxFailureRatio"] = *u.max_failure_ratio;
-  if (!u.order.empty()) j["Order"] = u.order;
-  return j;
-}
-
-std::optional<UpdateConfig> decode_update(const json& j) {
-  if (!j.is_object() || j.empty()) return std::nullopt;
-  UpdateConfig u;
-  if (j.contains("Parallelism")) u.parallelism = get<std::uint64_t>(j, "Parallelism");
-  u.delay = millis(j, "Delay");
-  u.failure_action = get<std::string>(j, "FailureAction");
-  u.monitor = millis(j, "Monitor");
-  if (j.contains("MaxFailureRatio") && get<double>(j, "MaxFailureRatio") != 0) u.max_failure_ratio = get<double>(j, "MaxFailureRatio");
-  u.order = get<std::string>(j, "Order");
-  return u;
-}
-
-json encode_spec(const ServiceSpec& s) {
-  json container = {{"Image", s.image}};
-  if (!s.command.empty()) container["Command"] = s.command;
-  if (!s.args.empty()) container["Args"] = s.args;
-  if (!s.env.empty()) container["Env"] = s.env;
-  if (!s.workdir.empty()) container["Dir"] = s.workdir;
-  if (!s.user.empty()) container["User"] = s.user;
-  if (!s.hostname.empty()) container["Hostname"] = s.hostname;
-  if (!s.container_labels.empty()) container["Labels"] = s.container_labels;
-  if (s.healthcheck) {
-    json h = {{"Test", s.healthcheck->test}};
-    if (s.healthcheck->interval) h["Interval"] = nanos(*s.healthcheck->interval);
-    if (s.healthcheck->timeout) h["Timeout"] = nanos(*s.healthcheck->timeout);
-    if (s.healthcheck->start_period) h["StartPeriod"] = nanos(*s.healthcheck->start_period);
-    if (s.healthcheck->retries) h["Retries"] = *s.healthcheck->retries;
-    container["Healthcheck"] = h;
-  }
-  if (!s.mounts.empty()) {
-    json mounts = json::array();
-    for (const auto& m : s.mounts) {
-      json mount = {{"Type", m.type}, {"Target", m.target}};
-      if (!m.source.empty()) mount["Source"] = m.source;
-      if (m.read_only) mount["ReadOnly"] = true;
-      mounts.push_back(mount);
-    }
-    container["Mounts"] = mounts;
-  }
-
-  json restart = {{"Condition", restart_name(s.restart)}};
-  if (s.max_attempts) restart["MaxAttempts"] = *s.max_attempts;
-  if (s.restart_delay) restart["Delay"] = nanos(*s.restart_delay);
-  if (s.restart_window) restart["Window"] = nanos(*s.restart_window);
-  json task = {{"ContainerSpec", container}, {"RestartPolicy", restart}};
-  if (!s.constraints.empty()) task["Placement"] = {{"Constraints", s.constraints}};
-  if (s.resources) task["Resources"] = encode_resources(*s.resources);
-  if (!s.networks.empty()) {
-    json nets = json::array();
-    for (const auto& n : s.networks) {
-      json net = {{"Target", n}};
-      if (!s.network_aliases.empty()) net["Aliases"] = s.network_aliases;
-      nets.push_back(net);
-    }
-    task["Networks"] = nets;
-  }
-  json ports = json::array();
-  for (const auto& p : s.ports) {
-    json port = {{"Protocol", p.protocol}, {"TargetPort", p.target},
-                 {"PublishMode", p.mode == PublishMode::Host ? "host" : "ingress"}};
-    if (p.published) port["PublishedPort"] = p.published;
-    ports.push_back(port);
-  }
-  json endpoint = {{"Mode", s.endpoint_mode == EndpointMode::Dnsrr ? "dnsrr" : "vip"}};
-  if (!ports.empty()) endpoint["Ports"] = ports;
-  json spec = {{"Name", s.name},
-               {"Labels", s.labels},
-               {"TaskTemplate", task},
-               {"Mode", {{"Replicated", {{"Replicas", s.replicas}}}}},
-               {"EndpointSpec", endpoint}};
-  if (s.update) spec["UpdateConfig"] = encode_update(*s.update);
-  return spec;
-}
-
-ServiceSpec decode_spec(const json& j) {
-  ServiceSpec s;
-  s.name = get<std::string>(j, "Name");
-  s.labels = get<Labels>(j, "Labels");
-  const json& task = child(j, "TaskTemplate");
-  const json& c = child(task, "ContainerSpec");
-  s.image = get<std::string>(c, "Image");
-  s.command = get<std::vector<std::string>>(c, "Command");
-  s.args = get<std::vector<std::string>>(c, "Args");
-  s.env = get<std::vector<std::string>>(c, "Env");
-  s.workdir = get<std::string>(c, "Dir");
-  s.user = get<std::string>(c, "User");
-  s.hostname = get<std::string>(c, "Hostname");
-  s.container_labels = get<Labels>(c, "Labels");
-  if (c.contains("Healthcheck")) {
-    const json& h = child(c, "Healthcheck");
-    Healthcheck hc;
-    hc.test = get<std::vector<std::string>>(h, "Test");
-    hc.interval = millis(h, "Interval");
-    hc.timeout = millis(h, "Timeout");
-    hc.start_period = millis(h, "StartPeriod");
-    if (h.contains("Retries")) hc.retries = get<int>(h, "Retries");
-    s.healthcheck = hc;
-  }
-  for (const json& m : child(c, "Mounts").is_array() ? child(c, "Mounts") : json::array())
-    s.mounts.push_back({get<std::string>(m, "Type", "volume"), get<std::string>(m, "Source"), get<std::string>(m, "Target"),
-                        get<bool>(m, "ReadOnly")});
-  s.constraints = get<std::vector<std::string>>(child(task, "Placement"), "Constraints");
-  s.resources = decode_resources(child(task, "Resources"));
-  for (const json& n : child(task, "Networks").is_array() ? child(task, "Networks") : json::array()) {
-    s.networks.push_back(get<std::string>(n, "Target"));
-    s.network_aliases = get<std::vector<std::string>>(n, "Aliases");
-  }
-  const json& rp = child(task, "RestartPolicy");
-  std::string cond = get<std::string>(rp, "Condition", "any");
-  s.restart = cond == "none" ? RestartCondition::None : cond == "on-failure" ? RestartCondition::OnFailure : RestartCondition::Any;
-  if (rp.contains("MaxAttempts") && get<std::uint64_t>(rp, "MaxAttempts") != 0) s.max_attempts = get<std::uint64_t>(rp, "MaxAttempts");
-  s.restart_delay = millis(rp, "Delay");
-  s.restart_window = millis(rp, "Window");
-  s.update = decode_update(child(j, "UpdateConfig"));
-  const json& mode = child(j, "Mode");
-  s.replicas = mode.contains("Replicated") ? get<std::uint64_t>(child(mode, "Replicated"), "Replicas", 1) : 0;
-  const json& ep = child(j, "EndpointSpec");
-  s.endpoint_mode = get<std::string>(ep, "Mode", "vip") == "dnsrr" ? EndpointMode::Dnsrr : EndpointMode::Vip;
-  for (const json& p : child(ep, "Ports").is_array() ? child(ep, "Ports") : json::array())
-    s.ports.push_back({get<int>(p, "TargetPort"), get<int>(p, "PublishedPort"), get<std::string>(p, "Protocol", "tcp"),
-                       get<std::string>(p, "PublishMode", "ingress") == "host" ? PublishMode::Host : PublishMode::Ingress});
-  return s;
-}
-
 // The engine multiplexes stdout and stderr of a container without a TTY into frames: a byte
 // for the stream (1 out, 2 err), three zero bytes, a big-endian 32-bit length, the payload.
 class Demux {
@@ -217,10 +44,32 @@ class Demux {
 }  // namespace
 
 Service decode_service(const json& j) {
-  return {get<std::string>(j, "ID"),           get<std::uint64_t>(child(j, "Version"), "Index"),
-          get<std::string>(j, "CreatedAt"),    get<std::string>(j, "UpdatedAt"),
-          decode_spec(child(j, "Spec")),       get<std::string>(child(j, "UpdateStatus"), "State"),
-          get<std::string>(child(j, "UpdateStatus"), "Message")};
+  Service s;
+  s.id = get<std::string>(j, "ID");
+  s.version = get<std::uint64_t>(child(j, "Version"), "Index");
+  s.created = get<std::string>(j, "CreatedAt");
+  s.updated = get<std::string>(j, "UpdatedAt");
+  s.spec = decode_spec(child(j, "Spec"));
+  s.update_state = get<std::string>(child(j, "UpdateStatus"), "State");
+  s.update_message = get<std::string>(child(j, "UpdateStatus"), "Message");
+  s.update_started_at = get<std::string>(child(j, "UpdateStatus"), "StartedAt");
+  s.has_previous_spec = j.contains("PreviousSpec") && !j["PreviousSpec"].is_null();
+  return s;
+}
+
+Status Client::check_features(const ServiceSpec& spec, const std::string& what) {
+  auto used = features_used(spec);
+  if (used.empty()) return ok();
+  auto version = api_version();
+  if (!version) return version.error();
+  for (Feature f : used) {
+    FeatureInfo info = feature_info(f);
+    if (compare_api_versions(*version, info.api) < 0)
+      return Error{ErrorKind::Usage, what,
+                   fmt::format("{} needs Docker Engine API {} (Docker {}); the engine at {} speaks API {}", info.field,
+                               info.api, info.release, transport_.describe(), *version)};
+  }
+  return ok();
 }
 
 bool is_terminal(const std::string& s) {
@@ -228,24 +77,20 @@ bool is_terminal(const std::string& s) {
 }
 
 Result<std::string> Client::create_service(const ServiceSpec& spec) {
+  if (auto s = check_features(spec, fmt::format("creating service {}", spec.name)); !s) return s.error();
   auto r = call("POST", "/services/create", body(encode_spec(spec)));
   if (!r) return r.error();
   return decode(*r, fmt::format("POST {}/services/create", transport_.describe()),
                 [](const json& j) { return get<std::string>(j, "ID"); });
 }
 
-Status Client::update_service(const std::string& id, std::uint64_t version, const ServiceSpec& spec) {
-  auto r = call("POST", http::target("/services/" + http::encode(id) + "/update", {{"version", std::to_string(version)}}),
-                body(encode_spec(spec)));
-  if (!r) {
-    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service {}", spec.name);
-    return r.error();
-  }
-  return ok();
-}
-
 std::vector<Result<std::string>> Client::write_services(const std::vector<ServiceWrite>& writes) {
   std::vector<Result<std::string>> out;
+  // Nothing is sent when any spec needs what the engine does not have (it would drop it unsaid).
+  for (const auto& w : writes) {
+    auto s = check_features(w.spec, fmt::format("{} service {}", w.id.empty() ? "creating" : "updating", w.spec.name));
+    if (!s) return std::vector<Result<std::string>>(writes.size(), s.error());
+  }
   auto build = [&](const std::string& v) {
     std::vector<http::Request> reqs;
     for (const auto& w : writes) {
@@ -288,6 +133,33 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
                   http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
                                {{"version", std::to_string(version)}}),
                   body(spec));
+    if (!u) return wrap(u.error(), what);
+    return ok();
+  } catch (const json::exception& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  } catch (const json_fields::bad_number& e) {
+    return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
+  }
+}
+
+Status Client::rollback_service(const std::string& id_or_name) {
+  std::string what = fmt::format("rolling back service {}", id_or_name);
+  auto r = call("GET", "/services/" + http::encode(id_or_name));
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service named {}", id_or_name);
+    return r.error();
+  }
+  try {
+    json svc = json::parse(r->body);
+    if (!svc.contains("PreviousSpec") || svc["PreviousSpec"].is_null())
+      return Error{ErrorKind::Usage, what, "the service has no previous spec: it was never updated"};
+    // The engine takes the previous spec it keeps; the body must still be a valid spec, so the
+    // current one is sent back as it was read.
+    auto version = json_fields::number<std::uint64_t>(svc.at("Version").at("Index"), "Version.Index");
+    auto u = call("POST",
+                  http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
+                               {{"version", std::to_string(version)}, {"rollback", "previous"}}),
+                  body(svc.at("Spec")));
     if (!u) return wrap(u.error(), what);
     return ok();
   } catch (const json::exception& e) {
@@ -397,8 +269,5 @@ Status Client::events(const std::vector<std::string>& types, const std::function
   if (!r) return r.error();
   return ok();
 }
-
-std::string to_string(RestartCondition c) { return restart_name(c); }
-std::string to_string(EndpointMode m) { return m == EndpointMode::Dnsrr ? "dnsrr" : "vip"; }
 
 }  // namespace hcl::docker

@@ -169,7 +169,6 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-using detail::redact;
 
 class CurlTransport final : public detail::BatchTransport {
  public:
@@ -188,32 +187,48 @@ class CurlTransport final : public detail::BatchTransport {
   // Runs the requests at once; sinks[i], when not null, takes request i's body as it arrives.
   std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
                                         const std::vector<const BodySink*>& sinks) override {
-    std::vector<std::unique_ptr<Transfer>> transfers;
     std::vector<Result<Response>> results;
     results.reserve(requests.size());
     if (load_error_) {
       for (size_t i = 0; i < requests.size(); ++i) results.emplace_back(*load_error_);
       return results;
     }
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      auto t = std::make_unique<Transfer>();
-      t->request = requests[i];
-      t->on_data = sinks[i];
-      t->easy = take_easy();
-      setup(*t);
-      t->started = std::chrono::steady_clock::now();
-      api().multi_add_handle(multi_.get(), t->easy.get());
-      transfers.push_back(std::move(t));
-    }
-
+    std::vector<std::unique_ptr<Transfer>> transfers;
+    for (std::size_t i = 0; i < requests.size(); ++i) transfers.push_back(start(requests[i], sinks[i]));
     std::vector<CURLcode> codes(transfers.size(), CURLE_OK);
-    bool cancelled = false;
+    bool cancelled = run(transfers, codes);
+    for (size_t i = 0; i < transfers.size(); ++i) {
+      Transfer& t = *transfers[i];
+      api().multi_remove_handle(multi_.get(), t.easy.get());
+      auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t.started);
+      CURLcode code = codes[i];
+      if (code == CURLE_WRITE_ERROR && t.stopped_by_callback) code = CURLE_OK;
+      std::optional<Error> error;
+      if (code != CURLE_OK) error = classify(t, code);
+      results.push_back(outcome(*t.request, elapsed, cancelled, std::move(error), std::move(t.response)));
+      give_back(std::move(t.easy));
+    }
+    return results;
+  }
+
+  // A request set up on an easy handle and added to the multi handle.
+  std::unique_ptr<Transfer> start(const Request* request, const BodySink* sink) {
+    auto t = std::make_unique<Transfer>();
+    t->request = request;
+    t->on_data = sink;
+    t->easy = take_easy();
+    setup(*t);
+    t->started = std::chrono::steady_clock::now();
+    api().multi_add_handle(multi_.get(), t->easy.get());
+    return t;
+  }
+
+  // Drives the transfers until all ended (codes[i]: how transfer i ended) or the cancel flag is
+  // set; true if cancelled.
+  bool run(const std::vector<std::unique_ptr<Transfer>>& transfers, std::vector<CURLcode>& codes) {
     int running = 0;
     do {
-      if (cancel_ != nullptr && cancel_->load()) {
-        cancelled = true;
-        break;
-      }
+      if (cancel_ != nullptr && cancel_->load()) return true;
       CURLMcode mc = api().multi_perform(multi_.get(), &running);
       // A short poll so that a cancel (Ctrl-C) is seen quickly even while a stream is idle.
       if (mc == CURLM_OK && running > 0) mc = api().multi_poll(multi_.get(), nullptr, 0, 100, nullptr);
@@ -225,33 +240,7 @@ class CurlTransport final : public detail::BatchTransport {
           if (transfers[i]->easy.get() == msg->easy_handle) codes[i] = msg->data.result;
       }
     } while (running > 0);
-
-    for (size_t i = 0; i < transfers.size(); ++i) {
-      Transfer& t = *transfers[i];
-      api().multi_remove_handle(multi_.get(), t.easy.get());
-      auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t.started);
-      std::string url = endpoint_.base_url() + t.request->target;
-      CURLcode code = codes[i];
-      if (code == CURLE_WRITE_ERROR && t.stopped_by_callback) code = CURLE_OK;
-      if (cancelled) {
-        log({t.request->method, redact(url), 0, elapsed, "cancelled"});
-        results.emplace_back(Error{ErrorKind::Interrupted, fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target), "interrupted"});
-      } else if (code == CURLE_OK && !endpoint_.tls && detail::plain_request_to_tls_server(t.response)) {
-        Error e = detail::plain_request_to_tls_server_error(
-            fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target));
-        log({t.request->method, redact(url), t.response.status, elapsed, e.why});
-        results.emplace_back(std::move(e));
-      } else if (code == CURLE_OK) {
-        log({t.request->method, redact(url), t.response.status, elapsed, {}});
-        results.emplace_back(std::move(t.response));
-      } else {
-        Error e = classify(t, code);
-        log({t.request->method, redact(url), 0, elapsed, e.why});
-        results.emplace_back(std::move(e));
-      }
-      give_back(std::move(t.easy));
-    }
-    return results;
+    return false;
   }
 
   // Reuses easy handles: their DNS cache and TLS session survive between requests.
@@ -361,7 +350,7 @@ class CurlTransport final : public detail::BatchTransport {
   }
 
   Error classify(const Transfer& t, CURLcode code) const {
-    std::string what = fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target);
+    std::string what = BatchTransport::what(*t.request);
     std::string detail = t.error_buffer[0] != '\0' ? t.error_buffer : api().easy_strerror(code);
     Millis total = t.request->timeout.value_or(timeouts_.request);
     if (auto e = classify_tls(what, code, detail)) return *e;

@@ -86,6 +86,26 @@ Error plain_request_to_tls_server_error(std::string what) {
           "(--tlscacert, --tlscert, --tlskey), or DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH"};
 }
 
+Result<Response> BatchTransport::outcome(const Request& r, Millis elapsed, bool interrupted, std::optional<Error> error,
+                                         Response response) const {
+  std::string url = redact(endpoint_.base_url() + r.target);
+  if (interrupted) {
+    log({r.method, url, 0, elapsed, "cancelled"});
+    return Error{ErrorKind::Interrupted, what(r), "interrupted"};
+  }
+  if (error) {
+    log({r.method, url, 0, elapsed, error->why});
+    return std::move(*error);
+  }
+  if (!endpoint_.tls && plain_request_to_tls_server(response)) {
+    Error e = plain_request_to_tls_server_error(what(r));
+    log({r.method, url, response.status, elapsed, e.why});
+    return e;
+  }
+  log({r.method, url, response.status, elapsed, {}});
+  return response;
+}
+
 }  // namespace detail
 
 std::string encode(std::string_view text) {

@@ -116,9 +116,7 @@ class SocketTransport final : public detail::BatchTransport {
     std::optional<Error> error;
   };
 
-  std::string what(const Transfer& t) const {
-    return fmt::format("{} {}{}", t.request->method, endpoint_.display(), t.request->target);
-  }
+  std::string what(const Transfer& t) const { return BatchTransport::what(*t.request); }
 
   // The endpoint's addresses: resolved once, kept for a minute.
   Result<std::vector<Address>> resolve(Clock::time_point deadline) {
@@ -525,9 +523,9 @@ class SocketTransport final : public detail::BatchTransport {
     }
   }
 
-  std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
-                                        const std::vector<const BodySink*>& sinks) override {
-    auto now = Clock::now();
+  // The requests as transfers, each with its own deadline, none started yet.
+  std::vector<Transfer> prepare(const std::vector<const Request*>& requests, const std::vector<const BodySink*>& sinks,
+                                Clock::time_point now) const {
     std::vector<Transfer> transfers(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
       Transfer& t = transfers[i];
@@ -538,7 +536,79 @@ class SocketTransport final : public detail::BatchTransport {
       t.deadline = total.count() > 0 ? now + total : Clock::time_point::max();
       t.out = serialize(*t.request);
     }
+    return transfers;
+  }
 
+  static Clock::time_point limit(const Transfer& t) {
+    return t.phase == Phase::Connecting ? std::min(t.connect_deadline, t.deadline) : t.deadline;
+  }
+
+  // Fails a transfer whose connect or request deadline has passed; true if it did.
+  bool expire(Transfer& t, Clock::time_point now) {
+    if (now < limit(t)) return false;
+    fail(t, ErrorKind::Unreachable,
+         t.phase == Phase::Connecting && now >= t.connect_deadline
+             ? fmt::format("no connection within the connect timeout of {}", http::describe(timeouts_.connect))
+             : fmt::format("no complete answer within the request timeout of {}",
+                           http::describe(t.request->timeout.value_or(timeouts_.request))));
+    return true;
+  }
+
+  enum class Round { Again, AllDone, Interrupted };
+
+  // One round of the event loop: starts waiting transfers while connections are free, fails
+  // those past their deadlines, polls the rest (at most kPollSlice, so that a cancel is seen)
+  // and hands each ready socket to on_ready().
+  Round poll_round(std::vector<Transfer>& transfers, const std::vector<Address>& addresses) {
+    auto in_flight = [&] {
+      return static_cast<std::size_t>(std::count_if(transfers.begin(), transfers.end(), [](const Transfer& t) {
+        return t.phase != Phase::Waiting && t.phase != Phase::Done;
+      }));
+    };
+    for (auto& t : transfers)
+      if (t.phase == Phase::Waiting && in_flight() < kMaxConnections) start(t, addresses);
+    std::vector<pollfd> fds;
+    std::vector<Transfer*> polled;
+    auto now = Clock::now();
+    auto wake = now + kPollSlice;
+    for (auto& t : transfers) {
+      if (t.phase == Phase::Waiting || t.phase == Phase::Done || expire(t, now)) continue;
+      wake = std::min(wake, limit(t));
+      short events = t.phase == Phase::Connecting || t.phase == Phase::Sending ? POLLOUT : POLLIN;
+      fds.push_back({t.fd, events, 0});
+      polled.push_back(&t);
+    }
+    if (polled.empty()) {
+      bool all_done = std::all_of(transfers.begin(), transfers.end(), [](const Transfer& t) { return t.phase == Phase::Done; });
+      return all_done ? Round::AllDone : Round::Again;  // else a transfer ended and others wait for a connection
+    }
+    // Rounded up: waking a moment before a deadline would only poll again.
+    auto wait = std::chrono::duration_cast<Millis>(wake - now).count() + 1;
+    int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, kPollSlice.count() + 1)));
+    if (cancelled()) return Round::Interrupted;
+    if (n < 0) {
+      if (errno != EINTR)
+        for (Transfer* t : polled) fail(*t, ErrorKind::Failed, fmt::format("poll: {}", describe_errno(errno)));
+      return Round::Again;
+    }
+    for (std::size_t i = 0; i < fds.size(); ++i)
+      if (fds[i].revents != 0) on_ready(*polled[i], fds[i].revents, addresses);
+    return Round::Again;
+  }
+
+  // What a transfer came to; one cut short by a cancel closes its connection.
+  Result<Response> outcome(Transfer& t, bool interrupted, Clock::time_point end) {
+    bool cut_short = interrupted && t.phase != Phase::Done;
+    if (cut_short && t.fd >= 0) ::close(t.fd);
+    if (cut_short) t.fd = -1;
+    auto elapsed = std::chrono::duration_cast<Millis>(end - t.started);
+    return BatchTransport::outcome(*t.request, elapsed, cut_short, std::move(t.error), std::move(t.response));
+  }
+
+  std::vector<Result<Response>> perform(const std::vector<const Request*>& requests,
+                                        const std::vector<const BodySink*>& sinks) override {
+    auto now = Clock::now();
+    std::vector<Transfer> transfers = prepare(requests, sinks, now);
     bool interrupted = cancelled();
     auto addresses = interrupted ? Result<std::vector<Address>>(std::vector<Address>{})
                                  : resolve(now + timeouts_.connect);
@@ -549,82 +619,14 @@ class SocketTransport final : public detail::BatchTransport {
         t.phase = Phase::Done;
       }
     }
-
-    auto active = [&] {
-      std::size_t n = 0;
-      for (const auto& t : transfers) n += t.phase != Phase::Waiting && t.phase != Phase::Done;
-      return n;
-    };
-    std::vector<pollfd> fds;
-    std::vector<Transfer*> polled;
-    while (!interrupted && addresses) {
-      for (auto& t : transfers)
-        if (t.phase == Phase::Waiting && active() < kMaxConnections) start(t, *addresses);
-      fds.clear();
-      polled.clear();
-      now = Clock::now();
-      auto wake = now + kPollSlice;
-      for (auto& t : transfers) {
-        if (t.phase == Phase::Waiting || t.phase == Phase::Done) continue;
-        auto limit = t.phase == Phase::Connecting ? std::min(t.connect_deadline, t.deadline) : t.deadline;
-        if (now >= limit) {
-          bool connecting = t.phase == Phase::Connecting;
-          fail(t, ErrorKind::Unreachable,
-               connecting && now >= t.connect_deadline
-                   ? fmt::format("no connection within the connect timeout of {}", http::describe(timeouts_.connect))
-                   : fmt::format("no complete answer within the request timeout of {}",
-                                 http::describe(t.request->timeout.value_or(timeouts_.request))));
-          continue;
-        }
-        wake = std::min(wake, limit);
-        short events = t.phase == Phase::Connecting || t.phase == Phase::Sending ? POLLOUT : POLLIN;
-        fds.push_back({t.fd, events, 0});
-        polled.push_back(&t);
-      }
-      if (polled.empty()) {
-        if (std::none_of(transfers.begin(), transfers.end(), [](const Transfer& t) { return t.phase != Phase::Done; }))
-          break;
-        continue;  // a transfer ended and others wait for a connection
-      }
-      // Rounded up: waking a moment before a deadline would only poll again.
-      auto wait = std::chrono::duration_cast<Millis>(wake - now).count() + 1;
-      int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, kPollSlice.count() + 1)));
-      if (cancelled()) {
-        interrupted = true;
-        break;
-      }
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        for (Transfer* t : polled) fail(*t, ErrorKind::Failed, fmt::format("poll: {}", describe_errno(errno)));
-        continue;
-      }
-      for (std::size_t i = 0; i < fds.size(); ++i)
-        if (fds[i].revents != 0) on_ready(*polled[i], fds[i].revents, *addresses);
+    for (auto round = Round::Again; !interrupted && addresses && round == Round::Again;) {
+      round = poll_round(transfers, *addresses);
+      interrupted = round == Round::Interrupted;
     }
-
     std::vector<Result<Response>> results;
     results.reserve(transfers.size());
     auto end = Clock::now();
-    for (auto& t : transfers) {
-      auto elapsed = std::chrono::duration_cast<Millis>(end - t.started);
-      std::string url = detail::redact(endpoint_.base_url() + t.request->target);
-      if (interrupted && t.phase != Phase::Done) {
-        if (t.fd >= 0) ::close(t.fd);
-        t.fd = -1;
-        log({t.request->method, url, 0, elapsed, "cancelled"});
-        results.emplace_back(Error{ErrorKind::Interrupted, what(t), "interrupted"});
-      } else if (t.error) {
-        log({t.request->method, url, 0, elapsed, t.error->why});
-        results.emplace_back(std::move(*t.error));
-      } else if (detail::plain_request_to_tls_server(t.response)) {
-        Error e = detail::plain_request_to_tls_server_error(what(t));
-        log({t.request->method, url, t.response.status, elapsed, e.why});
-        results.emplace_back(std::move(e));
-      } else {
-        log({t.request->method, url, t.response.status, elapsed, {}});
-        results.emplace_back(std::move(t.response));
-      }
-    }
+    for (auto& t : transfers) results.push_back(outcome(t, interrupted, end));
     return results;
   }
 

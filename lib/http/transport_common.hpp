@@ -4,6 +4,7 @@
 #include <hcl/http.hpp>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,14 @@ class BatchTransport : public Transport {
   void log(RequestLog entry) const {
     if (logger_) logger_(entry);
   }
+
+  // How errors name a request: "GET tcp://master:2378/v1.41/nodes".
+  std::string what(const Request& r) const { return r.method + " " + endpoint_.display() + r.target; }
+
+  // A finished request's result, logged once: "interrupted" when it was cancelled before it
+  // ended, the transport's error, a plain request that reached a TLS server, or the answer.
+  Result<Response> outcome(const Request& r, Millis elapsed, bool interrupted, std::optional<Error> error,
+                           Response response) const;
 
   Endpoint endpoint_;
   Timeouts timeouts_;

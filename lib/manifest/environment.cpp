@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace hcl::manifest::detail {
 namespace {
 
@@ -19,53 +21,88 @@ struct EnvList {
   };
   std::vector<Item> items;
 
-  void set(const std::string& key, const std::string& value, const Location& where) {
-    std::string text = key + "=" + value;
+  void set(const std::string& key, const std::string& value, const Location& where) { put(key, key + "=" + value, where); }
+  void set_bare(const std::string& key, const Location& where) { put(key, key, where); }
+
+ private:
+  void put(const std::string& key, std::string text, const Location& where) {
     if (key.starts_with("constraint:") || key.starts_with("affinity:")) {
       items.push_back({text, "", where});
       return;
     }
     for (auto& item : items) {
       if (item.key == key) {
-        item = {text, key, where};
+        item = {std::move(text), key, where};
         return;
       }
     }
-    items.push_back({text, key, where});
+    items.push_back({std::move(text), key, where});
   }
 };
 
+constexpr KeyRule kEnvFileKeys[] = {{"path", Rule::Use, ""}, {"required", Rule::Use, ""}, {"format", Rule::Use, ""}};
+
+// One env_file entry: a path, or {path, required, format} (the compose specification's form).
+void read_env_file_entry(const Node& item, Context& ctx, EnvList& env) {
+  const Node* path_node = &item;
+  bool required = true;
+  bool raw = false;
+  if (item.is_map()) {
+    check_keys(item, kEnvFileKeys, "env_file.", ctx.diag);
+    path_node = item.get("path");
+    if (!path_node) {
+      ctx.diag.error(item.where, "an env_file entry in long syntax needs a path");
+      return;
+    }
+    if (const Node* r = item.get("required")) required = as_bool(*r, "env_file.required", ctx.diag).value_or(true);
+    if (const Node* f = item.get("format")) {
+      auto format = as_string(*f, "env_file.format", ctx.diag);
+      if (format && *format != "raw")
+        ctx.diag.error(f->where, fmt::format("env_file.format must be raw (or left out), not '{}'", *format));
+      raw = format == "raw";
+    }
+  }
+  auto text = as_string(*path_node, "env_file", ctx.diag);
+  if (!text) return;
+  std::filesystem::path p = *text;
+  if (p.is_relative()) p = ctx.dir / p;
+  std::string shown = p.lexically_normal().string();
+  std::error_code ec;
+  if (!required && !std::filesystem::exists(p, ec)) return;
+  auto lines = read_env_file(shown, ctx.diag, raw);
+  if (!lines) {
+    ctx.diag.error(path_node->where,
+                   fmt::format("env_file '{}' cannot be read (paths are relative to the manifest's directory)", *text));
+    return;
+  }
+  for (const auto& line : *lines) {
+    auto value = line.value ? line.value : ctx.getenv(line.key);
+    if (value) env.set(line.key, *value, line.where);
+  }
+}
+
 void read_env_files(const Node& node, Context& ctx, EnvList& env) {
-  auto files = as_string_or_list(node, "env_file", ctx.diag);
-  if (!files) return;
-  for (const Node* f : *files) {
-    std::filesystem::path p = f->text;
-    if (p.is_relative()) p = ctx.dir / p;
-    std::string shown = p.lexically_normal().string();
-    auto lines = read_env_file(shown, ctx.diag);
-    if (!lines) {
-      ctx.diag.error(f->where, fmt::format("env_file '{}' cannot be read (paths are relative to the manifest's "
-                                           "directory)",
-                                           f->text));
-      continue;
-    }
-    for (const auto& line : *lines) {
-      auto value = line.value ? line.value : ctx.getenv(line.key);
-      if (value) env.set(line.key, *value, line.where);
-    }
+  if (node.is_seq()) {
+    for (const auto& item : node.items) read_env_file_entry(item, ctx, env);
+  } else if (!node.is_null()) {
+    read_env_file_entry(node, ctx, env);
   }
 }
 
 void read_environment(const Node& node, Context& ctx, EnvList& env) {
   Diagnostics& diag = ctx.diag;
-  // A bare name takes its value from hcl's own environment, and is left out when unset.
+  // A bare name takes its value from hcl's own environment; when that is unset too it stays bare
+  // ("KEY"), which unsets it in the container, as docker stack deploy sends it.
   auto add = [&](const std::string& key, const std::optional<std::string>& value, const Location& where) {
     if (key.empty()) {
       diag.error(where, "environment entry has no name; expected KEY=VALUE");
       return;
     }
     auto v = value ? value : ctx.getenv(key);
-    if (v) env.set(key, *v, where);
+    if (v)
+      env.set(key, *v, where);
+    else
+      env.set_bare(key, where);
   };
   if (node.is_seq()) {
     for (const auto& item : node.items) {
@@ -93,13 +130,14 @@ void read_environment(const Node& node, Context& ctx, EnvList& env) {
 
 }  // namespace
 
-void read_env(const Node& s, Context& ctx, docker::ServiceSpec& spec, std::vector<std::string>& constraints) {
+void read_env(const Node& s, Context& ctx, ParsedService& out) {
   EnvList env;
   if (const Node* f = s.get("env_file")) read_env_files(*f, ctx, env);
   if (const Node* e = s.get("environment")) read_environment(*e, ctx, env);
+  auto& spec_env = out.def.spec.env;
   for (const auto& item : env.items) {
     if (!item.key.empty()) {
-      spec.env.push_back(item.text);
+      spec_env.push_back(item.text);
       continue;
     }
     auto classic = swarm::split_classic_env({item.text}, item.where.str());
@@ -107,8 +145,11 @@ void read_env(const Node& s, Context& ctx, docker::ServiceSpec& spec, std::vecto
       ctx.diag.error(item.where, fmt::format("environment entry '{}': {}", item.text, classic.error().why));
       continue;
     }
-    for (const auto& c : classic->constraints) constraints.push_back(c.expression());
+    for (const auto& c : classic->constraints) out.constraints.push_back(c.expression());
   }
+  // Sorted, as docker stack deploy sends them: the same environment in another order would be
+  // a changed spec, and restart every task.
+  std::sort(spec_env.begin(), spec_env.end());
 }
 
 }  // namespace hcl::manifest::detail

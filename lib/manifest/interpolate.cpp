@@ -186,7 +186,7 @@ void interpolate_tree(Node& root, const config::Env& lookup, Diagnostics& diag) 
     if (!e.key.starts_with("x-")) t.walk(e.value);
 }
 
-std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag) {
+std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag, bool raw) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
   std::vector<EnvLine> out;
@@ -209,6 +209,10 @@ std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagn
     }
     if (eq == std::string_view::npos) {
       out.push_back({key, std::nullopt, where});
+      continue;
+    }
+    if (raw) {
+      out.push_back({key, std::string(rest.substr(eq + 1)), where});
       continue;
     }
     auto value = env_value(rest.substr(eq + 1));

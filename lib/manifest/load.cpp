@@ -23,8 +23,8 @@ constexpr KeyRule kTopKeys[] = {
     {"services", Rule::Use, ""},
     {"networks", Rule::Use, ""},
     {"volumes", Rule::Use, ""},
-    {"secrets", Rule::Ignore, ""},
-    {"configs", Rule::Ignore, ""},
+    {"secrets", Rule::Use, ""},
+    {"configs", Rule::Use, ""},
     {"include", Rule::Refuse, "merge the included files into this one"},
 };
 
@@ -190,18 +190,24 @@ std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Dia
   return out;
 }
 
-// Two services publishing the same port: in host mode their tasks cannot share a node.
+// Two services publishing the same port: in ingress mode the engine refuses the second; in
+// host mode their tasks cannot share a node.
 void check_published_ports(const std::vector<ParsedService>& parsed, Diagnostics& diag) {
-  std::map<std::pair<int, std::string>, std::string> first;
+  std::map<std::pair<int, std::string>, std::pair<std::string, docker::PublishMode>> first;
   for (const auto& p : parsed) {
     for (std::size_t i = 0; i < p.def.spec.ports.size(); ++i) {
       const auto& port = p.def.spec.ports[i];
       if (port.published == 0) continue;
-      auto [it, fresh] = first.emplace(std::pair{port.published, port.protocol}, p.def.key);
-      if (!fresh)
+      auto [it, fresh] = first.emplace(std::pair{port.published, port.protocol}, std::pair{p.def.key, port.mode});
+      if (fresh || it->second.first == p.def.key) continue;
+      if (port.mode == docker::PublishMode::Host && it->second.second == docker::PublishMode::Host)
         diag.warn(p.ports_at[i], fmt::format("port {}/{} is also published by service '{}': their tasks cannot run "
                                              "on the same node",
-                                             port.published, port.protocol, it->second));
+                                             port.published, port.protocol, it->second.first));
+      else
+        diag.error(p.ports_at[i], fmt::format("port {}/{} is also published by service '{}'; in ingress mode a port is "
+                                              "published on every node, so only one service can have it",
+                                              port.published, port.protocol, it->second.first));
     }
   }
 }
@@ -250,6 +256,7 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   auto vars = variables(options, ctx, diag);
   if (!vars) return vars.error();
   interpolate_tree(root, *vars, diag);
+  ctx.vars = *vars;
 
   static const Node kEmpty;
   if (root.is_null()) {
@@ -267,6 +274,8 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   Declared declared;
   declared.read_networks(top.get("networks"), ctx);
   declared.read_volumes(top.get("volumes"), ctx);
+  declared.read_file_objects(docker::FileObjectKind::Secret, top.get("secrets"), ctx);
+  declared.read_file_objects(docker::FileObjectKind::Config, top.get("configs"), ctx);
 
   std::vector<ParsedService> parsed;
   const Entry* services = top.entry("services");
@@ -285,6 +294,8 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   project.services = dependency_order(parsed, diag);
   project.networks = declared.used_networks(diag);
   project.volumes = declared.used_volumes(diag);
+  project.secrets = declared.used_file_objects(docker::FileObjectKind::Secret, diag);
+  project.configs = declared.used_file_objects(docker::FileObjectKind::Config, diag);
 
   tidy(diag.errors, path, true);
   if (!diag.errors.empty()) return collected(diag.errors);

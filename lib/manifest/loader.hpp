@@ -33,8 +33,9 @@ struct EnvLine {
   Location where;
 };
 // A file of KEY=VALUE lines (the .env file, env_file): # comments, blank lines, `export K=V`,
-// '...' and "..." quoting. Bad lines are reported as FILE:LINE:COL. nullopt when unreadable.
-std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag);
+// '...' and "..." quoting (with `raw`: each value as written after the '='). Bad lines are reported
+// as FILE:LINE:COL. nullopt when unreadable.
+std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag, bool raw = false);
 
 // --- the loading context ------------------------------------------------------------------
 struct Context {
@@ -44,53 +45,97 @@ struct Context {
   std::string project;
   Format format = Format::Spec;
   config::Env env;                // LoadOptions::env: bare environment entries, ~ in paths
+  config::Env vars;               // what ${VAR} reads: env, then the .env file (secrets' environment: too)
   Diagnostics diag;
 
   std::optional<std::string> getenv(const std::string& name) const { return env ? env(name) : std::nullopt; }
 };
 
-// --- definitions.cpp: top-level networks and volumes --------------------------------------
+// --- definitions.cpp: what the top level declares --------------------------
 class Declared {
  public:
   void read_networks(const Node* node, Context& ctx);
   void read_volumes(const Node* node, Context& ctx);
-  // The network or volume a service names, marked as used; nullptr when not declared. The
-  // `default` network needs no declaration.
+  void read_file_objects(docker::FileObjectKind kind, const Node* node, Context& ctx);  // secrets:, configs:
+  // The network, volume, secret or config a service names, marked as used; nullptr when not
+  // declared. The `default` network needs no declaration.
   const NetworkDef* use_network(const std::string& key, const Context& ctx, const Location& where);
   const VolumeDef* use_volume(const std::string& key);
+  const FileObjectDef* use_file_object(docker::FileObjectKind kind, const std::string& key);
   std::vector<std::string_view> network_keys() const;
   std::vector<std::string_view> volume_keys() const;
-  // The networks and volumes some service uses, in file order; warns about the others.
+  std::vector<std::string_view> file_object_keys(docker::FileObjectKind kind) const;
+  // What some service uses, in file order; warns about the rest.
   std::vector<NetworkDef> used_networks(Diagnostics& diag) const;
   std::vector<VolumeDef> used_volumes(Diagnostics& diag) const;
+  std::vector<FileObjectDef> used_file_objects(docker::FileObjectKind kind, Diagnostics& diag) const;
 
  private:
-  std::vector<NetworkDef> networks_;
-  std::vector<bool> network_used_;
-  std::vector<VolumeDef> volumes_;
-  std::vector<bool> volume_used_;
+  template <class Def>
+  struct Table {
+    std::vector<Def> defs;
+    std::vector<bool> used;
+    Def* use(const std::string& key) {
+      for (std::size_t i = 0; i < defs.size(); ++i)
+        if (defs[i].key == key) return used[i] = true, &defs[i];
+      return nullptr;
+    }
+    void add(Def d) {
+      defs.push_back(std::move(d));
+      used.push_back(false);
+    }
+    std::vector<std::string_view> keys() const {
+      std::vector<std::string_view> out;
+      for (const auto& d : defs) out.push_back(d.key);
+      return out;
+    }
+  };
+  Table<NetworkDef> networks_;
+  Table<VolumeDef> volumes_;
+  Table<FileObjectDef> secrets_, configs_;
+  Table<FileObjectDef>& files(docker::FileObjectKind kind) {
+    return kind == docker::FileObjectKind::Secret ? secrets_ : configs_;
+  }
+  const Table<FileObjectDef>& files(docker::FileObjectKind kind) const {
+    return kind == docker::FileObjectKind::Secret ? secrets_ : configs_;
+  }
 };
 
-// --- service.cpp, environment.cpp, deploy.cpp, ports_mounts.cpp: one service -----------------------------
+// --- one service: service.cpp reads the keys with the others' help ---------------------------
 struct ParsedService {
   ServiceDef def;
   std::vector<Location> depends_at;  // parallel to def.depends_on
   std::vector<Location> ports_at;    // parallel to def.spec.ports
+  std::vector<std::string> constraints;  // placement, as engine expressions (classic env ones too)
+
+  // Records that the manifest asks for `f` at `where`, with `key` as written.
+  void feature(docker::Feature f, const Location& where, std::string key) {
+    def.features.push_back({f, where, std::move(key)});
+  }
 };
 
 ParsedService read_service(const Entry& entry, Context& ctx, Declared& declared);
 
-// env_file, then environment (a later value of a key replaces an earlier one); classic Swarm
-// constraint: entries leave the environment and are returned as engine expressions.
-void read_env(const Node& service, Context& ctx, docker::ServiceSpec& spec, std::vector<std::string>& constraints);
+// environment.cpp: env_file, then environment (a later value of a key replaces an earlier one);
+// classic Swarm constraint: entries leave the environment and become placement constraints.
+void read_env(const Node& service, Context& ctx, ParsedService& out);
 
-// deploy:, and the older keys that say the same (scale, restart, mem_limit, mem_reservation,
-// cpus). Placement constraints are returned as engine expressions.
-void read_deploy(const Node& service, Context& ctx, docker::ServiceSpec& spec, std::vector<std::string>& constraints);
-void read_healthcheck(const Node& node, Context& ctx, docker::ServiceSpec& spec);
-// ports: (short and long syntax).
+// deploy_key.cpp: deploy:, and the older keys that say the same (scale, restart, mem_limit,
+// mem_reservation, memswap_limit, cpus).
+void read_deploy(const Node& service, Context& ctx, ParsedService& out);
+
+// container_keys.cpp: the keys of the container a task runs (hostname, user, init, tty,
+// stop_grace_period, cap_add, sysctls, ulimits, extra_hosts, dns, security_opt, logging,
+// healthcheck, ...).
+void read_container_keys(const Node& service, Context& ctx, ParsedService& out);
+
+// ports.cpp: ports: (short and long syntax, ranges expanded).
 void read_ports(const Node& node, Context& ctx, ParsedService& out);
-// volumes: (short and long syntax) and tmpfs:.
-void read_mounts(const Node& service, Context& ctx, Declared& declared, docker::ServiceSpec& spec);
+
+// mounts.cpp: volumes: (short and long syntax) and tmpfs:.
+void read_mounts(const Node& service, Context& ctx, Declared& declared, ParsedService& out);
+
+// references.cpp: a service's secrets: and configs: (short and long syntax).
+void read_file_references(const Node& service, Context& ctx, Declared& declared, ParsedService& out);
 
 }  // namespace hcl::manifest::detail

@@ -2,6 +2,8 @@
 // environment.cpp, deploy.cpp and ports_mounts.cpp read the rest.
 #include "loader.hpp"
 
+#include <hcl/swarm/images.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,99 +12,74 @@
 namespace hcl::manifest::detail {
 namespace {
 
-// Every compose service key, and what hcl does with it. Keys marked Use but handled with a
-// message of their own (build, container_name, links, network_mode) are read below.
+// Every compose service key, and what hcl does with it: read, ignored with a warning (what
+// docker stack deploy ignores too, and what does not change what runs), or refused (what the
+// engine cannot give a swarm service, so that the tasks would run differently). Keys marked Use
+// but handled with a message of their own (build, container_name, links, network_mode) are read
+// below.
 constexpr KeyRule kServiceKeys[] = {
     // read
-    {"image", Rule::Use, ""},
-    {"command", Rule::Use, ""},
-    {"entrypoint", Rule::Use, ""},
-    {"environment", Rule::Use, ""},
-    {"env_file", Rule::Use, ""},
-    {"labels", Rule::Use, ""},
-    {"ports", Rule::Use, ""},
-    {"networks", Rule::Use, ""},
-    {"depends_on", Rule::Use, ""},
-    {"deploy", Rule::Use, ""},
-    {"scale", Rule::Use, ""},
-    {"restart", Rule::Use, ""},
-    {"mem_limit", Rule::Use, ""},
-    {"mem_reservation", Rule::Use, ""},
-    {"cpus", Rule::Use, ""},
-    {"healthcheck", Rule::Use, ""},
-    {"working_dir", Rule::Use, ""},
-    {"user", Rule::Use, ""},
-    {"hostname", Rule::Use, ""},
-    {"volumes", Rule::Use, ""},
-    {"tmpfs", Rule::Use, ""},
-    {"build", Rule::Use, ""},
-    {"container_name", Rule::Use, ""},
-    {"links", Rule::Use, ""},
+    {"image", Rule::Use, ""},          {"command", Rule::Use, ""},       {"entrypoint", Rule::Use, ""},
+    {"environment", Rule::Use, ""},    {"env_file", Rule::Use, ""},      {"labels", Rule::Use, ""},
+    {"ports", Rule::Use, ""},          {"networks", Rule::Use, ""},      {"depends_on", Rule::Use, ""},
+    {"deploy", Rule::Use, ""},         {"scale", Rule::Use, ""},         {"restart", Rule::Use, ""},
+    {"mem_limit", Rule::Use, ""},      {"mem_reservation", Rule::Use, ""}, {"cpus", Rule::Use, ""},
+    {"pids_limit", Rule::Use, ""},     {"healthcheck", Rule::Use, ""},   {"working_dir", Rule::Use, ""},
+    {"user", Rule::Use, ""},           {"hostname", Rule::Use, ""},      {"volumes", Rule::Use, ""},
+    {"tmpfs", Rule::Use, ""},          {"secrets", Rule::Use, ""},       {"configs", Rule::Use, ""},
+    {"logging", Rule::Use, ""},        {"stop_grace_period", Rule::Use, ""}, {"stop_signal", Rule::Use, ""},
+    {"tty", Rule::Use, ""},            {"stdin_open", Rule::Use, ""},    {"init", Rule::Use, ""},
+    {"extra_hosts", Rule::Use, ""},    {"dns", Rule::Use, ""},           {"dns_search", Rule::Use, ""},
+    {"dns_opt", Rule::Use, ""},        {"cap_add", Rule::Use, ""},       {"cap_drop", Rule::Use, ""},
+    {"sysctls", Rule::Use, ""},        {"ulimits", Rule::Use, ""},       {"security_opt", Rule::Use, ""},
+    {"read_only", Rule::Use, ""},      {"oom_score_adj", Rule::Use, ""}, {"isolation", Rule::Use, ""},
+    {"group_add", Rule::Use, ""},      {"credential_spec", Rule::Use, ""},
+    {"build", Rule::Use, ""},          {"container_name", Rule::Use, ""}, {"links", Rule::Use, ""},
     {"network_mode", Rule::Use, ""},
-    // harmless to leave out: warned about
-    {"logging", Rule::Ignore, "containers log through the engine's default log driver"},
-    {"stop_grace_period", Rule::Ignore, "tasks get the engine's default time to stop"},
-    {"stop_signal", Rule::Ignore, ""},
-    {"tty", Rule::Ignore, ""},
-    {"stdin_open", Rule::Ignore, ""},
-    {"init", Rule::Ignore, ""},
-    {"extra_hosts", Rule::Ignore, ""},
-    {"dns", Rule::Ignore, ""},
-    {"dns_search", Rule::Ignore, ""},
-    {"dns_opt", Rule::Ignore, ""},
-    {"cap_add", Rule::Ignore, ""},
-    {"cap_drop", Rule::Ignore, ""},
-    {"sysctls", Rule::Ignore, ""},
-    {"ulimits", Rule::Ignore, ""},
-    {"security_opt", Rule::Ignore, ""},
-    {"profiles", Rule::Ignore, "every service of the file is deployed"},
+    // ignored with a warning, as docker stack deploy ignores them
+    {"privileged", Rule::Ignore, "swarm services cannot run privileged containers (docker stack deploy ignores it too)"},
+    {"devices", Rule::Ignore, "swarm services cannot use the host's devices (docker stack deploy ignores it too)"},
+    {"pid", Rule::Ignore, "swarm services cannot share a process namespace (docker stack deploy ignores it too)"},
+    {"ipc", Rule::Ignore, "swarm services cannot share an IPC namespace (docker stack deploy ignores it too)"},
+    {"userns_mode", Rule::Ignore, "swarm services use the engine's user namespace setting"},
+    {"cgroup_parent", Rule::Ignore, "swarm services use the engine's cgroup parent"},
+    {"cgroupns_mode", Rule::Ignore, "swarm services use the engine's cgroup namespace mode"},
+    {"cgroup", Rule::Ignore, "swarm services use the engine's cgroup namespace mode"},
+    {"shm_size", Rule::Ignore, "swarm services get the engine's /dev/shm size"},
+    {"mac_address", Rule::Ignore, "swarm services get their addresses from the network"},
+    {"domainname", Rule::Ignore, "swarm services cannot set a domain name"},
     {"expose", Rule::Ignore, "every port of a service is reachable on its networks"},
     {"external_links", Rule::Ignore, "services reach each other by name on their networks"},
-    {"domainname", Rule::Ignore, ""},
-    {"mac_address", Rule::Ignore, ""},
-    {"read_only", Rule::Ignore, ""},
-    {"shm_size", Rule::Ignore, ""},
-    {"oom_score_adj", Rule::Ignore, ""},
-    {"oom_kill_disable", Rule::Ignore, ""},
-    {"cgroup", Rule::Ignore, ""},
-    {"cgroup_parent", Rule::Ignore, ""},
-    {"pids_limit", Rule::Ignore, ""},
-    {"platform", Rule::Ignore, "the engine picks the image's variant for each node"},
-    {"pull_policy", Rule::Ignore, ""},
-    {"isolation", Rule::Ignore, ""},
-    {"group_add", Rule::Ignore, ""},
-    {"cpu_shares", Rule::Ignore, ""},
-    {"cpu_quota", Rule::Ignore, ""},
-    {"cpu_period", Rule::Ignore, ""},
-    {"cpuset", Rule::Ignore, ""},
-    {"cpu_count", Rule::Ignore, ""},
-    {"cpu_percent", Rule::Ignore, ""},
-    {"cpu_rt_runtime", Rule::Ignore, ""},
-    {"cpu_rt_period", Rule::Ignore, ""},
-    {"blkio_config", Rule::Ignore, ""},
-    {"mem_swappiness", Rule::Ignore, ""},
-    {"memswap_limit", Rule::Ignore, ""},
-    {"storage_opt", Rule::Ignore, ""},
-    {"credential_spec", Rule::Ignore, ""},
-    {"runtime", Rule::Ignore, ""},
-    {"uts", Rule::Ignore, ""},
-    {"userns_mode", Rule::Ignore, ""},
-    {"volume_driver", Rule::Ignore, ""},
-    {"device_cgroup_rules", Rule::Ignore, ""},
-    {"annotations", Rule::Ignore, ""},
-    {"attach", Rule::Ignore, ""},
-    {"develop", Rule::Ignore, ""},
-    {"post_start", Rule::Ignore, ""},
-    {"pre_stop", Rule::Ignore, ""},
+    // not about what runs
+    {"profiles", Rule::Ignore, "every service of the file is deployed"},
+    {"platform", Rule::Ignore, "each node's engine picks the image's variant for its platform"},
+    {"pull_policy", Rule::Ignore, "each node's engine pulls the image when it does not have it"},
+    {"develop", Rule::Ignore, "it is for docker compose watch"},
+    {"attach", Rule::Ignore, "hcl deploy does not attach to the services' output; use hcl logs"},
     // what runs would differ without them: refused
-    {"privileged", Rule::Refuse, "swarm services cannot run privileged containers"},
-    {"devices", Rule::Refuse, "swarm services cannot use the host's devices"},
-    {"gpus", Rule::Refuse, "swarm services cannot be given GPUs this way"},
-    {"secrets", Rule::Refuse, "hcl does not create swarm secrets yet; bind-mount the file instead"},
-    {"configs", Rule::Refuse, "hcl does not create swarm configs yet; bind-mount the file instead"},
     {"volumes_from", Rule::Refuse, "swarm services cannot share another container's volumes; use a named volume"},
-    {"pid", Rule::Refuse, "swarm services cannot share the host's or another container's processes"},
-    {"ipc", Rule::Refuse, "swarm services cannot share an IPC namespace"},
+    {"volume_driver", Rule::Refuse, "give the driver to the volume under the top-level volumes key"},
+    {"cpu_shares", Rule::Refuse, "swarm services have no CPU shares; use deploy.resources"},
+    {"cpu_quota", Rule::Refuse, "swarm services have no CPU quota; use deploy.resources.limits.cpus"},
+    {"cpu_period", Rule::Refuse, "swarm services have no CPU period; use deploy.resources.limits.cpus"},
+    {"cpuset", Rule::Refuse, "swarm services cannot be pinned to CPUs"},
+    {"cpu_count", Rule::Refuse, "swarm services have no CPU count; use deploy.resources.limits.cpus"},
+    {"cpu_percent", Rule::Refuse, "swarm services have no CPU percent; use deploy.resources.limits.cpus"},
+    {"cpu_rt_runtime", Rule::Refuse, "swarm services have no real-time CPU settings"},
+    {"cpu_rt_period", Rule::Refuse, "swarm services have no real-time CPU settings"},
+    {"blkio_config", Rule::Refuse, "swarm services have no block I/O settings"},
+    {"memswap_limit", Rule::Refuse, "hcl gives swarm services no swap limit"},
+    {"mem_swappiness", Rule::Refuse, "hcl gives swarm services no swappiness"},
+    {"oom_kill_disable", Rule::Refuse, "swarm services cannot disable the OOM killer"},
+    {"storage_opt", Rule::Refuse, "swarm services have no storage options"},
+    {"runtime", Rule::Refuse, "swarm services run with the engine's default runtime"},
+    {"uts", Rule::Refuse, "swarm services cannot share the host's UTS namespace"},
+    {"gpus", Rule::Refuse, "swarm services cannot be given GPUs this way; use deploy.resources.reservations.generic_resources"},
+    {"device_cgroup_rules", Rule::Refuse, "swarm services cannot be given device cgroup rules"},
+    {"annotations", Rule::Refuse, "swarm services have no container annotations"},
+    {"post_start", Rule::Refuse, "swarm services have no lifecycle hooks"},
+    {"pre_stop", Rule::Refuse, "swarm services have no lifecycle hooks"},
+    {"label_file", Rule::Refuse, "write the labels under labels:"},
     {"extends", Rule::Refuse, "copy the settings of the extended service into this one"},
 };
 
@@ -115,7 +92,7 @@ constexpr KeyRule kServiceNetworkKeys[] = {
     {"priority", Rule::Ignore, ""},
     {"gw_priority", Rule::Ignore, ""},
     {"mac_address", Rule::Ignore, ""},
-    {"driver_opts", Rule::Ignore, ""},
+    {"driver_opts", Rule::Use, ""},
     {"interface_name", Rule::Ignore, ""},
 };
 
@@ -147,16 +124,21 @@ void add_unique(std::vector<std::string>& list, const std::string& value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
 
+// The networks a service joins, each with its aliases, sorted by name, as docker stack deploy
+// sends them; the service answers to its key on each (the swarm adds its full name itself).
 void read_networks(const Node* node, const Entry& service, Context& ctx, Declared& declared, docker::ServiceSpec& spec) {
   Diagnostics& diag = ctx.diag;
-  auto join = [&](const std::string& key, const Location& where) {
+  auto join = [&](const std::string& key, const Location& where) -> docker::NetworkAttachment* {
     const NetworkDef* n = declared.use_network(key, ctx, where);
     if (!n) {
       diag.error(where, fmt::format("network '{}' is not declared under the top-level networks key{}", key,
                                     did_you_mean(key, declared.network_keys())));
-      return;
+      return nullptr;
     }
-    add_unique(spec.networks, n->name);
+    for (auto& a : spec.networks)
+      if (a.target == n->name) return &a;
+    spec.networks.push_back({n->name, {}, {}});
+    return &spec.networks.back();
   };
   bool empty = !node || node->is_null() || (node->is_seq() && node->items.empty()) ||
                (node->is_map() && node->entries.empty());
@@ -171,17 +153,21 @@ void read_networks(const Node* node, const Entry& service, Context& ctx, Declare
     }
   } else if (node->is_map()) {
     for (const auto& e : node->entries) {
-      join(e.key, e.where);
-      if (!expect_map(e.value, "networks." + e.key, diag)) continue;
+      docker::NetworkAttachment* a = join(e.key, e.where);
+      if (!expect_map(e.value, "networks." + e.key, diag) || !a) continue;
       check_keys(e.value, kServiceNetworkKeys, "networks." + e.key + ".", diag);
-      if (const Node* a = e.value.get("aliases"))
-        if (const auto* aliases = as_list(*a, "networks." + e.key + ".aliases", diag))
+      if (const Node* al = e.value.get("aliases"))
+        if (const auto* aliases = as_list(*al, "networks." + e.key + ".aliases", diag))
           for (const auto& alias : *aliases)
-            if (auto s = as_string(alias, "each alias", diag)) add_unique(spec.network_aliases, *s);
+            if (auto s = as_string(alias, "each alias", diag)) add_unique(a->aliases, *s);
+      if (const Node* o = e.value.get("driver_opts"))
+        a->driver_options = as_labels(*o, "networks." + e.key + ".driver_opts", diag).value_or(docker::Labels{});
     }
   } else {
     diag.error(node->where, fmt::format("networks must be a list or a mapping, not {}", describe(*node)));
   }
+  for (auto& a : spec.networks) add_unique(a.aliases, service.key);
+  std::stable_sort(spec.networks.begin(), spec.networks.end(), [](const auto& a, const auto& b) { return a.target < b.target; });
 }
 
 void read_depends_on(const Node& node, Context& ctx, ParsedService& out) {
@@ -225,6 +211,35 @@ void read_depends_on(const Node& node, Context& ctx, ParsedService& out) {
   }
 }
 
+// The image, as docker stack deploy gives it to the engine ("nginx" -> "nginx:latest"); the
+// service's label keeps it as written.
+void read_image(const Node& s, Context& ctx, ParsedService& out) {
+  const Node* image = s.get("image");
+  if (!image) return;
+  auto text = as_string(*image, "image", ctx.diag);
+  if (!text) return;
+  if (text->empty()) {
+    ctx.diag.error(image->where, "image must not be empty");
+    return;
+  }
+  auto normal = swarm::normalize_image(*text);
+  if (!normal) {
+    ctx.diag.error(image->where, normal.error().message());
+    return;
+  }
+  out.def.spec.image = *normal;
+  out.def.spec.labels[swarm::kImageLabel] = *text;
+}
+
+// The service's labels (deploy.labels, read with deploy:) and the container's (labels:), each with
+// the project's label, as docker stack deploy puts it on both.
+void read_labels(const Node& s, const std::string& key, Context& ctx, docker::ServiceSpec& spec) {
+  spec.labels[swarm::kProjectLabel] = ctx.project;
+  spec.labels[swarm::kServiceLabel] = key;
+  if (const Node* l = s.get("labels")) spec.container_labels = as_labels(*l, "labels", ctx.diag).value_or(docker::Labels{});
+  spec.container_labels[swarm::kProjectLabel] = ctx.project;
+}
+
 // Keys that need a message of their own rather than the table's.
 void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
   Diagnostics& diag = ctx.diag;
@@ -242,9 +257,11 @@ void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
     auto mode = as_string(m->value, "network_mode", diag);
     if (mode && *mode == "bridge")
       diag.warn(m->where, "key 'network_mode' is ignored: services join the project's overlay networks");
-    else if (mode)
-      diag.error(m->value.where, fmt::format("network_mode '{}' is not supported by hcl: services join the project's "
-                                             "overlay networks",
+    else if (mode && *mode == "host" && s.get("networks"))
+      diag.error(m->value.where, "network_mode: host and networks cannot both be given");
+    else if (mode && *mode != "host")
+      diag.error(m->value.where, fmt::format("network_mode '{}' cannot be given to a swarm service: it joins the "
+                                             "project's overlay networks, or the host's network with network_mode: host",
                                              *mode));
   }
   if (const Entry* l = s.entry("links")) {
@@ -288,42 +305,27 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
   check_keys(s, kServiceKeys, "", diag);
   read_special_keys(s, e, ctx);
 
-  if (const Node* image = s.get("image")) {
-    spec.image = as_string(*image, "image", diag).value_or("");
-    if (spec.image.empty() && !image->is_seq() && !image->is_map())
-      diag.error(image->where, "image must not be empty");
-    else if (spec.image.find_first_of(" \t\n") != std::string::npos)
-      diag.error(image->where, fmt::format("image '{}' is not a valid image reference", spec.image));
-  }
+  read_deploy(s, ctx, out);  // before the image and labels: deploy.labels are the service's first labels
+  read_image(s, ctx, out);
   read_command(s, ctx, spec);
-
-  std::vector<std::string> constraints;
-  read_deploy(s, ctx, spec, constraints);
-  read_env(s, ctx, spec, constraints);
-  for (const auto& c : constraints) add_unique(spec.constraints, c);
-  spec.labels[swarm::kProjectLabel] = ctx.project;
-  spec.labels[swarm::kServiceLabel] = e.key;
-  if (const Node* l = s.get("labels")) spec.container_labels = as_labels(*l, "labels", diag).value_or(docker::Labels{});
-
-  read_healthcheck(s, ctx, spec);
+  read_env(s, ctx, out);
+  for (const auto& c : out.constraints) add_unique(spec.constraints, c);
+  read_labels(s, e.key, ctx, spec);
+  read_container_keys(s, ctx, out);
   if (const Node* p = s.get("ports")) read_ports(*p, ctx, out);
-  read_mounts(s, ctx, declared, spec);
-  read_networks(s.get("networks"), e, ctx, declared, spec);
+  read_mounts(s, ctx, declared, out);
+  read_file_references(s, ctx, declared, out);
+  if (const Node* m = s.get("network_mode"); m && m->is_scalar() && m->text == "host")
+    spec.networks.push_back({"host", {}, {}});  // the host's own network: no aliases, no other network
+  else
+    read_networks(s.get("networks"), e, ctx, declared, spec);
   if (const Node* d = s.get("depends_on")) read_depends_on(*d, ctx, out);
-
-  if (const Node* w = s.get("working_dir")) {
-    spec.workdir = as_string(*w, "working_dir", diag).value_or("");
-    if (!spec.workdir.empty() && spec.workdir[0] != '/')
-      diag.error(w->where, fmt::format("working_dir '{}' must be an absolute path", spec.workdir));
-  }
-  if (const Node* u = s.get("user")) spec.user = as_string(*u, "user", diag).value_or("");
-  if (const Node* h = s.get("hostname")) spec.hostname = as_string(*h, "hostname", diag).value_or("");
 
   // The engine refuses ingress-mode ports on a dnsrr endpoint; say so before it is asked.
   for (std::size_t i = 0; i < spec.ports.size(); ++i)
     if (spec.ports[i].mode == docker::PublishMode::Ingress && spec.endpoint_mode == docker::EndpointMode::Dnsrr)
-      diag.error(out.ports_at[i], "a port in ingress mode needs deploy.endpoint_mode: vip; hcl's default is dnsrr, as "
-                                  "vip and the ingress routing mesh need IPVS");
+      diag.error(out.ports_at[i], "a port in ingress mode needs deploy.endpoint_mode: vip (the default); with dnsrr, "
+                                  "publish it in host mode (ports: - {target: ..., published: ..., mode: host})");
   return out;
 }
 

@@ -75,44 +75,104 @@ std::optional<bool> as_bool(const Node& node, std::string_view path, Diagnostics
   return std::nullopt;
 }
 
-std::optional<http::Millis> parse_go_duration(std::string_view text) {
-  if (text == "0") return http::Millis(0);
+std::optional<docker::Duration> parse_go_duration(std::string_view text) {
+  // Go's time.ParseDuration, exactly (integers, not floating point): a sequence of decimal
+  // numbers with a unit each, "1h30m", "1.5s", "300ms"; "0" alone needs no unit.
+  if (text == "0") return docker::Duration(0);
   if (text.empty()) return std::nullopt;
-  // Units in nanoseconds; "ms" before "m" and "s", so that it is not read as minutes.
-  static const std::pair<std::string_view, double> units[] = {
-      {"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-  double total_ns = 0;
+  // "ms" before "m" and "s", so that it is not read as minutes.
+  static const std::pair<std::string_view, std::int64_t> units[] = {
+      {"ns", 1},          {"us", 1000},          {"\xC2\xB5s", 1000}, {"\xCE\xBCs", 1000},
+      {"ms", 1000000},    {"s", 1000000000},     {"m", 60000000000},  {"h", 3600000000000}};
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  std::int64_t total = 0;
   std::string_view rest = text;
   while (!rest.empty()) {
     std::size_t n = 0;
-    while (n < rest.size() && (is_digit(rest[n]) || rest[n] == '.')) ++n;
-    if (n == 0) return std::nullopt;
-    double value = 0;
-    auto [p, ec] = std::from_chars(rest.data(), rest.data() + n, value);
-    if (ec != std::errc() || p != rest.data() + n) return std::nullopt;
+    while (n < rest.size() && is_digit(rest[n])) ++n;
+    std::string_view whole = rest.substr(0, n), frac;
+    if (n < rest.size() && rest[n] == '.') {
+      std::size_t f = n + 1;
+      while (f < rest.size() && is_digit(rest[f])) ++f;
+      frac = rest.substr(n + 1, f - n - 1);
+      n = f;
+    }
+    if (whole.empty() && frac.empty()) return std::nullopt;
     rest.remove_prefix(n);
-    bool found = false;
-    for (const auto& [unit, ns] : units) {
-      if (rest.starts_with(unit)) {
-        total_ns += value * ns;
-        rest.remove_prefix(unit.size());
-        found = true;
+    std::int64_t unit = 0;
+    for (const auto& [name, ns] : units) {
+      if (rest.starts_with(name)) {
+        unit = ns;
+        rest.remove_prefix(name.size());
         break;
       }
     }
-    if (!found) return std::nullopt;
+    if (unit == 0) return std::nullopt;
+    std::int64_t value = 0;
+    for (char c : whole) {
+      if (value > (kMax - (c - '0')) / 10) return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    if (value > kMax / unit) return std::nullopt;
+    std::int64_t ns = value * unit;
+    // The fraction, digit by digit; digits finer than a nanosecond are dropped, as Go does.
+    std::int64_t scale = unit;
+    for (char c : frac) {
+      scale /= 10;
+      if (scale == 0) break;
+      ns += (c - '0') * scale;
+    }
+    if (ns > kMax - total) return std::nullopt;
+    total += ns;
   }
-  if (total_ns > 9.2e18) return std::nullopt;  // beyond Go's time.Duration
-  return http::Millis(static_cast<long long>(total_ns / 1e6));
+  return docker::Duration(total);
 }
 
-std::optional<http::Millis> as_duration(const Node& node, std::string_view path, Diagnostics& diag) {
+std::optional<docker::Duration> as_duration(const Node& node, std::string_view path, Diagnostics& diag) {
   const char* expected = "a duration like 10s, 1m30s or 500ms";
   const std::string* s = scalar(node, path, expected, diag);
   if (!s) return std::nullopt;
   auto d = parse_go_duration(*s);
   if (!d) bad_value(node, path, expected, diag);
   return d;
+}
+
+std::optional<std::int64_t> as_int(const Node& node, std::string_view path, Diagnostics& diag) {
+  const char* expected = "an integer";
+  const std::string* s = scalar(node, path, expected, diag);
+  if (!s) return std::nullopt;
+  std::int64_t v = 0;
+  std::string_view t = *s;
+  if (t.starts_with("+")) t.remove_prefix(1);
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
+    bad_value(node, path, expected, diag);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::uint32_t> as_file_mode(const Node& node, std::string_view path, Diagnostics& diag) {
+  // YAML writes modes in octal: 0440 (YAML 1.1, and compose's reading of 1.2) and 0o440 (YAML
+  // 1.2) are 288; a plain decimal like 288 is taken as it is, as compose does.
+  const char* expected = "a file mode like 0440";
+  const std::string* s = scalar(node, path, expected, diag);
+  if (!s) return std::nullopt;
+  std::string_view t = *s;
+  int base = 10;
+  if (t.starts_with("0o") || t.starts_with("0O")) {
+    t.remove_prefix(2);
+    base = 8;
+  } else if (t.size() > 1 && t.starts_with("0")) {
+    base = 8;
+  }
+  std::uint32_t v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v, base);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size() || v > 07777) {
+    bad_value(node, path, expected, diag);
+    return std::nullopt;
+  }
+  return v;
 }
 
 std::optional<std::int64_t> parse_bytes(std::string_view text) {

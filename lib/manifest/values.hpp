@@ -25,7 +25,11 @@ std::optional<std::uint64_t> as_count(const Node& node, std::string_view path, D
 // true/false, yes/no, on/off (YAML 1.1, as compose reads them).
 std::optional<bool> as_bool(const Node& node, std::string_view path, Diagnostics& diag);
 // Go duration syntax: "10s", "1m30s", "500ms", "0".
-std::optional<http::Millis> as_duration(const Node& node, std::string_view path, Diagnostics& diag);
+std::optional<docker::Duration> as_duration(const Node& node, std::string_view path, Diagnostics& diag);
+// A signed integer.
+std::optional<std::int64_t> as_int(const Node& node, std::string_view path, Diagnostics& diag);
+// A file mode, octal as YAML writes it (0440, 0o440) or decimal.
+std::optional<std::uint32_t> as_file_mode(const Node& node, std::string_view path, Diagnostics& diag);
 // Sizes as docker reads them: 1048576, "128M", "1g", "1.5GiB" (multiples of 1024).
 std::optional<std::int64_t> as_bytes(const Node& node, std::string_view path, Diagnostics& diag);
 // CPUs as a decimal ("0.5") in NanoCPUs (500000000).
@@ -44,7 +48,7 @@ bool expect_map(const Node& node, std::string_view path, Diagnostics& diag, bool
 std::optional<docker::Labels> as_labels(const Node& node, std::string_view path, Diagnostics& diag);
 
 // Plain-text parsers behind the readers.
-std::optional<http::Millis> parse_go_duration(std::string_view text);
+std::optional<docker::Duration> parse_go_duration(std::string_view text);
 std::optional<std::int64_t> parse_bytes(std::string_view text);
 std::optional<std::uint64_t> parse_count(std::string_view text);
 // Splits like a POSIX shell: whitespace separates words, '...' is literal, "..." allows \" \\ \$

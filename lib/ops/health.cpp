@@ -7,128 +7,140 @@
 
 #include <algorithm>
 #include <future>
+#include <iterator>
 #include <map>
 #include <set>
 
 namespace hcl::ops {
 namespace {
 
-
 HealthCheckResult result(std::string id, Verdict v, std::string reason, std::vector<std::string> names = {}) {
   return {std::move(id), v, std::move(reason), std::move(names)};
 }
 
+// A failure with two kinds of culprits: "A: x, y; B: z", every culprit named.
+HealthCheckResult fail_with_two_lists(std::string id, std::string_view first_label, const std::vector<std::string>& first,
+                                      std::string_view second_label, const std::vector<std::string>& second) {
+  std::string why;
+  if (!first.empty()) why += fmt::format("{}: {}", first_label, text::join(first));
+  if (!second.empty()) why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", second_label, text::join(second));
+  auto names = first;
+  names.insert(names.end(), second.begin(), second.end());
+  return result(std::move(id), Verdict::Fail, std::move(why), std::move(names));
+}
+
+HealthCheckResult check_docker(const HealthInput& in) {
+  if (!in.nodes.ok()) return result("docker", Verdict::Fail, in.nodes.error().message());
+  return result("docker", Verdict::Pass, fmt::format("{} answers and is a swarm manager", in.docker_endpoint));
+}
+
+HealthCheckResult check_consul_leader(const HealthInput& in) {
+  if (!in.leader.ok()) return result("consul-leader", Verdict::Fail, in.leader.error().message());
+  if (in.leader->empty()) return result("consul-leader", Verdict::Fail, fmt::format("{} knows no leader", in.consul_endpoint));
+  return result("consul-leader", Verdict::Pass, fmt::format("leader {}", *in.leader));
+}
+
+HealthCheckResult check_swarm_nodes(const std::vector<docker::SwarmNode>& nodes) {
+  std::vector<std::string> bad;
+  for (const auto& n : nodes)
+    if (!swarm::ready_and_active(n))
+      bad.push_back(fmt::format("{} ({}, {})", n.hostname, docker::to_string(n.state), docker::to_string(n.availability)));
+  if (bad.empty()) return result("swarm-nodes", Verdict::Pass, fmt::format("all {} nodes ready and active", nodes.size()));
+  return result("swarm-nodes", Verdict::Fail, "not ready or not active: " + text::join(bad), bad);
+}
+
+// Quorum: more than half of the managers reachable.
+HealthCheckResult check_quorum(const std::vector<docker::SwarmNode>& nodes) {
+  std::size_t managers = 0, reachable = 0;
+  for (const auto& n : nodes) {
+    if (n.role != docker::NodeRole::Manager) continue;
+    ++managers;
+    if (n.manager_reachability == "reachable") ++reachable;
+  }
+  if (managers == 0) return result("quorum", Verdict::Fail, "no managers");
+  if (reachable * 2 <= managers)
+    return result("quorum", Verdict::Fail, fmt::format("only {}/{} managers reachable: the swarm cannot change", reachable, managers));
+  bool even = managers % 2 == 0;
+  return result("quorum", even ? Verdict::Warn : Verdict::Pass,
+                fmt::format("{}/{} managers reachable{}", reachable, managers,
+                            even ? " (an even number of managers tolerates no more failures than one less)" : ""));
+}
+
+// The machines Consul knows: its nodes without the services' stand-in nodes of hcl sync.
+std::set<std::string> consul_machines(const consul::NodesAndChecks& consul) {
+  std::set<std::string> names;
+  for (const auto& n : consul.nodes)
+    if (!consul::is_external(n)) names.insert(n.name);
+  return names;
+}
+
+HealthCheckResult check_serf_health(const consul::NodesAndChecks& consul, const std::set<std::string>& machines) {
+  std::vector<std::string> failing, missing_check;
+  for (const auto& n : consul.nodes) {
+    if (consul::is_external(n)) continue;
+    const auto& name = n.name;
+    auto it = std::find_if(consul.checks.begin(), consul.checks.end(),
+                           [&](const auto& c) { return c.node == name && c.check_id == "serfHealth"; });
+    if (it == consul.checks.end()) missing_check.push_back(name);
+    else if (it->status != consul::CheckStatus::Passing)
+      failing.push_back(fmt::format("{} ({})", name, consul::to_string(it->status)));
+  }
+  if (!failing.empty()) return result("serf-health", Verdict::Fail, "serfHealth not passing: " + text::join(failing), failing);
+  if (!missing_check.empty())
+    return result("serf-health", Verdict::Warn, "no serfHealth check: " + text::join(missing_check), missing_check);
+  return result("serf-health", Verdict::Pass, fmt::format("all {} Consul nodes alive", machines.size()));
+}
+
+// The lab's rule: the Swarm node count equals the alive Consul members, by name.
+HealthCheckResult check_node_sets(const std::vector<docker::SwarmNode>& nodes, const std::set<std::string>& consul_nodes) {
+  std::set<std::string> swarm_nodes;
+  for (const auto& n : nodes) swarm_nodes.insert(n.hostname);
+  std::vector<std::string> only_swarm, only_consul;
+  std::set_difference(swarm_nodes.begin(), swarm_nodes.end(), consul_nodes.begin(), consul_nodes.end(), std::back_inserter(only_swarm));
+  std::set_difference(consul_nodes.begin(), consul_nodes.end(), swarm_nodes.begin(), swarm_nodes.end(), std::back_inserter(only_consul));
+  if (only_swarm.empty() && only_consul.empty())
+    return result("node-sets", Verdict::Pass, fmt::format("Swarm and Consul know the same {} nodes", swarm_nodes.size()));
+  return fail_with_two_lists("node-sets", "only in the swarm", only_swarm, "only in Consul", only_consul);
+}
+
+HealthCheckResult check_services(const docker::ClusterState& state, const Result<consul::NodesAndChecks>& consul) {
+  std::map<std::string, std::uint64_t> running;
+  for (const auto& t : state.tasks)
+    if (t.state == "running" && t.desired_state == "running") ++running[t.service_id];
+  std::vector<std::string> short_of, failing_checks;
+  for (const auto& s : state.services)
+    if (running[s.id] != s.spec.replicas)
+      short_of.push_back(fmt::format("{} ({}/{})", s.spec.name, running[s.id], s.spec.replicas));
+  if (consul.ok())
+    for (const auto& c : consul->checks)
+      if (!c.service_name.empty() && c.status != consul::CheckStatus::Passing)
+        failing_checks.push_back(fmt::format("{} on {} ({})", c.service_name, c.node, consul::to_string(c.status)));
+  if (short_of.empty() && failing_checks.empty())
+    return result("services", Verdict::Pass,
+                  fmt::format("all {} services run their replicas; their Consul checks pass", state.services.size()));
+  return fail_with_two_lists("services", "replicas missing", short_of, "Consul checks failing", failing_checks);
+}
+
 }  // namespace
 
+// The checks in the order they are printed; a side that could not be read fails its own check
+// and leaves out those that need it.
 std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services) {
   std::vector<HealthCheckResult> out;
-  bool have_nodes = in.nodes.ok();
-  if (have_nodes)
-    out.push_back(result("docker", Verdict::Pass, fmt::format("{} answers and is a swarm manager", in.docker_endpoint)));
-  else
-    out.push_back(result("docker", Verdict::Fail, in.nodes.error().message()));
-
-  if (!in.leader.ok())
-    out.push_back(result("consul-leader", Verdict::Fail, in.leader.error().message()));
-  else if (in.leader->empty())
-    out.push_back(result("consul-leader", Verdict::Fail, fmt::format("{} knows no leader", in.consul_endpoint)));
-  else
-    out.push_back(result("consul-leader", Verdict::Pass, fmt::format("leader {}", *in.leader)));
-
-  if (have_nodes) {
-    std::vector<std::string> bad;
-    for (const auto& n : *in.nodes)
-      if (!swarm::ready_and_active(n))
-        bad.push_back(fmt::format("{} ({}, {})", n.hostname, docker::to_string(n.state), docker::to_string(n.availability)));
-    if (bad.empty())
-      out.push_back(result("swarm-nodes", Verdict::Pass, fmt::format("all {} nodes ready and active", in.nodes->size())));
-    else
-      out.push_back(result("swarm-nodes", Verdict::Fail, "not ready or not active: " + text::join(bad), bad));
-
-    // Quorum: more than half of the managers reachable.
-    std::size_t managers = 0, reachable = 0;
-    for (const auto& n : *in.nodes) {
-      if (n.role != docker::NodeRole::Manager) continue;
-      ++managers;
-      if (n.manager_reachability == "reachable") ++reachable;
-    }
-    if (managers == 0)
-      out.push_back(result("quorum", Verdict::Fail, "no managers"));
-    else if (reachable * 2 > managers)
-      out.push_back(result("quorum", managers % 2 == 0 ? Verdict::Warn : Verdict::Pass,
-                           fmt::format("{}/{} managers reachable{}", reachable, managers,
-                                       managers % 2 == 0 ? " (an even number of managers tolerates no more failures than one less)" : "")));
-    else
-      out.push_back(result("quorum", Verdict::Fail, fmt::format("only {}/{} managers reachable: the swarm cannot change", reachable, managers)));
+  out.push_back(check_docker(in));
+  out.push_back(check_consul_leader(in));
+  if (in.nodes.ok()) {
+    out.push_back(check_swarm_nodes(*in.nodes));
+    out.push_back(check_quorum(*in.nodes));
   }
-
   if (!in.consul.ok()) {
     out.push_back(result("serf-health", Verdict::Fail, in.consul.error().message()));
   } else {
-    std::vector<std::string> failing, missing_check;
-    std::set<std::string> consul_nodes;
-    for (const auto& n : in.consul->nodes) {
-      if (consul::is_external(n)) continue;  // services' stand-in nodes (hcl sync), not machines
-      consul_nodes.insert(n.name);
-      auto it = std::find_if(in.consul->checks.begin(), in.consul->checks.end(),
-                             [&](const auto& c) { return c.node == n.name && c.check_id == "serfHealth"; });
-      if (it == in.consul->checks.end()) missing_check.push_back(n.name);
-      else if (it->status != consul::CheckStatus::Passing)
-        failing.push_back(fmt::format("{} ({})", n.name, consul::to_string(it->status)));
-    }
-    if (!failing.empty())
-      out.push_back(result("serf-health", Verdict::Fail, "serfHealth not passing: " + text::join(failing), failing));
-    else if (!missing_check.empty())
-      out.push_back(result("serf-health", Verdict::Warn, "no serfHealth check: " + text::join(missing_check), missing_check));
-    else
-      out.push_back(result("serf-health", Verdict::Pass, fmt::format("all {} Consul nodes alive", consul_nodes.size())));
-
-    if (have_nodes) {
-      // The lab's rule: the Swarm node count equals the alive Consul members, by name.
-      std::set<std::string> swarm_nodes;
-      for (const auto& n : *in.nodes) swarm_nodes.insert(n.hostname);
-      std::vector<std::string> only_swarm, only_consul;
-      for (const auto& n : swarm_nodes)
-        if (!consul_nodes.count(n)) only_swarm.push_back(n);
-      for (const auto& n : consul_nodes)
-        if (!swarm_nodes.count(n)) only_consul.push_back(n);
-      if (only_swarm.empty() && only_consul.empty()) {
-        out.push_back(result("node-sets", Verdict::Pass, fmt::format("Swarm and Consul know the same {} nodes", swarm_nodes.size())));
-      } else {
-        std::string why;
-        if (!only_swarm.empty()) why += "only in the swarm: " + text::join(only_swarm);
-        if (!only_consul.empty()) why += std::string(why.empty() ? "" : "; ") + "only in Consul: " + text::join(only_consul);
-        auto names = only_swarm;
-        names.insert(names.end(), only_consul.begin(), only_consul.end());
-        out.push_back(result("node-sets", Verdict::Fail, why, names));
-      }
-    }
+    auto machines = consul_machines(*in.consul);
+    out.push_back(check_serf_health(*in.consul, machines));
+    if (in.nodes.ok()) out.push_back(check_node_sets(*in.nodes, machines));
   }
-
-  if (services && in.state) {
-    std::map<std::string, std::uint64_t> running;
-    for (const auto& t : in.state->tasks)
-      if (t.state == "running" && t.desired_state == "running") ++running[t.service_id];
-    std::vector<std::string> short_of, failing_checks;
-    for (const auto& s : in.state->services)
-      if (running[s.id] != s.spec.replicas)
-        short_of.push_back(fmt::format("{} ({}/{})", s.spec.name, running[s.id], s.spec.replicas));
-    if (in.consul.ok())
-      for (const auto& c : in.consul->checks)
-        if (!c.service_name.empty() && c.status != consul::CheckStatus::Passing)
-          failing_checks.push_back(fmt::format("{} on {} ({})", c.service_name, c.node, consul::to_string(c.status)));
-    if (short_of.empty() && failing_checks.empty()) {
-      out.push_back(result("services", Verdict::Pass,
-                           fmt::format("all {} services run their replicas; their Consul checks pass", in.state->services.size())));
-    } else {
-      std::string why;
-      if (!short_of.empty()) why += "replicas missing: " + text::join(short_of);
-      if (!failing_checks.empty()) why += std::string(why.empty() ? "" : "; ") + "Consul checks failing: " + text::join(failing_checks);
-      auto names = short_of;
-      names.insert(names.end(), failing_checks.begin(), failing_checks.end());
-      out.push_back(result("services", Verdict::Fail, why, names));
-    }
-  }
+  if (services && in.state) out.push_back(check_services(*in.state, in.consul));
   return out;
 }
 

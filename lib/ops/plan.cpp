@@ -1,20 +1,21 @@
 // Planning a deploy: the project compared with what the cluster runs.
 #include <hcl/ops/plan.hpp>
-#include <hcl/text.hpp>
 
 #include <hcl/swarm/labels.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 namespace hcl::ops {
+
 bool Plan::has_changes() const {
   auto changed = [](const auto& c) { return c.change != Change::Unchanged; };
-  return std::any_of(networks.begin(), networks.end(), changed) || std::any_of(services.begin(), services.end(), changed);
+  return std::any_of(networks.begin(), networks.end(), changed) || std::any_of(files.begin(), files.end(), changed) ||
+         std::any_of(services.begin(), services.end(), changed);
 }
 
 std::string to_string(Change c) {
@@ -40,105 +41,253 @@ std::vector<std::string> spec_differences(const docker::ServiceSpec& a, const do
   diff(a.container_labels != b.container_labels, "container labels");
   diff(a.workdir != b.workdir, "working_dir");
   diff(a.user != b.user, "user");
+  diff(a.groups != b.groups, "group_add");
   diff(a.hostname != b.hostname, "hostname");
-  diff(a.constraints != b.constraints, "placement");
-  diff(a.networks != b.networks || a.network_aliases != b.network_aliases, "networks");
-  diff(a.restart != b.restart || a.max_attempts != b.max_attempts || a.restart_delay != b.restart_delay ||
-           a.restart_window != b.restart_window,
-       "restart_policy");
-  diff(a.replicas != b.replicas, "replicas");
+  diff(a.privileges != b.privileges, "security_opt");
+  diff(a.init != b.init, "init");
+  diff(a.tty != b.tty, "tty");
+  diff(a.open_stdin != b.open_stdin, "stdin_open");
+  diff(a.read_only != b.read_only, "read_only");
+  diff(a.mounts != b.mounts, "volumes");
+  diff(a.stop_signal != b.stop_signal, "stop_signal");
+  diff(a.stop_grace_period != b.stop_grace_period, "stop_grace_period");
+  diff(a.healthcheck != b.healthcheck, "healthcheck");
+  diff(a.hosts != b.hosts, "extra_hosts");
+  diff(a.dns != b.dns, "dns");
+  diff(a.secrets != b.secrets, "secrets");
+  diff(a.configs != b.configs, "configs");
+  diff(a.isolation != b.isolation, "isolation");
+  diff(a.sysctls != b.sysctls, "sysctls");
+  diff(a.capability_add != b.capability_add || a.capability_drop != b.capability_drop, "cap_add/cap_drop");
+  diff(a.ulimits != b.ulimits, "ulimits");
+  diff(a.oom_score_adj != b.oom_score_adj, "oom_score_adj");
+  diff(a.resources != b.resources, "resources");
+  diff(a.restart != b.restart, "restart_policy");
+  diff(a.constraints != b.constraints || a.spread != b.spread || a.max_replicas_per_node != b.max_replicas_per_node,
+       "placement");
+  diff(a.networks != b.networks, "networks");
+  diff(a.log_driver != b.log_driver, "logging");
+  diff(a.mode != b.mode, "mode");
+  diff(a.replicas != b.replicas || a.max_concurrent != b.max_concurrent, "replicas");
+  diff(a.update != b.update, "update_config");
+  diff(a.rollback != b.rollback, "rollback_config");
   diff(a.endpoint_mode != b.endpoint_mode, "endpoint_mode");
   diff(a.ports != b.ports, "ports");
-  diff(a.resources != b.resources, "resources");
-  diff(a.update != b.update, "update_config");
-  diff(a.healthcheck != b.healthcheck, "healthcheck");
-  diff(a.mounts != b.mounts, "volumes");
   return d;
 }
+
+namespace {
+
+// Every use of a feature the engine's API version lacks, as one error listing each at its key.
+Status check_features(const docker::Client& api, const std::string& version, const manifest::Project& project) {
+  std::vector<std::pair<manifest::Location, std::string>> problems;
+  for (const auto& def : project.services) {
+    for (docker::Feature f : docker::features_used(def.spec)) {
+      auto info = docker::feature_info(f);
+      if (docker::compare_api_versions(version, info.api) >= 0) continue;
+      auto use = std::find_if(def.features.begin(), def.features.end(), [&](const auto& u) { return u.feature == f; });
+      std::string key = use != def.features.end() ? use->key : info.field;
+      problems.emplace_back(use != def.features.end() ? use->where : def.where,
+                            fmt::format("{} needs Docker Engine API {} (Docker {}); the engine at {} speaks API {}", key,
+                                        info.api, info.release, api.endpoint(), version));
+    }
+  }
+  if (problems.empty()) return ok();
+  Error e{ErrorKind::Usage, problems.front().first.str(), problems.front().second};
+  for (std::size_t i = 1; i < problems.size(); ++i)
+    e.why += fmt::format("\n{}: {}", problems[i].first.str(), problems[i].second);
+  return e;
+}
+
+// The object for a secret's or config's content: the one hcl made for the same digest, or (for a
+// config, whose data the engine gives back) one of the same name and data; else a new one.
+struct FileObjects {
+  std::vector<docker::FileObject> existing;
+
+  const docker::FileObject* same_content(const manifest::FileObjectDef& def, const std::string& digest) const {
+    for (const auto& o : existing) {
+      if (o.labels.count(kDigestLabel) && o.labels.at(kDigestLabel) == digest &&
+          swarm::label(o.labels, kFileKeyLabel) == def.key && (o.name == def.name || o.name.starts_with(def.name + "_")))
+        return &o;
+      if (def.kind == docker::FileObjectKind::Config && o.name == def.name && o.data == def.data && def.driver.empty())
+        return &o;
+    }
+    return nullptr;
+  }
+  bool taken(const std::string& name) const {
+    return std::any_of(existing.begin(), existing.end(), [&](const auto& o) { return o.name == name; });
+  }
+};
+
+// What a secret or config needs: the existing object (external, or the same content), or a new
+// one; then the project's older versions of it, to remove once the services have moved.
+Status plan_file_objects(docker::Client& api, docker::FileObjectKind kind, const std::vector<manifest::FileObjectDef>& defs,
+                         const std::string& project, Plan& plan) {
+  if (defs.empty()) return ok();
+  auto listed = api.file_objects(kind);
+  if (!listed) return listed.error();
+  FileObjects objects{std::move(*listed)};
+  for (const auto& def : defs) {
+    FileObjectChange c;
+    c.kind = kind;
+    c.key = def.key;
+    if (def.external) {
+      auto it = std::find_if(objects.existing.begin(), objects.existing.end(), [&](const auto& o) { return o.name == def.name; });
+      if (it == objects.existing.end())
+        return Error{ErrorKind::Usage, def.where.str(),
+                     fmt::format("external {} {} does not exist", docker::to_string(kind), def.name)};
+      c.name = it->name;
+      c.id = it->id;
+      plan.files.push_back(std::move(c));
+      continue;
+    }
+    std::string digest = text::sha256_hex(def.driver.empty() ? def.data : "driver:" + def.driver);
+    if (const auto* same = objects.same_content(def, digest)) {
+      c.name = same->name;
+      c.id = same->id;
+    } else {
+      c.change = Change::Create;
+      c.name = objects.taken(def.name) ? fmt::format("{}_{}", def.name, digest.substr(0, 12)) : def.name;
+      docker::FileObjectSpec spec{c.name, def.labels, def.data, def.driver, def.driver_options, def.template_driver};
+      spec.labels[kFileKeyLabel] = def.key;
+      spec.labels[kDigestLabel] = digest;
+      c.spec = std::move(spec);
+    }
+    for (const auto& o : objects.existing)
+      if (o.name != c.name && swarm::belongs_to(o.labels, project) && swarm::label(o.labels, kFileKeyLabel) == def.key &&
+          o.labels.count(kDigestLabel))
+        plan.files.push_back({Change::Remove, kind, def.key, o.name, o.id, std::nullopt});
+    plan.files.push_back(std::move(c));
+  }
+  return ok();
+}
+
+// The service's references to secrets and configs, by the names and IDs the plan chose.
+void resolve_references(docker::ServiceSpec& spec, const manifest::Project& project, const Plan& plan) {
+  auto resolve = [&](std::vector<docker::FileReference>& refs, docker::FileObjectKind kind,
+                     const std::vector<manifest::FileObjectDef>& defs) {
+    for (auto& r : refs) {
+      auto def = std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return d.name == r.name; });
+      if (def == defs.end()) continue;
+      for (const auto& c : plan.files)
+        if (c.kind == kind && c.key == def->key && c.change != Change::Remove) r.name = c.name, r.id = c.id;
+    }
+    std::stable_sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  };
+  resolve(spec.secrets, docker::FileObjectKind::Secret, project.secrets);
+  resolve(spec.configs, docker::FileObjectKind::Config, project.configs);
+}
+
+void plan_networks(const manifest::Project& project, const std::vector<docker::Network>& networks, Plan& plan,
+                   std::set<std::string>& wanted) {
+  std::set<std::string> names;
+  for (const auto& n : networks) names.insert(n.name);
+  for (const auto& n : project.networks) {
+    wanted.insert(n.name);
+    if (!n.external) plan.networks.push_back({names.count(n.name) ? Change::Unchanged : Change::Create, n.name, n.spec});
+  }
+}
+
+Status check_external_networks(const manifest::Project& project, const std::vector<docker::Network>& networks) {
+  for (const auto& n : project.networks) {
+    bool found = n.name == "host" ||
+                 std::any_of(networks.begin(), networks.end(), [&](const auto& x) { return x.name == n.name; });
+    if (n.external && !found)
+      return Error{ErrorKind::Usage, n.where.str(), fmt::format("external network {} does not exist", n.name)};
+  }
+  return ok();
+}
+
+// One service of the manifest against the cluster's service of the same name, if any.
+Result<ServiceChange> plan_service(const manifest::ServiceDef& def, const manifest::Project& project, const Plan& plan,
+                                   const std::map<std::string, const docker::Service*>& existing,
+                                   const std::map<std::string, std::string>& net_name_by_id) {
+  ServiceChange c;
+  c.key = def.key;
+  c.name = def.spec.name;
+  c.spec = def.spec;
+  resolve_references(*c.spec, project, plan);
+  auto it = existing.find(def.spec.name);
+  if (it == existing.end()) {
+    c.change = Change::Create;
+    return c;
+  }
+  const docker::Service& cur = *it->second;
+  if (!swarm::belongs_to(cur.spec.labels, project.name))
+    return Error{ErrorKind::Conflict, def.where.str(),
+                 fmt::format("a service named {} exists and does not belong to project {}", def.spec.name, project.name)};
+  if (cur.spec.mode != def.spec.mode)
+    return Error{ErrorKind::Conflict, def.where.str(),
+                 fmt::format("service {} runs in {} mode and the manifest asks for {}: the swarm cannot change a "
+                             "service's mode; remove it first (hcl rm {}) and deploy again",
+                             def.spec.name, docker::to_string(cur.spec.mode), docker::to_string(def.spec.mode), def.spec.name)};
+  // The engine keeps network IDs where the spec named networks.
+  docker::ServiceSpec current = cur.spec;
+  for (auto& n : current.networks)
+    if (auto name = net_name_by_id.find(n.target); name != net_name_by_id.end()) n.target = name->second;
+  std::stable_sort(current.networks.begin(), current.networks.end(), [](const auto& a, const auto& b) { return a.target < b.target; });
+  c.spec->force_update = current.force_update;  // as docker stack deploy: kept, never reset
+  c.fields = spec_differences(current, *c.spec);
+  c.change = c.fields.empty() ? Change::Unchanged : Change::Update;
+  c.id = cur.id;
+  c.version = cur.version;
+  c.update_started_at = cur.update_started_at;
+  return c;
+}
+
+void plan_prune(const manifest::Project& project, const docker::NetworksAndServices& cluster,
+                const std::set<std::string>& wanted_networks, Plan& plan) {
+  std::set<std::string> wanted;
+  for (const auto& def : project.services) wanted.insert(def.spec.name);
+  for (const auto& s : cluster.services) {
+    if (!swarm::belongs_to(s.spec.labels, project.name) || wanted.count(s.spec.name)) continue;
+    ServiceChange c;
+    c.change = Change::Remove;
+    c.key = swarm::label(s.spec.labels, swarm::kServiceLabel);
+    if (c.key.empty()) c.key = s.spec.name;
+    c.name = s.spec.name;
+    c.id = s.id;
+    plan.services.push_back(std::move(c));
+  }
+  for (const auto& n : cluster.networks) {
+    if (!swarm::belongs_to(n.labels, project.name) || wanted_networks.count(n.name)) continue;
+    plan.networks.push_back({Change::Remove, n.name, std::nullopt});
+  }
+}
+
+}  // namespace
 
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune) {
   auto cluster = api.networks_and_services();  // at once: an unchanged deploy is these two answers
   if (!cluster) return cluster.error();
-  const auto* networks = &cluster->networks;
-  const auto* services = &cluster->services;
+  auto version = api.api_version();  // known from those answers: no request
+  if (!version) return version.error();
+  if (auto s = check_features(api, *version, project); !s) return s.error();
+  if (auto s = check_external_networks(project, cluster->networks); !s) return s.error();
 
   Plan plan;
   plan.project = project.name;
-  std::map<std::string, std::string> net_name_by_id;
-  std::set<std::string> net_names;
-  for (const auto& n : *networks) {
-    net_name_by_id[n.id] = n.name;
-    net_names.insert(n.name);
-  }
-
   std::set<std::string> wanted_networks;
-  for (const auto& n : project.networks) {
-    wanted_networks.insert(n.name);
-    if (n.external) {
-      if (!net_names.count(n.name))
-        return Error{ErrorKind::Usage, n.where.str(), fmt::format("external network {} does not exist", n.name)};
-      continue;
-    }
-    plan.networks.push_back({net_names.count(n.name) ? Change::Unchanged : Change::Create, n.name, n.spec});
-  }
+  plan_networks(project, cluster->networks, plan, wanted_networks);
+  for (auto [kind, defs] : {std::pair{docker::FileObjectKind::Secret, &project.secrets},
+                            std::pair{docker::FileObjectKind::Config, &project.configs}})
+    if (auto s = plan_file_objects(api, kind, *defs, project.name, plan); !s) return s.error();
 
+  std::map<std::string, std::string> net_name_by_id;
+  for (const auto& n : cluster->networks) net_name_by_id[n.id] = n.name;
   std::map<std::string, const docker::Service*> existing;
-  for (const auto& s : *services) existing[s.spec.name] = &s;
-
+  for (const auto& s : cluster->services) existing[s.spec.name] = &s;
   std::map<std::string, int> level;
   for (const auto& def : project.services) {
     int l = 0;
     for (const auto& dep : def.depends_on) l = std::max(l, level[dep] + 1);
     level[def.key] = l;
-
-    ServiceChange c;
-    c.key = def.key;
-    c.name = def.spec.name;
-    c.spec = def.spec;
-    c.level = l;
-    // As with `docker stack deploy`, a service answers to its manifest name on its networks
-    // (with dnsrr, that name resolves to every replica).
-    auto& aliases = c.spec->network_aliases;
-    if (!c.spec->networks.empty() && std::find(aliases.begin(), aliases.end(), def.key) == aliases.end())
-      aliases.insert(aliases.begin(), def.key);
-    auto it = existing.find(def.spec.name);
-    if (it == existing.end()) {
-      c.change = Change::Create;
-    } else {
-      const docker::Service& cur = *it->second;
-      if (!swarm::belongs_to(cur.spec.labels, project.name))
-        return Error{ErrorKind::Conflict, def.where.str(),
-                     fmt::format("a service named {} exists and does not belong to project {}", def.spec.name, project.name)};
-      // The engine keeps network IDs where the spec named networks.
-      docker::ServiceSpec current = cur.spec;
-      for (auto& n : current.networks)
-        if (auto name = net_name_by_id.find(n); name != net_name_by_id.end()) n = name->second;
-      c.fields = spec_differences(current, *c.spec);
-      c.change = c.fields.empty() ? Change::Unchanged : Change::Update;
-      c.id = cur.id;
-      c.version = cur.version;
-    }
-    plan.services.push_back(std::move(c));
+    auto c = plan_service(def, project, plan, existing, net_name_by_id);
+    if (!c) return c.error();
+    c->level = l;
+    plan.services.push_back(std::move(*c));
   }
-
-  if (prune) {
-    std::set<std::string> wanted;
-    for (const auto& def : project.services) wanted.insert(def.spec.name);
-    for (const auto& s : *services) {
-      if (!swarm::belongs_to(s.spec.labels, project.name) || wanted.count(s.spec.name)) continue;
-      ServiceChange c;
-      c.change = Change::Remove;
-      c.key = swarm::label(s.spec.labels, swarm::kServiceLabel);
-      if (c.key.empty()) c.key = s.spec.name;
-      c.name = s.spec.name;
-      c.id = s.id;
-      plan.services.push_back(std::move(c));
-    }
-    for (const auto& n : *networks) {
-      if (!swarm::belongs_to(n.labels, project.name) || wanted_networks.count(n.name)) continue;
-      plan.networks.push_back({Change::Remove, n.name, std::nullopt});
-    }
-  }
+  if (prune) plan_prune(project, *cluster, wanted_networks, plan);
   return plan;
 }
 

@@ -62,6 +62,17 @@ Result<DownReport> down_project(docker::Client& api, const std::string& project,
                    fmt::format("{} (the services were removed: run hcl down again)", error)};
     report.networks.push_back(name);
   }
+  // As `docker stack rm`: the project's secrets and configs go too, once no service uses them.
+  for (auto kind : {docker::FileObjectKind::Secret, docker::FileObjectKind::Config}) {
+    auto objects = api.file_objects(kind);
+    if (!objects) return objects.error();
+    for (const auto& o : *objects) {
+      if (!swarm::belongs_to(o.labels, project)) continue;
+      if (auto r = api.remove_file_object(kind, o.id); !r && r.error().kind != ErrorKind::NotFound)
+        return wrap(r.error(), fmt::format("removing {} {}", docker::to_string(kind), o.name));
+      (kind == docker::FileObjectKind::Secret ? report.secrets : report.configs).push_back(o.name);
+    }
+  }
   return report;
 }
 

@@ -1,5 +1,8 @@
 #include <hcl/ops/run.hpp>
 
+#include <hcl/swarm/labels.hpp>
+#include <hcl/swarm/restart.hpp>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -68,6 +71,143 @@ Result<std::vector<docker::Task>> watch_tasks(docker::Client& api, const std::st
   }
 }
 
+// The container's environment: the env files' lines, then the -e entries (a bare KEY takes its
+// value from hcl's environment, as with docker run; classic constraint:/affinity: entries are
+// kept for split_classic_env).
+Result<std::vector<std::string>> run_environment(const RunRequest& r) {
+  std::vector<std::string> env;
+  for (const auto& f : r.env_files) {
+    auto lines = read_docker_env_file(f);
+    if (!lines) return lines.error();
+    env.insert(env.end(), lines->begin(), lines->end());
+  }
+  for (const auto& e : r.env) {
+    bool classic_entry = e.starts_with("constraint:") || e.starts_with("affinity:");
+    std::string key = e.substr(0, e.find('='));
+    // The engine would take "=x" and refuse it only when the task starts; say so before anything is sent.
+    if (!classic_entry && (key.empty() || key.find_first_of(" \t") != std::string::npos))
+      return Error{ErrorKind::Usage, fmt::format("--env={}", e), "expected KEY=VALUE, or a bare KEY to pass on hcl's own"};
+    if (e.find('=') == std::string::npos && !classic_entry) {
+      if (const char* v = std::getenv(e.c_str())) env.push_back(e + "=" + v);
+      continue;
+    }
+    env.push_back(e);
+  }
+  return env;
+}
+
+// The environment without its classic constraint: entries, and every constraint (those entries'
+// and --constraint's) in the plan and its spec.
+Status run_placement(const RunRequest& r, std::vector<std::string> env, RunPlan& plan) {
+  auto classic = swarm::split_classic_env(env, "--env");
+  if (!classic) return classic.error();
+  plan.spec.env = classic->env;
+  plan.constraints = classic->constraints;
+  for (const auto& c : r.constraints) {
+    auto parsed = swarm::parse_constraint(c, "--constraint");
+    if (!parsed) return parsed.error();
+    plan.constraints.push_back(*parsed);
+  }
+  for (const auto& c : plan.constraints) plan.spec.constraints.push_back(c.expression());
+  return ok();
+}
+
+Status run_ports_and_labels(const RunRequest& r, docker::ServiceSpec& s) {
+  for (const auto& p : r.publish) {
+    auto port = parse_publish(p, "--publish");
+    if (!port) return port.error();
+    s.ports.push_back(*port);
+  }
+  for (const auto& l : r.labels) {
+    auto kv = swarm::parse_label(l, "--label");
+    if (!kv) return kv.error();
+    s.labels[kv->first] = kv->second;
+  }
+  return ok();
+}
+
+// Replicas and the restart policy, both for detached runs only (a one-shot run starts one
+// container and never restarts it). The restart policy takes the user's forms and the engine's
+// own names (none, any).
+Status run_replicas_and_restart(const RunRequest& r, docker::ServiceSpec& s) {
+  if (r.replicas && !r.detach) return Error{ErrorKind::Usage, "--replicas", "only with -d: a one-shot run starts one container"};
+  std::uint64_t replicas = r.replicas.value_or(1);
+  if (replicas < 1) return Error{ErrorKind::Usage, fmt::format("--replicas={}", replicas), "must be at least 1"};
+  s.replicas = replicas;
+  swarm::RestartPolicy policy{docker::RestartCondition::OnFailure, std::nullopt};
+  if (r.restart) {
+    if (auto user = swarm::parse_restart_policy(*r.restart)) policy = *user;
+    else if (auto engine = docker::parse_restart_condition(*r.restart)) policy.condition = *engine;
+    else return Error{ErrorKind::Usage, fmt::format("--restart={}", *r.restart), "expected no, on-failure or always"};
+    if (!r.detach) return Error{ErrorKind::Usage, "--restart", "only with -d: a one-shot run never restarts"};
+  }
+  docker::RestartPolicy engine_policy;
+  engine_policy.condition = policy.condition;
+  if (policy.max_attempts != std::uint64_t{0}) engine_policy.max_attempts = policy.max_attempts;
+  s.restart = engine_policy;
+  return ok();
+}
+
+// How much of the container's stdout and stderr the log stream has written.
+struct Written {
+  std::size_t out = 0, err = 0;
+};
+
+// Writes to `sink` and counts what it wrote.
+docker::LogSink counting(const docker::LogSink& sink, Written& written) {
+  return {[&sink, &written](std::string_view d) {
+            written.out += d.size();
+            if (sink.out) sink.out(d);
+          },
+          [&sink, &written](std::string_view d) {
+            written.err += d.size();
+            if (sink.err) sink.err(d);
+          }};
+}
+
+// Writes to `sink` what comes after the `written` bytes already written.
+docker::LogSink skipping(const docker::LogSink& sink, Written& written) {
+  auto rest = [](std::size_t& seen, const std::function<void(std::string_view)>& to) {
+    return [&seen, &to](std::string_view d) {
+      std::size_t skip = std::min(seen, d.size());
+      seen -= skip;
+      if (d.size() > skip && to) to(d.substr(skip));
+    };
+  };
+  return {rest(written.out, sink.out), rest(written.err, sink.err)};
+}
+
+// Streams the one-shot service's logs while its task runs, and returns the container's exit
+// status once it ended, or why it never ran. The stream runs on its own transport and thread; it
+// ends when the task has ended or the user interrupts. Whatever the stream had not delivered by
+// then is read again from the whole logs, less what was already written.
+Result<int> follow_to_the_end(docker::Client& api, http::Transport& logs, const std::string& id,
+                              const std::string& name, const RunIo& io) {
+  std::atomic<bool> stop_logs{false};
+  logs.set_cancel(&stop_logs);
+  docker::Client log_api(logs);
+  // Known since create_service answered: no request here.
+  if (auto version = api.api_version()) log_api.set_api_version(*version);
+  Written written;
+  std::thread streamer([&] {
+    docker::LogOptions follow;
+    follow.follow = true;
+    (void)log_api.service_logs(id, follow, counting(io.sink, written));
+  });
+  auto tasks = watch_tasks(api, id, io, [](const std::vector<docker::Task>& ts) {
+    return !ts.empty() && std::all_of(ts.begin(), ts.end(), [](const auto& t) { return docker::is_terminal(t.state); });
+  });
+  stop_logs = true;
+  streamer.join();
+  if (!tasks) return tasks.error();
+  // The task that ran (the newest, if the engine made more than one).
+  const docker::Task& t = tasks->back();
+  if (!t.exit_code || t.container_id.empty()) return task_failure(api, t, name);  // it never ran: rejected, no image, ...
+  logs.set_cancel(io.interrupted);
+  (void)log_api.service_logs(id, {}, skipping(io.sink, written));
+  return *t.exit_code;
+}
+
 }  // namespace
 
 Result<docker::PortSpec> parse_publish(std::string_view text, const std::string& flag) {
@@ -115,11 +255,33 @@ Result<std::vector<std::string>> read_docker_env_file(const std::string& path) {
   return out;
 }
 
+Result<RunPlan> plan_run(const RunRequest& r) {
+  RunPlan plan;
+  auto& s = plan.spec;
+  s.image = r.image;
+  s.args = r.args;
+  s.name = r.name;
+  for (const auto& n : r.networks) s.networks.push_back({n, {}, {}});
+  s.workdir = r.workdir;
+  s.user = r.user;
+  s.hostname = r.hostname;
+  if (!r.entrypoint.empty()) s.command = {r.entrypoint};
+  auto env = run_environment(r);
+  if (!env) return env.error();
+  if (auto st = run_placement(r, std::move(*env), plan); !st) return st.error();
+  if (auto st = run_ports_and_labels(r, s); !st) return st.error();
+  if (auto st = run_replicas_and_restart(r, s); !st) return st.error();
+  // Names resolve through the engine's DNS to the task addresses: no IPVS needed.
+  s.endpoint_mode = docker::EndpointMode::Dnsrr;
+  return plan;
+}
+
 Status validate_run(docker::Client& api, const RunPlan& plan) {
   auto nodes = api.nodes();
   if (!nodes) return nodes.error();
   if (auto s = swarm::check_placeable(*nodes, plan.constraints); !s) return s;
-  for (const auto& net : plan.spec.networks) {
+  for (const auto& attachment : plan.spec.networks) {
+    const std::string& net = attachment.target;
     auto n = api.network(net);
     if (!n) {
       if (n.error().kind == ErrorKind::NotFound) return Error{ErrorKind::Usage, fmt::format("--net={}", net), "no such network"};
@@ -139,60 +301,13 @@ Result<int> run_once(http::Transport& control, http::Transport& logs, RunPlan pl
 
   if (plan.spec.name.empty()) plan.spec.name = "hcl-run-" + random_suffix();
   plan.spec.labels[kRunLabel] = "once";
-  plan.spec.restart = docker::RestartCondition::None;
+  plan.spec.restart = docker::RestartPolicy{docker::RestartCondition::None};
   plan.spec.replicas = 1;
   auto id = api.create_service(plan.spec);
   if (!id) return wrap(id.error(), fmt::format("creating service {}", plan.spec.name));
   if (io.progress) io.progress(fmt::format("started {} ({})", plan.spec.name, id->substr(0, 12)));
 
-  // The log stream runs on its own transport and thread; it ends when the task has ended
-  // (stop_logs) or the user interrupts.
-  std::atomic<bool> stop_logs{false};
-  logs.set_cancel(&stop_logs);
-  docker::Client log_api(logs);
-  // Known since create_service answered: no request here.
-  if (auto version = api.api_version()) log_api.set_api_version(*version);
-  std::size_t out_seen = 0, err_seen = 0;
-  std::thread streamer([&] {
-    docker::LogOptions follow;
-    follow.follow = true;
-    docker::LogSink counting{[&](std::string_view d) { out_seen += d.size(); if (io.sink.out) io.sink.out(d); },
-                             [&](std::string_view d) { err_seen += d.size(); if (io.sink.err) io.sink.err(d); }};
-    (void)log_api.service_logs(*id, follow, counting);
-  });
-
-  auto tasks = watch_tasks(api, *id, io, [](const std::vector<docker::Task>& ts) {
-    return !ts.empty() && std::all_of(ts.begin(), ts.end(), [](const auto& t) { return docker::is_terminal(t.state); });
-  });
-  stop_logs = true;
-  streamer.join();
-
-  Result<int> result = 0;
-  if (!tasks) {
-    result = tasks.error();
-  } else {
-    // The task that ran (the newest, if the engine made more than one).
-    const docker::Task& t = tasks->back();
-    if (!t.exit_code || t.container_id.empty()) {  // it never ran: rejected, no image, ...
-      result = task_failure(api, t, plan.spec.name);
-    } else {
-      // Whatever the stream had not delivered when the task ended: the logs read again whole,
-      // less what was already written.
-      logs.set_cancel(io.interrupted);
-      docker::LogSink rest{[&](std::string_view d) {
-                             size_t skip = std::min(out_seen, d.size());
-                             out_seen -= skip;
-                             if (d.size() > skip && io.sink.out) io.sink.out(d.substr(skip));
-                           },
-                           [&](std::string_view d) {
-                             size_t skip = std::min(err_seen, d.size());
-                             err_seen -= skip;
-                             if (d.size() > skip && io.sink.err) io.sink.err(d.substr(skip));
-                           }};
-      (void)log_api.service_logs(*id, {}, rest);
-      result = *t.exit_code;
-    }
-  }
+  Result<int> result = follow_to_the_end(api, logs, *id, plan.spec.name, io);
 
   // Clean up also after Ctrl-C: the control transport is no longer cancelled for this.
   control.set_cancel(nullptr);

@@ -2,6 +2,7 @@
 #include <hcl/ops/project.hpp>
 
 #include <hcl/swarm/labels.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -47,20 +48,38 @@ Result<std::vector<ResolvedService>> resolve_services(docker::Client& api, const
     if (matches.empty()) {
       unknown.push_back(name);
     } else if (matches.size() > 1) {
-      std::string which;
-      for (const auto* s : matches) which += (which.empty() ? "" : ", ") + s->spec.name;
-      return Error{ErrorKind::Usage, fmt::format("service {}", name), fmt::format("ambiguous: {}; name one or use -p", which)};
+      std::vector<std::string> which;
+      for (const auto* s : matches) which.push_back(s->spec.name);
+      return Error{ErrorKind::Usage, fmt::format("service {}", name),
+                   fmt::format("ambiguous: {}; name one or use -p", text::join(which))};
     } else {
       out.push_back({matches.front()->spec.name, matches.front()->id});
     }
   }
   if (!unknown.empty()) {
-    std::string list;
-    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
-    return Error{ErrorKind::Usage, fmt::format("service {}", list),
+    return Error{ErrorKind::Usage, fmt::format("service {}", text::join(unknown)),
                  project ? fmt::format("no such service in project {}", *project) : "no such service"};
   }
   return out;
+}
+
+ScaleReport scale_services(docker::Client& api, const std::vector<ResolvedService>& services,
+                           const std::vector<ScaleRequest>& requests) {
+  ScaleReport report;
+  for (std::size_t i = 0; i < services.size() && i < requests.size(); ++i) {
+    ++report.tried;
+    if (auto s = api.scale_service(services[i].id, requests[i].replicas); s)
+      report.scaled.push_back({services[i].name, docker::ServiceMode::Replicated, requests[i].replicas, "", false});
+    else
+      report.failed.emplace_back(services[i].name, s.error());
+  }
+  return report;
+}
+
+Status ScaleReport::status() const {
+  if (failed.empty()) return ok();
+  if (failed.size() == 1) return failed.front().second;
+  return batch_error(failed, tried, "scaling", "service");
 }
 
 }  // namespace hcl::ops

@@ -81,64 +81,93 @@ std::string address_of(const docker::Task& t, const std::string& network) {
   return {};
 }
 
+// The registration of one running task, on the external node that stands for its swarm node.
+consul::ServiceInstance instance_of(const docker::Service& s, const docker::Task& t, const docker::SwarmNode& node,
+                                    const Registration& reg, const std::string& project, const std::string& address) {
+  consul::ServiceInstance i;
+  i.node = kNodePrefix + node.hostname;
+  i.node_address = node.address;
+  i.node_meta = {{"external-node", "true"}, {"external-probe", "false"}, {"hcl-swarm-node", node.hostname}};
+  i.id = kInstancePrefix + t.id;
+  i.name = reg.name;
+  i.address = address;
+  i.port = reg.port;
+  i.tags = reg.tags;
+  i.meta = {{"hcl-task", t.id}, {"hcl-service", s.spec.name}, {"hcl-project", project}, {"hcl-node", node.hostname}};
+  i.check_id = "service:" + i.id;
+  i.check_name = "swarm task running";
+  i.check_status = consul::CheckStatus::Passing;
+  i.check_output = fmt::format("task {}.{} ({}) is running on {}", s.spec.name, t.slot, t.id.substr(0, 12), node.hostname);
+  i.check_tcp = fmt::format("{}:{}", address, reg.port);
+  return i;
+}
+
+// The cluster's tasks, looked up by service and by ID.
+struct TaskIndex {
+  std::map<std::string, const docker::SwarmNode*> node_by_id;
+  std::map<std::string, std::vector<const docker::Task*>> tasks_of_service;
+  std::map<std::string, const docker::Task*> task_by_id;
+
+  explicit TaskIndex(const docker::ClusterState& cluster) {
+    for (const auto& n : cluster.nodes) node_by_id[n.id] = &n;
+    for (const auto& t : cluster.tasks) {
+      tasks_of_service[t.service_id].push_back(&t);
+      task_by_id[t.id] = &t;
+    }
+  }
+};
+
+// The registrations the scope's running tasks should have, by instance ID; services and tasks
+// that cannot be registered go to plan.skipped, with the reason.
+std::map<std::string, consul::ServiceInstance> wanted_instances(const docker::ClusterState& cluster, const TaskIndex& index,
+                                                                const SyncScope& scope, SyncPlan& plan) {
+  std::map<std::string, consul::ServiceInstance> wanted;
+  if (scope.remove_all) return wanted;
+  for (const auto& s : cluster.services) {
+    const std::string project = swarm::project_of(s.spec.labels);
+    if (!in_scope(scope, project, s.spec.name)) continue;
+    if (swarm::label(s.spec.labels, kConsulLabel) == "false" || swarm::label(s.spec.labels, kRunLabel) == "once") continue;
+    auto reg = registration_of(s);
+    if (!reg) {
+      plan.skipped.push_back(fmt::format("{}: {}", s.spec.name, reg.error().why));
+      continue;
+    }
+    auto tasks = index.tasks_of_service.find(s.id);
+    if (tasks == index.tasks_of_service.end()) continue;
+    for (const docker::Task* t : tasks->second) {
+      if (t->state != "running" || t->desired_state != "running") continue;
+      auto node = index.node_by_id.find(t->node_id);
+      if (node == index.node_by_id.end()) continue;  // a node being removed: its task goes too
+      std::string address = address_of(*t, reg->network);
+      if (address.empty()) {
+        plan.skipped.push_back(fmt::format("{}.{}: the task has no address{}", s.spec.name, t->slot,
+                                           reg->network.empty() ? "" : " on network " + reg->network));
+        continue;
+      }
+      auto i = instance_of(s, *t, *node->second, *reg, project, address);
+      plan.task_since[t->id] = t->timestamp;
+      wanted.emplace(i.id, std::move(i));
+    }
+  }
+  return wanted;
+}
+
+// When a task's registration became stale: since it stopped, or since the swarm decided to stop
+// it (UpdatedAt), whichever came first (both RFC 3339 in UTC from the same engine, so they
+// compare as text).
+std::string gone_since(const docker::Task& task) {
+  bool stopping = task.state == "running" || task.updated_at.empty();
+  return stopping && !task.updated_at.empty() ? task.updated_at : task.timestamp;
+}
+
 }  // namespace
 
 SyncPlan plan_sync(const docker::ClusterState& cluster, const std::vector<consul::ServiceInstance>& registered,
                    const SyncScope& scope) {
   SyncPlan plan;
-  std::map<std::string, const docker::SwarmNode*> nodes;
-  for (const auto& n : cluster.nodes) nodes[n.id] = &n;
-  std::map<std::string, std::vector<const docker::Task*>> tasks_of;
-  std::map<std::string, const docker::Task*> task_by_id;
-  for (const auto& t : cluster.tasks) {
-    tasks_of[t.service_id].push_back(&t);
-    task_by_id[t.id] = &t;
-  }
-
-  std::map<std::string, consul::ServiceInstance> wanted;  // by instance ID
-  if (!scope.remove_all) {
-    for (const auto& s : cluster.services) {
-      const std::string project = swarm::project_of(s.spec.labels);
-      if (!in_scope(scope, project, s.spec.name)) continue;
-      if (swarm::label(s.spec.labels, kConsulLabel) == "false" || swarm::label(s.spec.labels, kRunLabel) == "once") continue;
-      auto reg = registration_of(s);
-      if (!reg) {
-        plan.skipped.push_back(fmt::format("{}: {}", s.spec.name, reg.error().why));
-        continue;
-      }
-      for (const docker::Task* t : tasks_of[s.id]) {
-        if (t->state != "running" || t->desired_state != "running") continue;
-        auto node = nodes.find(t->node_id);
-        if (node == nodes.end()) continue;  // a node being removed: its task goes too
-        std::string address = address_of(*t, reg->network);
-        if (address.empty()) {
-          plan.skipped.push_back(fmt::format("{}.{}: the task has no address{}", s.spec.name, t->slot,
-                                             reg->network.empty() ? "" : " on network " + reg->network));
-          continue;
-        }
-        consul::ServiceInstance i;
-        i.node = kNodePrefix + node->second->hostname;
-        i.node_address = node->second->address;
-        i.node_meta = {{"external-node", "true"}, {"external-probe", "false"}, {"hcl-swarm-node", node->second->hostname}};
-        i.id = kInstancePrefix + t->id;
-        i.name = reg->name;
-        i.address = address;
-        i.port = reg->port;
-        i.tags = reg->tags;
-        i.meta = {{"hcl-task", t->id}, {"hcl-service", s.spec.name}, {"hcl-project", project},
-                  {"hcl-node", node->second->hostname}};
-        i.check_id = "service:" + i.id;
-        i.check_name = "swarm task running";
-        i.check_status = consul::CheckStatus::Passing;
-        i.check_output = fmt::format("task {}.{} ({}) is running on {}", s.spec.name, t->slot, t->id.substr(0, 12),
-                                     node->second->hostname);
-        i.check_tcp = fmt::format("{}:{}", address, reg->port);
-        plan.task_since[t->id] = t->timestamp;
-        wanted.emplace(i.id, std::move(i));
-      }
-    }
-  }
-
+  TaskIndex index(cluster);
+  auto wanted = wanted_instances(cluster, index, scope, plan);
+  // What is registered already: unchanged (no longer wanted as an addition), or to remove.
   std::set<std::string> seen;
   for (const auto& r : registered) {
     auto meta = [&](const char* k) { return r.meta.count(k) ? r.meta.at(k) : std::string(); };
@@ -146,13 +175,8 @@ SyncPlan plan_sync(const docker::ClusterState& cluster, const std::vector<consul
     auto w = wanted.find(r.id);
     if (w == wanted.end() || w->second.node != r.node) {
       plan.remove.push_back(r);
-      // Gone since it stopped, or since the swarm decided to stop it (UpdatedAt), whichever came first
-      // (both RFC 3339 in UTC from the same engine, so they compare as text).
-      if (auto t = task_by_id.find(meta("hcl-task")); t != task_by_id.end()) {
-        const auto& task = *t->second;
-        bool stopping = task.state == "running" || task.updated_at.empty();
-        plan.task_since[t->first] = stopping && !task.updated_at.empty() ? task.updated_at : task.timestamp;
-      }
+      if (auto t = index.task_by_id.find(meta("hcl-task")); t != index.task_by_id.end())
+        plan.task_since[t->first] = gone_since(*t->second);
     } else if (seen.insert(r.id).second && same_registration(w->second, r)) {
       ++plan.unchanged;
       wanted.erase(w);

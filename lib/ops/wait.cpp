@@ -1,4 +1,5 @@
-// Waiting until services run their replicas.
+// Waiting until services run their replicas (global services: a task on each node they may run
+// on; jobs: their completions) and the updates this command started complete.
 //
 // The manager's event stream (API 1.41) carries service and node events but no task events:
 // tasks start on workers, whose container events only their own engines see. So the wait reads
@@ -18,12 +19,19 @@
 // same patience, with every node ready and active, the wait scales the service down by the stale
 // tasks (the swarm removes tasks that do not run first), waits until they are gone, and scales it
 // back, once per service, and says so. Running tasks are not touched.
+//
+// An update follows the service's UpdateStatus: "updating" (or "rollback_started") is not done
+// yet; "paused", "rollback_paused" and "rollback_completed" of an update that started after this
+// command wrote (its StartedAt differs from the one read before) fail the wait, naming the
+// service and the task error that caused it; for `hcl rollback`, "rollback_completed" is the
+// success. (`docker service update` exits 0 after a rollback; a script cannot tell.)
 #include <hcl/ops/wait.hpp>
 
 #include <hcl/swarm/placement.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -35,10 +43,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct ServiceProgress {
-  std::uint64_t running = 0;
+  std::uint64_t running = 0;   // running tasks (jobs: completed ones)
+  std::uint64_t desired = 0;   // what the service should reach
   std::set<std::string> failed_tasks;  // IDs of tasks that failed since the wait began
   std::string last_error;
-  bool rejected = false;
+  bool rejected = false;  // a task the engine refused (other than for a transient reason)
   std::uint64_t waiting = 0;   // tasks to run that are not running yet (pending, assigned, ...)
   std::string waiting_reason;  // what the swarm says about one of them ("no suitable node ...")
   std::optional<Clock::time_point> surplus_since;  // more running than replicas, no update running
@@ -46,6 +55,7 @@ struct ServiceProgress {
   std::uint64_t stale = 0;  // pending tasks the swarm says wait for a node that is not available
   std::optional<Clock::time_point> stale_since;
   bool replaced = false;
+  bool done = false;
 };
 
 // How long `condition` has held without a break (`since` keeps when it began), or nullopt while
@@ -85,144 +95,237 @@ Status replace_stale(docker::Client& api, const docker::Service& svc, std::uint6
   return api.scale_service(svc.id, replicas);
 }
 
+// A rejection the swarm gets over by itself, which the wait does not count as a failure: a 28.x
+// manager gives a new overlay network the subnet of one removed moments before, and the nodes
+// refuse tasks on it ("Pool overlaps with other one on this address space") until they have
+// let go of the old one, some 10 s; the swarm retries them and they run.
+bool transient_rejection(const docker::Task& t) {
+  return t.state == "rejected" && t.error.find("Pool overlaps with other one") != std::string::npos;
+}
+
+bool is_global(docker::ServiceMode m) { return m == docker::ServiceMode::Global || m == docker::ServiceMode::GlobalJob; }
+bool is_job(docker::ServiceMode m) { return m == docker::ServiceMode::ReplicatedJob || m == docker::ServiceMode::GlobalJob; }
+
+// The nodes a global service puts a task on: ready, active, and allowed by its constraints.
+std::uint64_t eligible_nodes(const std::vector<docker::SwarmNode>& nodes, const docker::ServiceSpec& spec) {
+  std::vector<swarm::Constraint> constraints;
+  for (const auto& text : spec.constraints)
+    if (auto c = swarm::parse_constraint(text, "constraint")) constraints.push_back(*c);
+  std::uint64_t n = 0;
+  for (const auto& node : nodes)
+    if (swarm::ready_and_active(node) &&
+        std::all_of(constraints.begin(), constraints.end(), [&](const auto& c) { return swarm::satisfies(node, c); }))
+      ++n;
+  return n;
+}
+
+class Waiter {
+ public:
+  Waiter(docker::Client& api, const std::vector<WaitTarget>& targets, const WaitOptions& options)
+      : api_(api), targets_(targets), options_(options), start_(Clock::now()) {}
+
+  Status run() {
+    auto delay = std::chrono::milliseconds(100);
+    for (;;) {
+      auto state = look();
+      if (!state) return state.error();
+      if (auto s = judge(*state); !s) return s;
+      first_round_ = false;
+      auto now = Clock::now();
+      if (all_done_) {
+        if (!converged_at_) converged_at_ = now;
+        if (now - *converged_at_ >= options_.stable_for) return ok();
+      } else {
+        converged_at_.reset();
+      }
+      if (now - start_ > options_.timeout) return timed_out();
+      if (options_.interrupted && options_.interrupted->load())
+        return Error{ErrorKind::Interrupted, "waiting for services", "interrupted; what was applied stays"};
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 3 / 2, std::chrono::milliseconds(500));
+    }
+  }
+
+ private:
+  struct Look {
+    std::vector<docker::Service> services;
+    std::vector<const docker::Service*> target_services;  // parallel to targets_
+    std::vector<docker::Task> tasks;
+    std::vector<docker::SwarmNode> nodes;  // only when a target is global
+  };
+
+  // One look at the targets' services and only their tasks: on a large cluster the others would
+  // be most of each look.
+  Result<Look> look() {
+    Look l;
+    auto services = api_.services();
+    if (!services) return services.error();
+    l.services = std::move(*services);
+    std::vector<std::string> ids;
+    for (const auto& t : targets_) {
+      auto it = std::find_if(l.services.begin(), l.services.end(), [&](const auto& s) { return s.spec.name == t.name; });
+      if (it == l.services.end()) return Error{ErrorKind::NotFound, fmt::format("service {}", t.name), "it no longer exists"};
+      l.target_services.push_back(&*it);
+      ids.push_back(it->id);
+    }
+    auto tasks = api_.tasks(ids);
+    if (!tasks) return tasks.error();
+    l.tasks = std::move(*tasks);
+    if (std::any_of(targets_.begin(), targets_.end(), [](const auto& t) { return is_global(t.mode); })) {
+      auto nodes = api_.nodes();
+      if (!nodes) return nodes.error();
+      l.nodes = std::move(*nodes);
+    }
+    return l;
+  }
+
+  // Counts a service's tasks into its progress; failures since the wait began are remembered.
+  void count(const WaitTarget& t, const docker::Service& svc, const Look& l, ServiceProgress& s) {
+    std::uint64_t running = 0;
+    s.waiting = 0;
+    s.stale = 0;
+    s.waiting_reason.clear();
+    for (const auto& task : l.tasks) {
+      if (task.service_id != svc.id) continue;
+      bool counts = is_job(t.mode) ? task.state == "complete" : task.desired_state == "running" && task.state == "running";
+      if (counts) ++running;
+      if (task.desired_state == "running" && task.state != "running" && !docker::is_terminal(task.state)) {
+        ++s.waiting;
+        if (task.state == "pending" && (task.error.find("not available for new tasks") != std::string::npos ||
+                                        task.message.find("not available for new tasks") != std::string::npos))
+          ++s.stale;
+        if (!task.error.empty() || !task.message.empty())
+          s.waiting_reason = fmt::format("{} ({})", task.state, task.error.empty() ? task.message : task.error);
+      }
+      if (task.state == "failed" || task.state == "rejected") {
+        if (first_round_) {
+          failed_before_.insert(task.id);
+        } else if (!failed_before_.count(task.id) && !transient_rejection(task)) {
+          s.failed_tasks.insert(task.id);
+          s.last_error = task.error.empty() ? task.message : task.error;
+          s.rejected = s.rejected || task.state == "rejected";
+        }
+      }
+    }
+    s.desired = is_global(t.mode) ? eligible_nodes(l.nodes, svc.spec) : t.replicas;
+    if (running != s.running && options_.on_progress) options_.on_progress(t.name, running, s.desired);
+    s.running = running;
+  }
+
+  // The two swarmkit slips the header describes, repaired once each per service.
+  Status repair(const WaitTarget& t, const docker::Service& svc, ServiceProgress& s, bool updating) {
+    if (t.mode != docker::ServiceMode::Replicated) return ok();
+    bool settled = !updating && svc.spec.replicas == t.replicas;  // no update; no one else scaled it
+    auto now = Clock::now();
+    auto surplus_for = held_for(s.running > t.replicas && settled, s.surplus_since, now);
+    if (surplus_for && !s.nudged && *surplus_for >= options_.surplus_patience) {
+      s.nudged = true;
+      note(fmt::format("{}: {} tasks run for {} replicas and the swarm has left them so for {}; asking it to reconcile "
+                       "(the same spec, submitted again)",
+                       t.name, s.running, t.replicas, http::describe(*surplus_for)));
+      if (auto r = api_.scale_service(svc.id, t.replicas); !r) return r;
+    }
+    auto stale_for = held_for(s.stale > 0 && s.stale <= t.replicas && settled, s.stale_since, now);
+    if (stale_for && !s.replaced && *stale_for >= options_.surplus_patience && all_nodes_ready(api_)) {
+      s.replaced = true;
+      note(fmt::format("{}: {} task{} pending for {} waiting for a node although every node is ready and active; "
+                       "replacing {} (scale to {}, then back to {})",
+                       t.name, s.stale, s.stale == 1 ? " has been" : "s have been", http::describe(*stale_for),
+                       s.stale == 1 ? "it" : "them", t.replicas - s.stale, t.replicas));
+      if (auto r = replace_stale(api_, svc, t.replicas, s.stale); !r) return r;
+    }
+    return ok();
+  }
+
+  // The update this command started, if the service's status is about it: "" while it goes on or
+  // is done, else why the wait fails.
+  static std::string update_problem(const WaitTarget& t, const docker::Service& svc, const ServiceProgress& s) {
+    bool ours = svc.update_started_at != t.update_started_before;
+    if (!ours) return "";
+    const std::string& st = svc.update_state;
+    std::string cause = s.last_error.empty() ? "" : fmt::format("; the task error that caused it: {}", s.last_error);
+    if (t.rollback) {
+      if (st == "rollback_paused") return fmt::format("{}: the rollback paused: {}{}", t.name, svc.update_message, cause);
+      return "";
+    }
+    if (st == "paused") return fmt::format("{}: the update paused: {}{}", t.name, svc.update_message, cause);
+    if (st == "rollback_started" || st == "rollback_paused" || st == "rollback_completed")
+      return fmt::format("{}: the update failed and {}: {}{}", t.name,
+                         st == "rollback_completed" ? "was rolled back" : "is being rolled back", svc.update_message, cause);
+    return "";
+  }
+
+  Status judge(const Look& l) {
+    all_done_ = true;
+    std::vector<std::string> broken;
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+      const WaitTarget& t = targets_[i];
+      const docker::Service& svc = *l.target_services[i];
+      ServiceProgress& s = seen_[t.name];
+      count(t, svc, l, s);
+      bool updating = svc.update_state == "updating" || (svc.update_state == "rollback_started" && !t.rollback);
+      bool rolling_back = t.rollback && svc.update_state != "rollback_completed";
+      if (auto r = repair(t, svc, s, updating); !r) return r;
+      bool reached = is_job(t.mode) ? s.running >= s.desired : s.running == s.desired;
+      if (!reached || updating || rolling_back) all_done_ = false;
+      if (s.failed_tasks.size() >= 3 || s.rejected)
+        broken.push_back(fmt::format("{} ({}/{} {}; {} failed tasks, last: {})", t.name, s.running, s.desired,
+                                     is_job(t.mode) ? "completed" : "running", s.failed_tasks.size(), s.last_error));
+      if (auto p = update_problem(t, svc, s); !p.empty()) broken.push_back(p);
+    }
+    if (broken.empty()) return ok();
+    std::string why;
+    for (const auto& b : broken) why += (why.empty() ? "" : "; ") + b;
+    return Error{ErrorKind::Failed, "services do not converge", why};
+  }
+
+  Status timed_out() {
+    std::string why;
+    for (const auto& t : targets_) {
+      const ServiceProgress& s = seen_[t.name];
+      if (s.running == s.desired) continue;
+      why += (why.empty() ? "" : "; ") +
+             fmt::format("{}: {}/{} {}", t.name, s.running, s.desired, is_job(t.mode) ? "completed" : "running");
+      if (s.waiting > 0)
+        why += fmt::format(", {} task{} not started{}", s.waiting, s.waiting == 1 ? "" : "s",
+                           s.waiting_reason.empty() ? "" : ": " + s.waiting_reason);
+      if (!s.last_error.empty()) why += ", last task error: " + s.last_error;
+    }
+    if (why.empty()) why = "an update did not complete";
+    // Nodes that are not ready are the usual reason: name them.
+    if (auto nodes = api_.nodes(); nodes) {
+      std::vector<std::string> down;
+      for (const auto& n : *nodes)
+        if (!swarm::ready_and_active(n))
+          down.push_back(fmt::format("{} ({}, {})", n.hostname, docker::to_string(n.state), docker::to_string(n.availability)));
+      if (!down.empty()) {
+        why += "; nodes not ready or not active: ";
+        for (std::size_t k = 0; k < down.size(); ++k) why += (k ? ", " : "") + down[k];
+      }
+    }
+    return Error{ErrorKind::Failed, fmt::format("not converged within {}", http::describe(options_.timeout)), why};
+  }
+
+  void note(const std::string& text) {
+    if (options_.on_note) options_.on_note(text);
+  }
+
+  docker::Client& api_;
+  const std::vector<WaitTarget>& targets_;
+  const WaitOptions& options_;
+  Clock::time_point start_;
+  std::map<std::string, ServiceProgress> seen_;
+  std::set<std::string> failed_before_;  // failures that predate the wait are not this wait's
+  bool first_round_ = true;
+  bool all_done_ = false;
+  std::optional<Clock::time_point> converged_at_;
+};
+
 }  // namespace
 
 Status wait_converged(docker::Client& api, const std::vector<WaitTarget>& targets, const WaitOptions& options) {
   if (targets.empty()) return ok();
-  auto start = Clock::now();
-  bool converged = false;
-  Clock::time_point converged_at{};
-  std::map<std::string, ServiceProgress> seen;
-  std::set<std::string> failed_before;  // failures that predate the wait are not this wait's
-  bool first_round = true;
-  auto delay = std::chrono::milliseconds(100);
-
-  for (;;) {
-    auto services = api.services();
-    if (!services) return services.error();
-    std::map<std::string, const docker::Service*> by_name;
-    for (const auto& s : *services) by_name[s.spec.name] = &s;
-    // The targets' services, in order; and only their tasks: on a large cluster the others
-    // would be most of each look.
-    std::vector<const docker::Service*> target_services;
-    std::vector<std::string> ids;
-    for (const auto& t : targets) {
-      auto it = by_name.find(t.name);
-      if (it == by_name.end()) return Error{ErrorKind::NotFound, fmt::format("service {}", t.name), "it no longer exists"};
-      target_services.push_back(it->second);
-      ids.push_back(it->second->id);
-    }
-    auto tasks = api.tasks(ids);
-    if (!tasks) return tasks.error();
-
-    bool all = true;
-    std::vector<std::string> broken;
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-      const WaitTarget& t = targets[i];
-      const docker::Service& svc = *target_services[i];
-      ServiceProgress& s = seen[t.name];
-      std::uint64_t running = 0;
-      s.waiting = 0;
-      s.stale = 0;
-      s.waiting_reason.clear();
-      for (const auto& task : *tasks) {
-        if (task.service_id != svc.id) continue;
-        if (task.desired_state == "running" && task.state == "running") ++running;
-        if (task.desired_state == "running" && task.state != "running" && !docker::is_terminal(task.state)) {
-          ++s.waiting;
-          if (task.state == "pending" && (task.error.find("not available for new tasks") != std::string::npos ||
-                                          task.message.find("not available for new tasks") != std::string::npos))
-            ++s.stale;
-          if (!task.error.empty() || !task.message.empty())
-            s.waiting_reason = fmt::format("{} ({})", task.state, task.error.empty() ? task.message : task.error);
-        }
-        if (task.state == "failed" || task.state == "rejected") {
-          if (first_round) failed_before.insert(task.id);
-          else if (!failed_before.count(task.id)) {
-            s.failed_tasks.insert(task.id);
-            s.last_error = task.error.empty() ? task.message : task.error;
-            s.rejected = s.rejected || task.state == "rejected";
-          }
-        }
-      }
-      if (running != s.running && options.on_progress) options.on_progress(t.name, running, t.replicas);
-      s.running = running;
-      bool updating = svc.update_state == "updating" || svc.update_state == "rollback_started";
-      if (running != t.replicas || updating) all = false;
-      // The repairs below, once each, when the swarm has been left so for the patience, with no
-      // update under way and the spec still at the wait's count (no one else scaled it).
-      bool settled = !updating && svc.spec.replicas == t.replicas;
-      auto now = Clock::now();
-      auto surplus_for = held_for(running > t.replicas && settled, s.surplus_since, now);
-      if (surplus_for && !s.nudged && *surplus_for >= options.surplus_patience) {
-        s.nudged = true;
-        if (options.on_note)
-          options.on_note(fmt::format("{}: {} tasks run for {} replicas and the swarm has left them so for {}; "
-                                      "asking it to reconcile (the same spec, submitted again)",
-                                      t.name, running, t.replicas, http::describe(*surplus_for)));
-        if (auto r = api.scale_service(svc.id, t.replicas); !r) return r;
-      }
-      auto stale_for = held_for(s.stale > 0 && s.stale <= t.replicas && settled, s.stale_since, now);
-      if (stale_for && !s.replaced && *stale_for >= options.surplus_patience && all_nodes_ready(api)) {
-        s.replaced = true;
-        if (options.on_note)
-          options.on_note(fmt::format("{}: {} task{} pending for {} waiting for a node although every node is ready "
-                                      "and active; replacing {} (scale to {}, then back to {})",
-                                      t.name, s.stale, s.stale == 1 ? " has been" : "s have been",
-                                      http::describe(*stale_for), s.stale == 1 ? "it" : "them", t.replicas - s.stale,
-                                      t.replicas));
-        if (auto r = replace_stale(api, svc, t.replicas, s.stale); !r) return r;
-      }
-      if (s.failed_tasks.size() >= 3 || s.rejected)
-        broken.push_back(fmt::format("{} ({}/{} running; {} failed tasks, last: {})", t.name, running, t.replicas,
-                                     s.failed_tasks.size(), s.last_error));
-      if (svc.update_state == "paused" || svc.update_state == "rollback_completed")
-        broken.push_back(fmt::format("{} (update {}: {})", t.name, svc.update_state, svc.update_message));
-    }
-    first_round = false;
-
-    if (!broken.empty()) {
-      std::string why;
-      for (const auto& b : broken) why += (why.empty() ? "" : "; ") + b;
-      return Error{ErrorKind::Failed, "services do not converge", why};
-    }
-    auto now = Clock::now();
-    if (all) {
-      if (!converged) converged = true, converged_at = now;
-      if (now - converged_at >= options.stable_for) return ok();
-    } else {
-      converged = false;
-    }
-    if (now - start > options.timeout) {
-      std::string why;
-      for (const auto& t : targets) {
-        const ServiceProgress& s = seen[t.name];
-        if (s.running == t.replicas) continue;
-        why += (why.empty() ? "" : "; ") + fmt::format("{}: {}/{} running", t.name, s.running, t.replicas);
-        if (s.waiting > 0)
-          why += fmt::format(", {} task{} not started{}", s.waiting, s.waiting == 1 ? "" : "s",
-                             s.waiting_reason.empty() ? "" : ": " + s.waiting_reason);
-        if (!s.last_error.empty()) why += ", last task error: " + s.last_error;
-      }
-      if (why.empty()) why = "an update did not complete";
-      // Nodes that are not ready are the usual reason: name them.
-      if (auto nodes = api.nodes(); nodes) {
-        std::vector<std::string> down;
-        for (const auto& n : *nodes)
-          if (!swarm::ready_and_active(n))
-            down.push_back(fmt::format("{} ({}, {})", n.hostname, docker::to_string(n.state), docker::to_string(n.availability)));
-        if (!down.empty()) {
-          why += "; nodes not ready or not active: ";
-          for (std::size_t k = 0; k < down.size(); ++k) why += (k ? ", " : "") + down[k];
-        }
-      }
-      return Error{ErrorKind::Failed, fmt::format("not converged within {}", http::describe(options.timeout)), why};
-    }
-    if (options.interrupted && options.interrupted->load())
-      return Error{ErrorKind::Interrupted, "waiting for services", "interrupted; what was applied stays"};
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 3 / 2, std::chrono::milliseconds(500));
-  }
+  return Waiter(api, targets, options).run();
 }
 
 }  // namespace hcl::ops

@@ -1,9 +1,10 @@
-// Following the engine's events and Consul's checks for the --watch modes (include/hcl/watch.hpp).
+// Following the engine's events and Consul's checks for the --watch modes (include/hcl/ops/watch.hpp).
 #include <hcl/consul.hpp>
 #include <hcl/docker.hpp>
 #include <hcl/ops/watch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace hcl::ops {
@@ -107,6 +108,35 @@ bool ChangeWaiter::wait(http::Millis timeout, const std::atomic<bool>& cancel) {
 std::vector<std::string> ChangeWaiter::take_problems() {
   std::lock_guard lock(mu_);
   return std::exchange(problems_, {});
+}
+
+Status watch_loop(ChangeWaiter& waiter, const WatchPace& pace, const std::atomic<bool>& cancel,
+                  const std::function<Result<bool>()>& look, const std::function<void(const std::string&)>& warn) {
+  using Clock = std::chrono::steady_clock;
+  auto busy_until = Clock::now() + (pace.busy_at_start ? pace.busy_for : http::Millis{0});
+  auto retry = pace.retry;
+  std::string problem;  // the last failed look's, told once
+  while (!cancel) {
+    auto changed = look();
+    if (!changed) {
+      const Error& e = changed.error();
+      if (e.kind == ErrorKind::Tls || e.kind == ErrorKind::Usage) return e;
+      if (cancel) break;
+      if (e.message() != problem) warn(e.message() + "; retrying");
+      problem = e.message();
+      waiter.wait(retry, cancel);
+      retry = std::min(retry * 2, pace.max_retry);
+      continue;
+    }
+    problem.clear();
+    retry = pace.retry;
+    for (const auto& p : waiter.take_problems())
+      if (pace.report_follower_problems) warn(p);
+    auto now = Clock::now();
+    if (*changed) busy_until = now + pace.busy_for;
+    if (waiter.wait(now < busy_until ? pace.busy_interval : pace.interval, cancel)) busy_until = Clock::now() + pace.busy_for;
+  }
+  return ok();
 }
 
 }  // namespace hcl::ops

@@ -106,12 +106,21 @@ std::string tasks_json(const std::vector<ops::TaskRow>& rows) {
 }
 
 std::string plan_json(const ops::Plan& plan) {
-  json nets = json::array(), services = json::array();
+  json nets = json::array(), files = json::array(), services = json::array();
   for (const auto& n : plan.networks) nets.push_back({{"name", n.name}, {"change", ops::to_string(n.change)}});
-  for (const auto& s : plan.services)
-    services.push_back({{"service", s.key}, {"name", s.name}, {"change", ops::to_string(s.change)}, {"fields", s.fields},
-                        {"replicas", s.spec ? json(s.spec->replicas) : json(nullptr)}});
-  return dump({{"project", plan.project}, {"changes", plan.has_changes()}, {"networks", nets}, {"services", services}});
+  for (const auto& f : plan.files)
+    files.push_back({{"kind", docker::to_string(f.kind)}, {"key", f.key}, {"name", f.name}, {"change", ops::to_string(f.change)}});
+  for (const auto& s : plan.services) {
+    bool replicated = s.spec && s.spec->mode == docker::ServiceMode::Replicated;
+    services.push_back({{"service", s.key},
+                        {"name", s.name},
+                        {"change", ops::to_string(s.change)},
+                        {"fields", s.fields},
+                        {"mode", s.spec ? json(docker::to_string(s.spec->mode)) : json(nullptr)},
+                        {"replicas", replicated ? json(s.spec->replicas) : json(nullptr)}});
+  }
+  return dump({{"project", plan.project}, {"changes", plan.has_changes()}, {"networks", nets}, {"files", files},
+               {"services", services}});
 }
 
 std::string projects_json(const std::vector<ops::ProjectSummary>& projects) {

@@ -1,4 +1,5 @@
 #include <hcl/swarm/placement.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -132,8 +133,7 @@ Status check_placeable(const std::vector<docker::SwarmNode>& nodes, const std::v
   std::vector<std::string> names;
   for (const auto* n : candidates) names.push_back(n->hostname);
   std::sort(names.begin(), names.end());
-  std::string tried;
-  for (const auto& n : names) tried += (tried.empty() ? "" : ", ") + n;
+  std::string tried = text::join(names);
   if (candidates.empty()) return Error{ErrorKind::Failed, "placement", "no node of the swarm is active"};
   for (const auto& c : constraints) {
     std::erase_if(candidates, [&](const docker::SwarmNode* n) { return !satisfies(*n, c); });

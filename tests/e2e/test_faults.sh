@@ -7,11 +7,11 @@ source "$(dirname "$0")/lib.sh"
 require_lab
 
 # expect_node2_failure WHAT TIMEOUT_S SERVICE_REGEX: the checks on a --wait that failed because
-# node2 is down ($rc, $err, $elapsed_ms as set by hcl or by hand).
+# node2 is down ($rc, $err as set by hcl or by hand). That it ended by its timeout is what the
+# message says; how long that took on a busy machine is no claim (timing is bench/'s).
 expect_node2_failure() {
   expect_rc 1 "$1 with node2 stopped fails"
-  expect_le "$elapsed_ms" $(($2 * 1000 + 15000)) "within its timeout ($2 s, plus the last look)"
-  expect_err "not converged within $2 s" "says it did not converge in time"
+  expect_err "not converged within $2 s" "ended by its timeout ($2 s), and says so"
   expect_err "$3" "names the service and how many run"
   expect_err "nodes not ready or not active: node2 \(down" "names the node that is down"
 }
@@ -70,14 +70,12 @@ services:
       replicas: 2
       placement: {constraints: ["node.hostname==node2"]}
 YAML
-t0=$(date +%s%N)
 "$HCL" deploy -p "$PW" "$WORK/pinned.yml" --wait --timeout 25s >"$WORK/w.out" 2>"$WORK/w.err" &
 pid=$!
 wait_for "$WORK/w.err" "created service" 20 || fail "deploy --wait did not create its service" "$(cat "$WORK/w.err")"
 "$LAB" stop node2 >"$WORK/lab.log" 2>&1 || fail "lab stop node2" "$(cat "$WORK/lab.log")"
 wait "$pid"
 rc=$?
-elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
 out=$(cat "$WORK/w.out") err=$(cat "$WORK/w.err")
 expect_node2_failure "deploy --wait (node2 stopped during the wait)" 25 "${PW}_pinned: [01]/2 running"
 start_node2
@@ -88,7 +86,9 @@ expect_eq "$(engine "/tasks?filters=$(jq -rn '{service: ["'${PW}_pinned'"], "des
 "$HCL" down -p "$PW" >/dev/null
 
 # --- servers that stall --------------------------------------------------------------------------------
-# One that accepts and never answers; one that answers a byte every half second, for ever.
+# One that accepts and never answers; one that answers a byte every half second, for ever. Each
+# request must end by its request timeout, which the message names (no bound on the wall time:
+# a busy machine only makes it later).
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() { local p; for p in $(seq "$1" $(($1 + 50))); do port_free "$p" && { echo "$p"; return; }; done; }
 silent=$(pick_port 23750)
@@ -102,37 +102,47 @@ for cmd in nodes "ps" "net ls"; do
   # shellcheck disable=SC2086
   hcl -H "tcp://127.0.0.1:$silent" --request-timeout 2s $cmd
   expect_rc 5 "hcl $cmd against a server that never answers: exit 5"
-  expect_le "$elapsed_ms" 4000 "  ... within the 2 s request timeout"
+  expect_err "no complete answer within the request timeout of 2 s" "  ... ended by the 2 s request timeout"
   expect_err "127.0.0.1:$silent" "  ... naming the endpoint"
   silent_server
   sleep 0.2
 done
 hcl -H "tcp://127.0.0.1:$trickle" --request-timeout 2s nodes
 expect_rc 5 "a server answering a byte at a time: exit 5"
-expect_le "$elapsed_ms" 4000 "  ... within the 2 s request timeout"
-expect_err "timed out|timeout" "  ... saying it timed out"
+expect_err "no complete answer within the request timeout of 2 s" "  ... ended by the 2 s request timeout, and says so"
 hcl --consul "http://127.0.0.1:$silent" --request-timeout 2s kv get some/key
 expect_rc 5 "a Consul that never answers: exit 5"
-expect_le "$elapsed_ms" 4000 "  ... within the 2 s request timeout"
+expect_err "no complete answer within the request timeout of 2 s" "  ... ended by the 2 s request timeout"
 
 # --- Ctrl-C during deploy --wait ----------------------------------------------------------------------
+# Every service's health check holds its tasks in "starting" for 20 s (the first probe), so the
+# wait cannot have finished when Ctrl-C comes: hcl must still be running then, and must end
+# with 130, saying it was interrupted.
 P=hcl-e2e-faults
 defer "'$HCL' down -p $P"
 {
   echo "services:"
   for i in $(seq -w 1 8); do
-    printf '  s%s:\n    image: hcl-lab/busybox\n    command: ["sleep", "86400"]\n    deploy: {replicas: 2}\n' "$i"
+    printf '  s%s:\n    image: hcl-lab/busybox\n    command: ["sleep", "86400"]\n' "$i"
+    printf '    healthcheck: {test: ["CMD", "true"], interval: 20s}\n    deploy: {replicas: 2}\n'
   done
 } >"$WORK/eight.yml"
 "$HCL" deploy -p "$P" "$WORK/eight.yml" --wait --timeout 60s >"$WORK/d.out" 2>"$WORK/d.err" &
 pid=$!
-wait_for "$WORK/d.err" "created service" 20 || true
+created() { grep -c "created service" "$WORK/d.err" 2>/dev/null; }
+deadline=$((SECONDS + 60))
+until [ "$(created)" -ge 8 ] || [ $SECONDS -ge $deadline ] || ! kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+if [ "$(created)" -ge 8 ] && kill -0 "$pid" 2>/dev/null; then
+  pass "deploy --wait is under way (all 8 services created, still waiting) when Ctrl-C comes"
+else
+  fail "deploy --wait was not under way when Ctrl-C was to come" "$(cat "$WORK/d.err")"
+fi
 kill -INT "$pid"
 wait "$pid"
 rc=$?
-if [ "$rc" = 130 ] || [ "$rc" = 0 ]; then pass "Ctrl-C during deploy: exit $rc (130 interrupted, or 0 if it had finished)"; else fail "Ctrl-C during deploy: exit $rc" "$(cat "$WORK/d.err")"; fi
-[ "$rc" = 130 ] && { grep -Eq "interrupted" "$WORK/d.err" && pass "  ... says it was interrupted and where" ||
-  fail "  ... says it was interrupted" "$(cat "$WORK/d.err")"; }
+out=$(cat "$WORK/d.out") err=$(cat "$WORK/d.err")
+expect_rc 130 "Ctrl-C during deploy --wait: interrupted"
+expect_err "interrupted" "  ... says it was interrupted"
 hcl deploy -p "$P" "$WORK/eight.yml" --wait --timeout 90s
 expect_rc 0 "the same deploy again converges"
 expect_eq "$(engine /services | jq --arg p "$P" '[.[] | select(.Spec.Labels["com.docker.stack.namespace"] == $p)] | length')" 8 \

@@ -1,9 +1,11 @@
-// The Consul client against the project's Consul test server, in-process, over real HTTP.
+// The Consul client against the project's Consul test server, in-process, over real HTTP through
+// both transports.
 #include <hcl/consul.hpp>
 #include <hcl/http.hpp>
 
 #include "consul_test_server.hpp"
 #include "local_endpoint.hpp"
+#include "transports.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -33,12 +35,12 @@ void register_node(const ConsulTestServer& s, const std::string& node, const std
 
 }  // namespace
 
-TEST_CASE("catalog nodes and their checks, read at once") {
+TEST_CASE_TEMPLATE("catalog nodes and their checks, read at once", Over, HCL_TRANSPORTS) {
   ConsulTestServer server;
   server.start();
   register_node(server, "node1", "10.9.0.11", "passing");
   register_node(server, "node2", "10.9.0.12", "critical");
-  auto transport = http::make_curl_transport(endpoint_of(server), {});
+  auto transport = Over::make(endpoint_of(server), {});
   consul::Client client(*transport);
 
   auto both = client.nodes_and_checks();
@@ -67,13 +69,13 @@ TEST_CASE("catalog nodes and their checks, read at once") {
   CHECK(std::any_of(critical->begin(), critical->end(), [](const auto& c) { return c.node == "node2"; }));
 }
 
-TEST_CASE("agent self and leader") {
+TEST_CASE_TEMPLATE("agent self and leader", Over, HCL_TRANSPORTS) {
   ConsulTestServerOptions opts;
   opts.node_name = "master";
   opts.advertise = "10.9.0.10";
   ConsulTestServer server(opts);
   server.start();
-  auto transport = http::make_curl_transport(endpoint_of(server), {});
+  auto transport = Over::make(endpoint_of(server), {});
   consul::Client client(*transport);
   auto self = client.agent_self();
   REQUIRE(self.ok());
@@ -89,12 +91,12 @@ TEST_CASE("agent self and leader") {
   CHECK(none->empty());
 }
 
-TEST_CASE("ACL token: sent as X-Consul-Token; a missing or wrong token is refused with 403") {
+TEST_CASE_TEMPLATE("ACL token: sent as X-Consul-Token; a missing or wrong token is refused with 403", Over, HCL_TRANSPORTS) {
   ConsulTestServerOptions opts;
   opts.token = "t0ken-for-tests";
   ConsulTestServer server(opts);
   server.start();
-  auto transport = http::make_curl_transport(endpoint_of(server), {});
+  auto transport = Over::make(endpoint_of(server), {});
 
   consul::Client without(*transport);
   auto denied = without.catalog_nodes();
@@ -114,17 +116,17 @@ TEST_CASE("ACL token: sent as X-Consul-Token; a missing or wrong token is refuse
   CHECK(denied.error().message().find("t0ken") == std::string::npos);
 }
 
-TEST_CASE("a check state that matches nothing is an empty list, as in Consul") {
+TEST_CASE_TEMPLATE("a check state that matches nothing is an empty list, as in Consul", Over, HCL_TRANSPORTS) {
   ConsulTestServer server;
   server.start();
-  auto transport = http::make_curl_transport(endpoint_of(server), {});
+  auto transport = Over::make(endpoint_of(server), {});
   consul::Client client(*transport);
   auto r = client.checks_in_state("warning");
   REQUIRE(r.ok());
   CHECK(r->empty());
 }
 
-TEST_CASE("Consul unreachable is an Unreachable error naming the endpoint") {
+TEST_CASE_TEMPLATE("Consul unreachable is an Unreachable error naming the endpoint", Over, HCL_TRANSPORTS) {
   int port = 0;
   {
     ConsulTestServer server;
@@ -134,7 +136,7 @@ TEST_CASE("Consul unreachable is an Unreachable error naming the endpoint") {
   http::Endpoint e;
   e.host = "127.0.0.1";
   e.port = port;
-  auto transport = http::make_curl_transport(e, {});
+  auto transport = Over::make(e, {});
   consul::Client client(*transport);
   auto r = client.nodes_and_checks();
   REQUIRE_FALSE(r.ok());

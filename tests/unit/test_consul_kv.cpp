@@ -1,11 +1,12 @@
 // Consul's KV store through hcl::consul::Kv, against the in-process Consul test server over real
-// HTTP (and, for what that server cannot do, a recorded transport).
+// HTTP through both transports (and, for what that server cannot do, a recorded transport).
 #include <hcl/http.hpp>
 #include <hcl/kv.hpp>
 #include <hcl/output.hpp>
 
 #include "consul_test_server.hpp"
 #include "local_endpoint.hpp"
+#include "transports.hpp"
 #include "recorded_transport.hpp"
 
 #include <doctest/doctest.h>
@@ -30,7 +31,8 @@ std::string all_bytes() {
   return s;
 }
 
-// A server and a Kv client over its own transport.
+// A server and a Kv client over its own transport, of the kind Over makes.
+template <class Over>
 struct Fixture {
   ConsulTestServer server;
   std::unique_ptr<http::Transport> transport;
@@ -41,14 +43,14 @@ struct Fixture {
 
   static std::unique_ptr<http::Transport> start(ConsulTestServer& s) {
     s.start();
-    return http::make_curl_transport(endpoint_of(s), {});
+    return Over::make(endpoint_of(s));
   }
 };
 
 }  // namespace
 
-TEST_CASE("kv: values are bytes, stored and read back unchanged") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: values are bytes, stored and read back unchanged", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   std::string bytes = all_bytes() + all_bytes();
   auto put = f.kv.put("bin/all", bytes);
   REQUIRE(put.ok());
@@ -96,15 +98,15 @@ TEST_CASE("kv: values are bytes, stored and read back unchanged") {
   CHECK(raw->body == bytes);
 }
 
-TEST_CASE("kv: a missing key is nullopt, not an error") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: a missing key is nullopt, not an error", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   auto got = f.kv.get("no/such/key");
   REQUIRE(got.ok());
   CHECK_FALSE(got->has_value());
 }
 
-TEST_CASE("kv: flags are stored with the value") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: flags are stored with the value", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   REQUIRE(f.kv.put("flagged", "v", 42).ok());
   auto got = f.kv.get("flagged");
   REQUIRE(got.ok());
@@ -116,8 +118,8 @@ TEST_CASE("kv: flags are stored with the value") {
   CHECK((*f.kv.get("flagged"))->flags == 0);
 }
 
-TEST_CASE("kv: check-and-set") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: check-and-set", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   // 0: only if absent.
   auto created = f.kv.put("cas/k", "one", std::nullopt, 0);
   REQUIRE(created.ok());
@@ -153,8 +155,8 @@ TEST_CASE("kv: check-and-set") {
   CHECK_FALSE(f.kv.get("cas/k")->has_value());
 }
 
-TEST_CASE("kv: list (recurse) and keys (with a separator)") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: list (recurse) and keys (with a separator)", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   for (const char* k : {"app/a", "app/b", "app/sub/c", "app/sub/deeper/d", "apple", "other/x"})
     REQUIRE(f.kv.put(k, std::string("value of ") + k).ok());
 
@@ -190,8 +192,8 @@ TEST_CASE("kv: list (recurse) and keys (with a separator)") {
   CHECK(empty->empty());
 }
 
-TEST_CASE("kv: delete, recursive delete, and deleting what is not there") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: delete, recursive delete, and deleting what is not there", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   for (const char* k : {"tree/a", "tree/b/c", "treetop", "keep"}) REQUIRE(f.kv.put(k, "v").ok());
 
   auto one = f.kv.remove("keep");
@@ -214,14 +216,14 @@ TEST_CASE("kv: delete, recursive delete, and deleting what is not there") {
   CHECK(both.error().kind == ErrorKind::Usage);
 }
 
-TEST_CASE("kv: keys are encoded per segment; a leading slash is dropped") {
+TEST_CASE_TEMPLATE("kv: keys are encoded per segment; a leading slash is dropped", Over, HCL_TRANSPORTS) {
   CHECK(consul::kv_path("a/b c/d?e#f%g") == "/v1/kv/a/b%20c/d%3Fe%23f%25g");
   CHECK(consul::kv_path("/lead") == "/v1/kv/lead");
   CHECK(consul::kv_path("//lead/") == "/v1/kv/lead/");
   CHECK(consul::kv_path("") == "/v1/kv/");
   CHECK(consul::kv_path("k\xc3\xa9y+=&") == "/v1/kv/k%C3%A9y%2B%3D%26");
 
-  Fixture f;
+  Fixture<Over> f;
   std::string odd = "odd keys/with space?and#hash&amp=eq+plus%pct/k\xc3\xa9y";
   REQUIRE(f.kv.put(odd, "v").ok());
   auto got = f.kv.get(odd);
@@ -258,8 +260,8 @@ TEST_CASE("kv: an empty key is a usage error, before any request") {
   CHECK(t.requests.empty());
 }
 
-TEST_CASE("kv: a value over Consul's 512 KiB limit is refused by the server") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: a value over Consul's 512 KiB limit is refused by the server", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   auto r = f.kv.put("big", std::string(512 * 1024 + 1, 'x'));
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().why.find("413") != std::string::npos);
@@ -268,8 +270,8 @@ TEST_CASE("kv: a value over Consul's 512 KiB limit is refused by the server") {
   CHECK((*f.kv.get("big"))->value.size() == 512 * 1024);
 }
 
-TEST_CASE("kv: wait returns at once for index 0, early on a change, and the same index on timeout") {
-  Fixture f;
+TEST_CASE_TEMPLATE("kv: wait returns at once for index 0, early on a change, and the same index on timeout", Over, HCL_TRANSPORTS) {
+  Fixture<Over> f;
   REQUIRE(f.kv.put("watched", "first").ok());
 
   auto start = f.kv.wait("watched", 0, 5s);
@@ -286,35 +288,38 @@ TEST_CASE("kv: wait returns at once for index 0, early on a change, and the same
   REQUIRE(idle.ok());
   CHECK(idle->second == index);
   CHECK(idle->first->value == "first");
-  CHECK(idle_took >= 300ms);
-  CHECK(idle_took < 2s);
+  CHECK(idle_took >= 300ms);  // a lower bound: a busy machine only makes it longer
 
   // Another thread writes while the query blocks: it returns early with the new value.
   std::thread writer([&] {
     std::this_thread::sleep_for(200ms);
-    auto t = http::make_curl_transport(endpoint_of(f.server), {});
+    auto t = Over::make(endpoint_of(f.server));
     consul::Kv other(*t);
     CHECK(other.put("watched", "second").ok());
   });
+  // A wait far longer than any machine's delay: returning before it ran out is the write's doing.
+  constexpr auto kLongWait = 60s;
   t0 = std::chrono::steady_clock::now();
-  auto changed = f.kv.wait("watched", index, 10s);
+  auto changed = f.kv.wait("watched", index, kLongWait);
   auto changed_took = std::chrono::steady_clock::now() - t0;
   writer.join();
   REQUIRE(changed.ok());
   REQUIRE(changed->first.has_value());
   CHECK(changed->first->value == "second");
   CHECK(changed->second > index);
-  CHECK(changed_took < 5s);
+  CHECK(changed_took < kLongWait);
   index = changed->second;
 
   // A deletion wakes it too, with no entry.
   std::thread deleter([&] {
     std::this_thread::sleep_for(200ms);
-    auto t = http::make_curl_transport(endpoint_of(f.server), {});
+    auto t = Over::make(endpoint_of(f.server));
     consul::Kv other(*t);
     CHECK(other.remove("watched").ok());
   });
-  auto deleted = f.kv.wait("watched", index, 10s);
+  t0 = std::chrono::steady_clock::now();
+  auto deleted = f.kv.wait("watched", index, kLongWait);
+  CHECK(std::chrono::steady_clock::now() - t0 < kLongWait);
   deleter.join();
   REQUIRE(deleted.ok());
   CHECK_FALSE(deleted->first.has_value());
@@ -327,11 +332,13 @@ TEST_CASE("kv: wait returns at once for index 0, early on a change, and the same
   CHECK(absent->second >= 1);
   std::thread creator([&] {
     std::this_thread::sleep_for(200ms);
-    auto t = http::make_curl_transport(endpoint_of(f.server), {});
+    auto t = Over::make(endpoint_of(f.server));
     consul::Kv other(*t);
     CHECK(other.put("later", "here").ok());
   });
-  auto appeared = f.kv.wait("later", absent->second, 10s);
+  t0 = std::chrono::steady_clock::now();
+  auto appeared = f.kv.wait("later", absent->second, kLongWait);
+  CHECK(std::chrono::steady_clock::now() - t0 < kLongWait);
   creator.join();
   REQUIRE(appeared.ok());
   REQUIRE(appeared->first.has_value());
@@ -409,10 +416,10 @@ TEST_CASE("kv: a reply that is not Consul's is a Server error") {
   CHECK(noindex.error().kind == ErrorKind::Server);
 }
 
-TEST_CASE("kv: with ACLs on, a missing or wrong token is refused (403) and the token never shows") {
+TEST_CASE_TEMPLATE("kv: with ACLs on, a missing or wrong token is refused (403) and the token never shows", Over, HCL_TRANSPORTS) {
   ConsulTestServerOptions opts;
   opts.token = "kv-t0ken-for-tests";
-  Fixture without(opts);
+  Fixture<Over> without(opts);
   auto denied = without.kv.put("secret/k", "v");
   REQUIRE_FALSE(denied.ok());
   CHECK(denied.error().kind == ErrorKind::Tls);

@@ -10,7 +10,10 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 using namespace hcl;
+using hcl::testing::read_response;
 using hcl::testing::RecordedTransport;
 
 TEST_CASE("SERVICE=N arguments") {
@@ -27,6 +30,48 @@ TEST_CASE("SERVICE=N arguments") {
     CHECK(e.error().kind == ErrorKind::Usage);
     CHECK(e.error().what == std::string("'") + bad + "'");
   }
+}
+
+TEST_CASE("scale A=1 B=2 C=3 with two failures: every service is tried, both failures are named, the first sets the status") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  auto service = [](const std::string& id, int version) {
+    return fmt::format(R"({{"ID":"{}","Version":{{"Index":{}}},"Spec":{{"Name":"demo_{}",)"
+                       R"("TaskTemplate":{{"ContainerSpec":{{"Image":"x"}}}},"Mode":{{"Replicated":{{"Replicas":1}}}}}}}})",
+                       id, version, id);
+  };
+  t.on("GET", "/v1.41/services/a", 200, service("a", 3));
+  t.on("POST", "/v1.41/services/a/update?version=3", 200, R"({"Warnings":null})");
+  t.on("GET", "/v1.41/services/b", 404, R"({"message":"service b not found"})");  // removed meanwhile
+  t.on("GET", "/v1.41/services/c", 200, service("c", 41));
+  t.on("POST", "/v1.41/services/c/update?version=41", read_response("docker/service-update-out-of-sequence.txt"));
+  docker::Client c(t);
+  auto report = ops::scale_services(c, {{"demo_a", "a"}, {"demo_b", "b"}, {"demo_c", "c"}},
+                                    {{"a", 1}, {"b", 2}, {"c", 3}});
+  CHECK(report.tried == 3);
+  REQUIRE(report.scaled.size() == 1);  // what was applied
+  CHECK(report.scaled[0].name == "demo_a");
+  CHECK(report.scaled[0].replicas == 1);
+  REQUIRE(report.failed.size() == 2);
+  CHECK(report.failed[0].first == "demo_b");
+  CHECK(report.failed[1].first == "demo_c");
+  // C was tried after B failed: its update went out.
+  CHECK(std::any_of(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.method == "POST" && r.target.starts_with("/v1.41/services/c/update"); }));
+
+  auto s = report.status();
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().kind == ErrorKind::NotFound);  // the first failure's: exit 7
+  CHECK(s.error().what == "scaling 2 of 3 services failed");
+  CHECK(s.error().why.find("demo_b: ") == 0);
+  CHECK(s.error().why.find("; demo_c: ") != std::string::npos);
+  CHECK(s.error().why.find("update out of sequence") != std::string::npos);
+
+  // One failure stays the error it was; none is ok.
+  report.failed.pop_back();
+  CHECK(report.status().error().kind == ErrorKind::NotFound);
+  CHECK(report.status().error().what == report.failed[0].second.what);
+  report.failed.clear();
+  CHECK(report.status().ok());
 }
 
 TEST_CASE("spec differences name the fields") {
@@ -73,7 +118,8 @@ manifest::Project project(std::uint64_t replicas) {
   web.spec.name = "lb_web";
   web.spec.image = "hcl-lab/hostname-web";
   web.spec.labels = {{swarm::kProjectLabel, "lb"}, {swarm::kServiceLabel, "web"}};
-  web.spec.networks = {"lb_apps"};
+  web.spec.networks = {{"lb_apps", {"web"}, {}}};
+  web.spec.restart = docker::RestartPolicy{docker::RestartCondition::Any};
   web.spec.replicas = replicas;
   web.spec.endpoint_mode = docker::EndpointMode::Dnsrr;
   p.services.push_back(web);
@@ -162,7 +208,7 @@ TEST_CASE("a wait that sees more tasks than replicas, and no update, asks the sw
   docker::Client c(t);
   std::vector<std::string> notes;
   auto wo = impatient_wait(notes);
-  auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
+  auto s = ops::wait_converged(c, {{"demo_web", docker::ServiceMode::Replicated, 1}}, wo);
   // The recorded swarm never changes, so the wait still ends unconverged, naming the surplus.
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().why.find("demo_web: 2/1 running") != std::string::npos);
@@ -194,9 +240,12 @@ TEST_CASE("a wait does not touch a service whose surplus is an update's doing or
   ops::WaitOptions wo;
   wo.timeout = std::chrono::milliseconds(300);
   wo.surplus_patience = std::chrono::milliseconds(0);
-  auto s = ops::wait_converged(c, {{"demo_web", 1}}, wo);
+  auto s = ops::wait_converged(c, {{"demo_web", docker::ServiceMode::Replicated, 1}}, wo);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().why.find("demo_web: 2/1 running") != std::string::npos);  // it looked, to the end
+  // It looked at the tasks, and only looked: no write among its requests.
+  REQUIRE_FALSE(t.requests.empty());
+  CHECK(std::any_of(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.target.starts_with("/v1.41/tasks"); }));
   for (const auto& r : t.requests) CHECK(r.method == "GET");
 }
 
@@ -222,7 +271,7 @@ TEST_CASE("a task left pending for a node that is back is replaced: scale down b
   docker::Client c(t);
   std::vector<std::string> notes;
   auto wo = impatient_wait(notes);
-  auto s = ops::wait_converged(c, {{"pinned", 2}}, wo);
+  auto s = ops::wait_converged(c, {{"pinned", docker::ServiceMode::Replicated, 2}}, wo);
   REQUIRE_FALSE(s.ok());  // the recorded swarm never changes
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].find("pinned: 1 task has been pending") == 0);

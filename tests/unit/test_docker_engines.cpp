@@ -190,11 +190,13 @@ TEST_CASE("each engine's services and tasks decode") {
     CHECK(web.labels == docker::Labels{{"team", "lab"}});
     CHECK(web.endpoint_mode == docker::EndpointMode::Dnsrr);
     CHECK(web.constraints == std::vector<std::string>{"node.role==worker"});
-    CHECK(web.networks == std::vector<std::string>{net_id});  // the engine keeps the network's ID
+    // The engine keeps the network's ID, whatever the name sent.
+    CHECK(web.networks == std::vector<docker::NetworkAttachment>{{net_id, {"web"}, {}}});
     REQUIRE(web.ports.size() == 1);
     CHECK(web.ports[0] == docker::PortSpec{80, 8081, "tcp", docker::PublishMode::Host});
     const docker::ServiceSpec& echo = by_name.at("rec-echo")->spec;
-    CHECK(echo.restart == docker::RestartCondition::None);
+    REQUIRE(echo.restart);
+    CHECK(echo.restart->condition == docker::RestartCondition::None);
     CHECK(echo.command == std::vector<std::string>{"sh", "-c", "echo hello-out; echo hello-err >&2; exit 3"});
 
     std::map<std::string, std::string> service_of;
@@ -276,15 +278,16 @@ TEST_CASE("each engine's network list counts no containers; inspect does") {
   }
 }
 
-TEST_CASE("each engine keeps a service's top-level Networks where old tools put them") {
-  // What decode_spec's fallback has to read: engines up to 28.x return the deprecated top-level
-  // Networks as sent, and leave TaskTemplate.Networks out.
+TEST_CASE("each engine keeps a service's top-level Networks where old tools put them, and hcl reads them") {
+  // Engines up to 28.x return the deprecated top-level Networks as sent, and leave
+  // TaskTemplate.Networks out; the decoder falls back to them.
   for (const auto& e : engines()) {
     CAPTURE(e.dir);
-    json spec = json::parse(data(e, "service-legacy-networks.json"))["Spec"];
+    json svc = json::parse(data(e, "service-legacy-networks.json"));
     std::string net_id = json::parse(data(e, "network-in-use.json"))["Id"];
-    CHECK(spec["Networks"] == json::parse(fmt::format(R"([{{"Target":"{}"}}])", net_id)));
-    CHECK_FALSE(spec["TaskTemplate"].contains("Networks"));
+    CHECK(svc["Spec"]["Networks"] == json::parse(fmt::format(R"([{{"Target":"{}"}}])", net_id)));
+    CHECK_FALSE(svc["Spec"]["TaskTemplate"].contains("Networks"));
+    CHECK(docker::decode_service(svc).spec.networks == std::vector<docker::NetworkAttachment>{{net_id, {}, {}}});
   }
 }
 

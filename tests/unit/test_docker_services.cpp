@@ -115,8 +115,9 @@ TEST_CASE("a service spec is sent as the engine expects it") {
   s.args = {"sh", "-c", "exit 7"};
   s.env = {"A=1"};
   s.constraints = {"node.hostname==master"};
-  s.networks = {"demo"};
-  s.restart = docker::RestartCondition::None;
+  s.networks = {{"demo", {}, {}}};
+  s.restart = docker::RestartPolicy{docker::RestartCondition::None};
+  s.endpoint_mode = docker::EndpointMode::Dnsrr;
   s.ports = {{80, 8080, "tcp", docker::PublishMode::Host}};
   auto id = c.create_service(s);
   REQUIRE(id.ok());
@@ -208,7 +209,7 @@ TEST_CASE("a spec or filter with text that is not UTF-8 is sent with U+FFFD, not
   CHECK_FALSE(tasks);
 }
 
-TEST_CASE("the task list decodes field by field without a JSON document (task_list.cpp)") {
+TEST_CASE("the task list decodes field by field without a JSON document (lib/docker/lists.cpp)") {
   RecordedTransport t;
   recorded_cluster(t);
   docker::Client c(t);

@@ -1,6 +1,8 @@
 // The transports (libcurl, plain sockets) against a real in-process HTTP server.
 #include <hcl/http.hpp>
 
+#include "transports.hpp"
+
 #include <doctest/doctest.h>
 #include <httplib.h>
 
@@ -8,6 +10,7 @@
 #include <chrono>
 #include <set>
 #include <thread>
+#include <typeinfo>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -83,14 +86,7 @@ struct Server {
 };
 
 // Every test runs against both transports: they must behave alike.
-struct TransportKind {
-  const char* name;
-  std::unique_ptr<http::Transport> (*factory)(http::Endpoint, http::Timeouts, http::Logger);
-  std::unique_ptr<http::Transport> make(http::Endpoint e, http::Timeouts t, http::Logger l = {}) const {
-    return factory(std::move(e), t, std::move(l));
-  }
-};
-const TransportKind kTransports[] = {{"curl", http::make_curl_transport}, {"socket", http::make_socket_transport}};
+using hcl::testing::kTransports;
 
 }  // namespace
 
@@ -282,6 +278,7 @@ struct RawServer {
   std::vector<std::thread> served;
   std::vector<int> open;
   std::atomic<int> connections{0};
+  std::vector<std::string> received;  // each request's bytes (head, or a TLS ClientHello), in order
 
   explicit RawServer(std::vector<std::vector<std::string>> scripts) {
     listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -300,18 +297,29 @@ struct RawServer {
         ++connections;
         std::lock_guard lock(mu);
         open.push_back(fd);
-        served.emplace_back([fd, script] { serve(fd, script); });
+        served.emplace_back([this, fd, script] { serve(fd, script); });
       }
     });
   }
-  static void serve(int fd, const std::vector<std::string>& script) {
+  void serve(int fd, const std::vector<std::string>& script) {
     for (const auto& answer : script) {
       std::string request;
       char buf[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
+      // A TLS handshake record (0x16, then version and length) has no blank line to wait for:
+      // it is read whole and answered as if it were a request.
+      auto tls_record_read = [&] {
+        if (request.size() < 5 || request[0] != '\x16') return false;
+        auto length = static_cast<std::size_t>(static_cast<unsigned char>(request[3]) << 8 | static_cast<unsigned char>(request[4]));
+        return request.size() >= 5 + length;
+      };
+      while (request.find("\r\n\r\n") == std::string::npos && !tls_record_read()) {
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n <= 0) return;
         request.append(buf, static_cast<size_t>(n));
+      }
+      {
+        std::lock_guard lock(mu);
+        received.push_back(request);
       }
       if (answer.empty()) break;
       ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
@@ -421,9 +429,34 @@ TEST_CASE("socket transport: chunked, until-close and 1xx answers; broken ones a
 }
 
 TEST_CASE("make_transport: plain endpoints over sockets, TLS ones over libcurl") {
-  RawServer s({{kOk}});
-  auto t = http::make_transport(s.endpoint(), {});
-  auto r = t->send({"GET", "/"});
+  // Which transport serves a request shows in its class (anonymous, but named in the type
+  // information) and on the wire: only libcurl speaks TLS.
+  auto class_of = [](const http::Transport& t) { return std::string(typeid(t).name()); };
+  REQUIRE(class_of(*testing::OverSockets::make(http::Endpoint{})).find("SocketTransport") != std::string::npos);
+  REQUIRE(class_of(*testing::OverCurl::make(http::Endpoint{})).find("CurlTransport") != std::string::npos);
+
+  RawServer plain({{kOk}});
+  auto p = http::make_transport(plain.endpoint(), {});
+  CHECK(class_of(*p).find("SocketTransport") != std::string::npos);
+  auto r = p->send({"GET", "/"});
   REQUIRE(r.ok());
   CHECK(r->body == "ok");
+
+  // A TLS endpoint whose server answers in plain HTTP: the request went out as a TLS handshake,
+  // and the answer is refused as not TLS.
+  RawServer tls({{kOk}});
+  http::Endpoint e = tls.endpoint();
+  e.tls = http::TlsOptions{};
+  auto t = http::make_transport(e, {});
+  CHECK(class_of(*t).find("CurlTransport") != std::string::npos);
+  auto refused = t->send({"GET", "/"});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::Tls);
+  CHECK(refused.error().why.find("plain HTTP, not TLS") != std::string::npos);
+
+  std::lock_guard lock_plain(plain.mu), lock_tls(tls.mu);
+  REQUIRE(plain.received.size() == 1);
+  CHECK(plain.received[0].starts_with("GET / HTTP/1.1\r\n"));
+  REQUIRE(tls.received.size() == 1);
+  CHECK(tls.received[0].substr(0, 2) == std::string("\x16\x03"));  // a TLS handshake record
 }

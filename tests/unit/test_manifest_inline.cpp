@@ -149,81 +149,112 @@ TEST_CASE("manifest interpolation: every scalar value, not keys, before typing")
   auto r = load_yaml(svc("    deploy:\n      replicas: ${N}\n    labels:\n      ${KEY}: ${VALUE:-v}\n"), {{"N", "4"}});
   auto s = spec_of(r);
   CHECK(s.replicas == 4);
-  CHECK(s.container_labels == docker::Labels{{"${KEY}", "v"}});
+  CHECK(s.container_labels == docker::Labels{{"${KEY}", "v"}, {swarm::kProjectLabel, "demo"}});
   CHECK(error_of(load_yaml(svc("    deploy:\n      replicas: ${N}\n"), {{"N", "many"}})) ==
         "compose.yml:5:17: deploy.replicas must be a non-negative integer, not 'many'");
   // Extension blocks at the top level are not interpolated: they are templates.
   CHECK(load_yaml("x-template: ${NOT_NEEDED:?never used}\n" + svc("")).ok());
 }
 
-TEST_CASE("manifest: ports in short and long syntax, published in host mode") {
+TEST_CASE("manifest: ports in short and long syntax, as docker stack deploy reads them") {
   using docker::PublishMode;
   auto s = spec_of(load_yaml(svc("    ports:\n"
                                  "      - 80\n"
                                  "      - \"8080:81\"\n"
-                                 "      - 5353:53/udp\n"
+                                 "      - 5353:53/UDP\n"
                                  "      - target: 443\n"
                                  "        published: \"8443\"\n"
-                                 "      - {target: 9000, published: 9000, protocol: udp, mode: host, host_ip: 0.0.0.0}\n")));
-  CHECK(s.ports == std::vector<docker::PortSpec>{{80, 0, "tcp", PublishMode::Host},
-                                                 {81, 8080, "tcp", PublishMode::Host},
-                                                 {53, 5353, "udp", PublishMode::Host},
-                                                 {443, 8443, "tcp", PublishMode::Host},
+                                 "      - {target: 9000, published: 9000, protocol: udp, mode: host, host_ip: 0.0.0.0}\n"
+                                 "      - \"0.0.0.0:7000-7001:70-71\"\n"
+                                 "      - \"[::]:6000:60\"\n")));
+  // Short syntax: ingress (the routing mesh); ranges one port each; all addresses is no address;
+  // sorted by published port.
+  CHECK(s.ports == std::vector<docker::PortSpec>{{80, 0, "tcp", PublishMode::Ingress},
+                                                 {53, 5353, "udp", PublishMode::Ingress},
+                                                 {60, 6000, "tcp", PublishMode::Ingress},
+                                                 {70, 7000, "tcp", PublishMode::Ingress},
+                                                 {71, 7001, "tcp", PublishMode::Ingress},
+                                                 {81, 8080, "tcp", PublishMode::Ingress},
+                                                 {443, 8443, "tcp", PublishMode::Ingress},
                                                  {9000, 9000, "udp", PublishMode::Host}});
-  // Ingress mode works with a vip endpoint (where the kernel has IPVS).
-  auto vip = spec_of(load_yaml(svc("    ports: [{target: 80, published: 80, mode: ingress}]\n"
-                                   "    deploy: {endpoint_mode: vip}\n")));
-  CHECK(vip.endpoint_mode == docker::EndpointMode::Vip);
-  CHECK(vip.ports[0].mode == PublishMode::Ingress);
+  CHECK(s.endpoint_mode == docker::EndpointMode::Vip);  // docker stack deploy's default
+  // A range of published ports to one target port: each to it.
+  auto fan = spec_of(load_yaml(svc("    ports: [\"9090-9091:8080\"]\n")));
+  CHECK(fan.ports == std::vector<docker::PortSpec>{{8080, 9090, "tcp", PublishMode::Ingress},
+                                                   {8080, 9091, "tcp", PublishMode::Ingress}});
+  // With dnsrr (no IPVS), ports go in host mode.
+  auto dnsrr = spec_of(load_yaml(svc("    ports: [{target: 80, published: 80, mode: host}]\n"
+                                     "    deploy: {endpoint_mode: dnsrr}\n")));
+  CHECK(dnsrr.endpoint_mode == docker::EndpointMode::Dnsrr);
+  CHECK(dnsrr.ports[0].mode == PublishMode::Host);
 
   CHECK(error_of(load_yaml(svc("    ports: [\"[::1]:80:80\"]\n"))) ==
-        "compose.yml:4:13: port '[::1]:80:80': host IP binding is not supported in swarm mode; publish on all addresses");
-  CHECK(error_of(load_yaml(svc("    ports: [\"80-81\"]\n"))) ==
-        "compose.yml:4:13: port '80-81': port ranges are not supported; list each port on its own");
+        "compose.yml:4:13: port '[::1]:80:80': host address '[::1]': a swarm service publishes on every address of the "
+        "node; publishing on one address is not possible");
+  CHECK(error_of(load_yaml(svc("    ports: [\"80-81:90-92\"]\n"))) ==
+        "compose.yml:4:13: port '80-81:90-92': the published and target ranges have different lengths");
   CHECK(error_of(load_yaml(svc("    ports: [\"0:80\"]\n"))) ==
-        "compose.yml:4:13: port '0:80': '0' is not a port number (1-65535)");
+        "compose.yml:4:13: port '0:80': '0' is not a port (1-65535) or a range of ports");
   CHECK(error_of(load_yaml(svc("    ports: [\"70000\"]\n"))) ==
-        "compose.yml:4:13: port '70000': '70000' is not a port number (1-65535)");
+        "compose.yml:4:13: port '70000': '70000' is not a port (1-65535) or a range of ports");
   CHECK(error_of(load_yaml(svc("    ports: [{published: 80}]\n"))) ==
         "compose.yml:4:13: a port in long syntax needs a target");
-  CHECK(error_of(load_yaml(svc("    ports: [{target: 80, published: 80-81}]\n"))) ==
-        "compose.yml:4:37: ports.published '80-81': port ranges are not supported; list each port on its own");
+  CHECK(error_of(load_yaml(svc("    ports: [{target: 80, published: 81-80}]\n"))) ==
+        "compose.yml:4:37: ports.published must be a port (1-65535) or a range of ports, not '81-80'");
   CHECK(error_of(load_yaml(svc("    ports: [{target: 80, mode: mesh}]\n"))) ==
         "compose.yml:4:32: ports.mode must be host or ingress, not 'mesh'");
   CHECK(error_of(load_yaml(svc("    ports: [{target: 80, host_ip: 10.0.0.1}]\n"))) ==
-        "compose.yml:4:35: ports.host_ip '10.0.0.1': host IP binding is not supported in swarm mode; publish on all "
-        "addresses");
+        "compose.yml:4:35: ports.host_ip '10.0.0.1': a swarm service publishes on every address of the node; "
+        "publishing on one address is not possible");
   CHECK(error_of(load_yaml(svc("    ports: [\"80:80\", \"80:8080\"]\n"))) ==
         "compose.yml:4:22: published port 80/tcp is listed twice");
-  // The same port on two services is allowed (they may land on different nodes), with a warning.
-  auto two = load_yaml("services:\n  a: {image: busybox, ports: [\"80:80\"]}\n  b: {image: busybox, ports: [\"80:80\", \"80:80/udp\"]}\n");
+  // The same port in host mode on two services is allowed (they may land on different nodes),
+  // with a warning; in ingress mode it is on every node, so the engine would refuse the second.
+  auto two = load_yaml("services:\n  a: {image: busybox, ports: [{target: 80, published: 80, mode: host}]}\n"
+                       "  b: {image: busybox, ports: [{target: 80, published: 80, mode: host}]}\n");
   REQUIRE(two.ok());
   REQUIRE(two->warnings.size() == 1);
   CHECK(two->warnings[0].where.line == 3);
   CHECK(two->warnings[0].message ==
         "port 80/tcp is also published by service 'a': their tasks cannot run on the same node");
+  CHECK(error_of(load_yaml("services:\n  a: {image: busybox, ports: [\"80:80\"]}\n  b: {image: busybox, ports: [\"80:80\"]}\n")) ==
+        "compose.yml:3:31: port 80/tcp is also published by service 'a'; in ingress mode a port is published on every "
+        "node, so only one service can have it");
 }
+
+namespace {
+docker::Mount mount(std::string type, std::string source, std::string target, bool read_only = false) {
+  docker::Mount m;
+  m.type = std::move(type);
+  m.source = std::move(source);
+  m.target = std::move(target);
+  m.read_only = read_only;
+  return m;
+}
+}  // namespace
 
 TEST_CASE("manifest: volumes, bind mounts and tmpfs") {
   std::string yaml = svc("    volumes:\n"
                          "      - ./site:/www:ro\n"
                          "      - ../shared/:/shared\n"
-                         "      - /var/log:/host-log:ro,z\n"
-                         "      - ~/cache:/cache:rw\n"
-                         "      - data:/data\n"
+                         "      - /var/log/:/host-log:ro,z\n"
+                         "      - ~/cache:/cache:rw,rshared\n"
+                         "      - data:/data:nocopy\n"
                          "      - /anonymous\n"
                          "      - type: volume\n"
                          "        source: data2\n"
                          "        target: /data2\n"
                          "        read_only: true\n"
                          "        volume: {nocopy: true}\n"
-                         "      - {type: bind, source: conf, target: /etc/app}\n"
-                         "      - {type: tmpfs, target: /scratch}\n"
-                         "    tmpfs: /run\n"
+                         "      - {type: bind, source: conf, target: /etc/app, bind: {propagation: slave}}\n"
+                         "      - {type: tmpfs, target: /scratch, tmpfs: {size: 64m, mode: 01777}}\n"
+                         "    tmpfs: [\"/run:size=1m,noexec\"]\n"
                          "volumes:\n"
-                         "  data: {}\n"
+                         "  data:\n"
+                         "    driver_opts: {type: nfs, o: \"addr=10.0.0.1\"}\n"
                          "  data2:\n"
                          "    name: shared-data\n"
+                         "    external: true\n"
                          "  old:\n"
                          "    external: {name: legacy}\n");
   auto w = write(yaml);
@@ -233,18 +264,28 @@ TEST_CASE("manifest: volumes, bind mounts and tmpfs") {
   auto s = spec_of(r);
   std::string dir = fs::absolute(w.dir).lexically_normal().string();
   std::string parent = fs::absolute(w.dir).parent_path().lexically_normal().string();
-  CHECK(s.mounts == std::vector<docker::Mount>{
-                        {"bind", dir + "/site", "/www", true},
-                        {"bind", parent + "/shared", "/shared", false},
-                        {"bind", "/var/log", "/host-log", true},
-                        {"bind", "/home/lab/cache", "/cache", false},
-                        {"volume", "demo_data", "/data", false},
-                        {"volume", "", "/anonymous", false},
-                        {"volume", "shared-data", "/data2", true},
-                        {"bind", dir + "/conf", "/etc/app", false},
-                        {"tmpfs", "", "/scratch", false},
-                        {"tmpfs", "", "/run", false},
-                    });
+  // Relative bind sources joined to the manifest's directory and cleaned; absolute ones as written.
+  auto home = mount("bind", "/home/lab/cache", "/cache");
+  home.propagation = "rshared";
+  auto data = mount("volume", "demo_data", "/data");
+  data.no_copy = true;
+  data.volume_labels = {{swarm::kProjectLabel, "demo"}};
+  data.volume_driver = "";
+  data.volume_driver_options = {{"type", "nfs"}, {"o", "addr=10.0.0.1"}};
+  auto data2 = mount("volume", "shared-data", "/data2", true);  // external: no labels, no driver
+  data2.no_copy = true;
+  auto conf = mount("bind", dir + "/conf", "/etc/app");
+  conf.propagation = "slave";
+  auto scratch = mount("tmpfs", "", "/scratch");
+  scratch.tmpfs_size = 64 << 20;
+  scratch.tmpfs_mode = 01777;
+  auto run = mount("tmpfs", "", "/run");
+  run.tmpfs_size = 1 << 20;
+  run.tmpfs_options = {{"noexec"}};
+  CHECK(s.mounts == std::vector<docker::Mount>{mount("bind", dir + "/site", "/www", true),
+                                               mount("bind", parent + "/shared", "/shared"),
+                                               mount("bind", "/var/log/", "/host-log", true), home, data,
+                                               mount("volume", "", "/anonymous"), data2, conf, scratch, run});
   REQUIRE(r->volumes.size() == 2);  // `old` is declared but not used
   CHECK(r->volumes[0].name == "demo_data");
   CHECK(r->volumes[0].labels == docker::Labels{{swarm::kProjectLabel, "demo"}});
@@ -252,26 +293,30 @@ TEST_CASE("manifest: volumes, bind mounts and tmpfs") {
   std::vector<std::string> warnings;
   for (const auto& wn : r->warnings) warnings.push_back(std::to_string(wn.where.line) + ": " + wn.message);
   CHECK(warnings == std::vector<std::string>{
-                        "7: volume '/var/log:/host-log:ro,z': option 'z' is not supported by hcl and is ignored",
-                        "15: key 'volumes.volume.nocopy' is not supported by hcl and is ignored",
-                        "23: volume 'old' is not used by any service",
+                        "7: volume '/var/log/:/host-log:ro,z': option 'z' is ignored: swarm services cannot relabel a "
+                        "bind source",
+                        "25: volume 'old' is not used by any service",
                     });
+  CHECK(std::find_if(r->services[0].features.begin(), r->services[0].features.end(), [](const auto& f) {
+          return f.feature == docker::Feature::TmpfsOptions;
+        }) != r->services[0].features.end());
 
   CHECK(error_of(load_yaml(svc("    volumes: [\"~/x:/x\"]\n"))) ==
         "compose.yml:4:15: cannot expand '~' in '~/x': HOME is not set");
   CHECK(error_of(load_yaml(svc("    volumes: [\"./a:/x\", \"./b:/x\"]\n"))) ==
         "compose.yml:4:25: mount target '/x' is used twice");
   CHECK(error_of(load_yaml(svc("    volumes: [\"a:b:c:d\"]\n"))) ==
-        "compose.yml:4:15: volume 'a:b:c:d' does not parse; expected TARGET, SOURCE:TARGET or SOURCE:TARGET:MODE");
+        "compose.yml:4:15: volume 'a:b:c:d' does not parse; expected TARGET, SOURCE:TARGET or SOURCE:TARGET:OPTIONS");
+  CHECK(error_of(load_yaml(svc("    volumes: [\"./a:/x:nocopy\"]\n"))) ==
+        "compose.yml:4:15: volume './a:/x:nocopy': nocopy is for volumes, not for bind mounts");
   CHECK(error_of(load_yaml(svc("    volumes: [{type: npipe, source: x, target: /x}]\n"))) ==
         "compose.yml:4:22: volumes.type must be bind, volume or tmpfs, not 'npipe'");
+  CHECK(error_of(load_yaml(svc("    volumes: [{type: image, source: x, target: /x}]\n"))) ==
+        "compose.yml:4:22: volumes.type must be bind, volume or tmpfs, not 'image': swarm services cannot mount images");
   CHECK(error_of(load_yaml(svc("    volumes: [{type: bind, target: /x}]\n"))) ==
         "compose.yml:4:15: a bind mount needs a source");
   CHECK(error_of(load_yaml(svc("    volumes: [dat:/x]\nvolumes:\n  data: {}\n"))) ==
         "compose.yml:4:15: volume 'dat' is not declared under the top-level volumes key; did you mean 'data'?");
-  CHECK(error_of(load_yaml(svc("    volumes: [data:/x]\nvolumes:\n  data:\n    driver_opts: {type: nfs}\n"))) ==
-        "compose.yml:7:5: key 'driver_opts' is not supported by hcl: hcl creates volumes with their driver's "
-        "defaults; create this one beforehand and declare it external");
 }
 
 TEST_CASE("manifest: resources from deploy and from the older keys") {
@@ -279,11 +324,20 @@ TEST_CASE("manifest: resources from deploy and from the older keys") {
                                  "        limits: {cpus: '1.5', memory: 1g}\n"
                                  "        reservations: {cpus: .25, memory: 1048576}\n")));
   REQUIRE(s.resources);
-  CHECK(*s.resources == docker::Resources{1500000000, 1LL << 30, 250000000, 1048576});
+  docker::Resources want;
+  want.cpu_limit_nano = 1500000000;
+  want.memory_limit_bytes = 1LL << 30;
+  want.cpu_reservation_nano = 250000000;
+  want.memory_reservation_bytes = 1048576;
+  CHECK(*s.resources == want);
 
   auto v2 = spec_of(load_yaml("version: '2.4'\n" + svc("    mem_limit: 128M\n    mem_reservation: 64mb\n    cpus: 0.1\n")));
   REQUIRE(v2.resources);
-  CHECK(*v2.resources == docker::Resources{100000000, 128LL << 20, std::nullopt, 64LL << 20});
+  docker::Resources want2;
+  want2.cpu_limit_nano = 100000000;
+  want2.memory_limit_bytes = 128LL << 20;
+  want2.memory_reservation_bytes = 64LL << 20;
+  CHECK(*v2.resources == want2);
 
   // The compose specification (no version) has them too; format 3 has not.
   CHECK(load_yaml(svc("    mem_limit: 1.5GiB\n")).ok());
@@ -303,12 +357,15 @@ TEST_CASE("manifest: healthchecks") {
   auto shell = spec_of(load_yaml(svc("    healthcheck:\n      test: curl -f http://localhost/\n      interval: 1m30s\n"
                                      "      timeout: 500ms\n      retries: 5\n")));
   REQUIRE(shell.healthcheck);
-  CHECK(*shell.healthcheck == docker::Healthcheck{{"CMD-SHELL", "curl -f http://localhost/"},
-                                                  http::Millis(90000), http::Millis(500), std::nullopt, 5});
+  using namespace std::chrono_literals;
+  CHECK(*shell.healthcheck == docker::Healthcheck{{"CMD-SHELL", "curl -f http://localhost/"}, 90s, 500ms, std::nullopt,
+                                                  std::nullopt, 5});
   auto list = spec_of(load_yaml(svc("    healthcheck:\n      test: [CMD-SHELL, 'wget -q -O- localhost']\n")));
   CHECK(list.healthcheck->test == std::vector<std::string>{"CMD-SHELL", "wget -q -O- localhost"});
-  auto off = spec_of(load_yaml(svc("    healthcheck:\n      disable: true\n      test: [CMD, x]\n")));
+  auto off = spec_of(load_yaml(svc("    healthcheck:\n      disable: true\n")));
   CHECK(off.healthcheck->test == std::vector<std::string>{"NONE"});
+  CHECK(error_of(load_yaml(svc("    healthcheck:\n      disable: true\n      test: [CMD, x]\n"))) ==
+        "compose.yml:6:7: healthcheck: test and disable cannot both be set");
   CHECK(error_of(load_yaml(svc("    healthcheck:\n      retries: -1\n"))) ==
         "compose.yml:5:16: healthcheck.retries must be a non-negative integer, not '-1'");
   CHECK(error_of(load_yaml(svc("    healthcheck:\n      timeout: 5 s\n"))) ==
@@ -321,7 +378,7 @@ TEST_CASE("manifest: update_config and restart policies") {
   auto u = spec_of(load_yaml(svc("    deploy:\n      update_config:\n        parallelism: 2\n        delay: 0s\n"
                                  "        failure_action: pause\n        order: stop-first\n")));
   REQUIRE(u.update);
-  CHECK(*u.update == docker::UpdateConfig{2, http::Millis(0), "pause", "stop-first", std::nullopt, std::nullopt});
+  CHECK(*u.update == docker::UpdateConfig{2, docker::Duration(0), "pause", docker::Duration(0), 0, "stop-first"});
   CHECK(error_of(load_yaml(svc("    deploy:\n      update_config:\n        order: random\n"))) ==
         "compose.yml:6:16: deploy.update_config.order must be stop-first or start-first, not 'random'");
   CHECK(error_of(load_yaml(svc("    deploy:\n      update_config:\n        max_failure_ratio: 2\n"))) ==
@@ -341,12 +398,13 @@ TEST_CASE("manifest: update_config and restart policies") {
                         Case{"on-failure:5", RestartCondition::OnFailure, 5}}) {
     CAPTURE(c.restart);
     auto s = spec_of(load_yaml("version: '2'\n" + svc(std::string("    restart: ") + c.restart + "\n")));
-    CHECK(s.restart == c.condition);
-    CHECK(s.max_attempts == c.attempts);
+    REQUIRE(s.restart);
+    CHECK(s.restart->condition == c.condition);
+    CHECK(s.restart->max_attempts == c.attempts);
   }
-  CHECK(spec_of(load_yaml(svc(""))).restart == RestartCondition::Any);
+  CHECK_FALSE(spec_of(load_yaml(svc(""))).restart);  // the engine's default, as docker stack deploy leaves it
   auto policy = spec_of(load_yaml(svc("    deploy:\n      restart_policy: {condition: none}\n")));
-  CHECK(policy.restart == RestartCondition::None);
+  CHECK(policy.restart == docker::RestartPolicy{RestartCondition::None});
   CHECK(error_of(load_yaml(svc("    restart: on-failure:x\n"))) ==
         "compose.yml:4:14: restart must be no, always, unless-stopped or on-failure[:N], not 'on-failure:x'");
   CHECK(error_of(load_yaml(svc("    deploy:\n      restart_policy: {condition: sometimes}\n"))) ==
@@ -379,12 +437,14 @@ TEST_CASE("manifest: environment, env_file and classic Swarm constraints") {
                                                     "        constraints: [node.labels.zone==desk]\n"),
                              {{"FROM_HCL", "yes"}, {"B_BARE", "bare"}},
                              {{"app.env", "B=2\nA=0\nB_BARE\nQUOTED=\"x # y\"\n"}}));
-  CHECK(s.env == std::vector<std::string>{"B=2", "A=1", "B_BARE=bare", "QUOTED=x # y", "FROM_HCL=yes", "EQUALS=a=b"});
+  // Sorted, as docker stack deploy sends them; a bare name hcl's environment lacks stays bare.
+  CHECK(s.env ==
+        std::vector<std::string>{"A=1", "B=2", "B_BARE=bare", "EQUALS=a=b", "FROM_HCL=yes", "NOT_SET", "QUOTED=x # y"});
   CHECK(s.constraints ==
         std::vector<std::string>{"node.labels.zone==desk", "node.hostname==master", "engine.labels.storage!=sd"});
 
   auto map = spec_of(load_yaml(svc("    environment:\n      A: 1\n      B: 'true'\n      C: ''\n      D:\n")));
-  CHECK(map.env == std::vector<std::string>{"A=1", "B=true", "C="});
+  CHECK(map.env == std::vector<std::string>{"A=1", "B=true", "C=", "D"});
 
   CHECK(error_of(load_yaml(svc("    environment:\n      - \"affinity:container==db\"\n"))) ==
         "compose.yml:5:9: environment entry 'affinity:container==db': classic Swarm affinities have no swarm-mode "
@@ -416,9 +476,11 @@ TEST_CASE("manifest: labels, networks and aliases") {
                      "    external:\n"
                      "      name: old-net\n");
   auto s = spec_of(r);
-  CHECK(s.container_labels == docker::Labels{{"a", "1"}, {"b", ""}});
-  CHECK(s.networks == std::vector<std::string>{"demo_front", "custom-back", "outside"});
-  CHECK(s.network_aliases == std::vector<std::string>{"www", "web.local"});
+  CHECK(s.container_labels == docker::Labels{{"a", "1"}, {"b", ""}, {swarm::kProjectLabel, "demo"}});
+  // Sorted by name, each with its own aliases and the service's key.
+  CHECK(s.networks == std::vector<docker::NetworkAttachment>{{"custom-back", {"web"}, {}},
+                                                             {"demo_front", {"www", "web.local", "web"}, {}},
+                                                             {"outside", {"web"}, {}}});
   REQUIRE(r->networks.size() == 3);
   CHECK(r->networks[0].spec.internal);
   CHECK_FALSE(r->networks[0].spec.attachable);
@@ -459,7 +521,7 @@ TEST_CASE("manifest: the whole file is checked and every error reported") {
                      "services:\n"
                      "  web:\n"
                      "    image: busybox\n"
-                     "    deploy: {replicas: lots, mode: global}\n"
+                     "    deploy: {replicas: lots, mode: globl}\n"
                      "    enviroment: [A=1]\n"
                      "  db:\n"
                      "    image: ''\n"
@@ -469,8 +531,8 @@ TEST_CASE("manifest: the whole file is checked and every error reported") {
   CHECK(r.error().kind == ErrorKind::Usage);
   CHECK(r.error().what.ends_with("/demo/compose.yml:5:24"));
   CHECK(error_of(r) == "compose.yml:5:24: deploy.replicas must be a non-negative integer, not 'lots'\n"
-                       "compose.yml:5:36: deploy.mode 'global' is not supported: hcl deploys replicated services; use "
-                       "deploy.replicas and placement constraints\n"
+                       "compose.yml:5:36: deploy.mode must be replicated, global, replicated-job or global-job, not "
+                       "'globl'\n"
                        "compose.yml:6:5: unknown key 'enviroment'; did you mean 'environment'?\n"
                        "compose.yml:8:12: image must not be empty\n"
                        "compose.yml:9:18: depends_on: service 'cache' is not defined\n"
@@ -484,7 +546,7 @@ TEST_CASE("manifest: scale, replicas, endpoint mode and merge keys") {
         "compose.yml:5:5: key 'scale' is not part of compose format 3; use deploy.replicas");
   auto merged = spec_of(load_yaml("x-base: &base\n  image: busybox\n  deploy: {replicas: 2}\n"
                                   "services:\n  web:\n    <<: *base\n    image: nginx\n"));
-  CHECK(merged.image == "nginx");  // explicit keys win over merged ones
+  CHECK(merged.image == "nginx:latest");  // explicit keys win over merged ones
   CHECK(merged.replicas == 2);
   CHECK(error_of(load_yaml("services:\n  web.1: {image: busybox}\n")) ==
         "compose.yml:2:3: service name 'demo_web.1' is not valid in swarm mode: at most 63 letters, digits, '-' and "
@@ -518,10 +580,13 @@ TEST_CASE("manifest: keys with messages of their own") {
                         "11: an empty entrypoint cannot override the image's and is ignored",
                     });
   CHECK(error_of(load_yaml(svc("    network_mode: \"service:db\"\n"))) ==
-        "compose.yml:4:19: network_mode 'service:db' is not supported by hcl: services join the project's overlay "
-        "networks");
-  CHECK(error_of(load_yaml(svc("    devices: [/dev/ttyUSB0]\n"))) ==
-        "compose.yml:4:5: key 'devices' is not supported by hcl: swarm services cannot use the host's devices");
+        "compose.yml:4:19: network_mode 'service:db' cannot be given to a swarm service: it joins the project's overlay "
+        "networks, or the host's network with network_mode: host");
+  auto host = spec_of(load_yaml(svc("    network_mode: host\n")));
+  CHECK(host.networks == std::vector<docker::NetworkAttachment>{{"host", {}, {}}});
+  CHECK(error_of(load_yaml(svc("    cpu_quota: 50000\n"))) ==
+        "compose.yml:4:5: key 'cpu_quota' is not supported by hcl: swarm services have no CPU quota; use "
+        "deploy.resources.limits.cpus");
   CHECK(error_of(load_yaml(svc("    deploy: {replica: 2}\n"))) ==
         "compose.yml:4:14: unknown key 'deploy.replica'; did you mean 'replicas'?");
   CHECK(error_of(load_yaml(svc("    imgae: nginx\n"))) == "compose.yml:4:5: unknown key 'imgae'; did you mean 'image'?");

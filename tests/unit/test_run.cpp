@@ -1,10 +1,14 @@
-// Parsing what `hcl run` takes: published ports and env files.
+// What `hcl run` takes: published ports, env files, and the whole request turned into a plan.
 #include <hcl/ops/run.hpp>
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+
+#include <unistd.h>
 
 using namespace hcl;
 
@@ -30,7 +34,10 @@ TEST_CASE("--publish forms") {
 }
 
 TEST_CASE("env files: comments, blanks, bare keys from the environment, errors with FILE:LINE") {
-  std::string path = "/tmp/hcl-unit-env-file";
+  // A directory of this run's own, so that runs at once (or another user's file) cannot collide.
+  char dir[] = "/tmp/hcl-unit-env-XXXXXX";
+  REQUIRE(::mkdtemp(dir) != nullptr);
+  std::string path = std::string(dir) + "/env";
   std::ofstream(path) << "# a comment\n\nA=1\n  B=two words\nHCL_UNIT_FROM_ENV\nHCL_UNIT_UNSET\nC=\r\n";
   setenv("HCL_UNIT_FROM_ENV", "yes", 1);
   unsetenv("HCL_UNIT_UNSET");
@@ -45,4 +52,69 @@ TEST_CASE("env files: comments, blanks, bare keys from the environment, errors w
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().what == "--env-file=/nonexistent/env");
   std::remove(path.c_str());
+  ::rmdir(dir);
+}
+
+TEST_CASE("plan_run: hcl run's request checked and turned into a plan") {
+  ops::RunRequest r;
+  r.image = "hcl-lab/busybox";
+  r.args = {"sh", "-c", "exit 7"};
+  r.env = {"A=1", "constraint:node==master", "HCL_UNIT_BARE", "HCL_UNIT_UNSET_BARE"};
+  setenv("HCL_UNIT_BARE", "from-hcl", 1);
+  unsetenv("HCL_UNIT_UNSET_BARE");
+  r.constraints = {"node.role!=manager"};
+  r.publish = {"8080:80"};
+  r.labels = {"team=lab"};
+  auto p = ops::plan_run(r);
+  REQUIRE(p.ok());
+  CHECK(p->spec.image == "hcl-lab/busybox");
+  CHECK(p->spec.args == std::vector<std::string>{"sh", "-c", "exit 7"});
+  CHECK(p->spec.env == std::vector<std::string>{"A=1", "HCL_UNIT_BARE=from-hcl"});
+  CHECK(p->spec.constraints == std::vector<std::string>{"node.hostname==master", "node.role!=manager"});
+  CHECK(p->constraints.size() == 2);
+  REQUIRE(p->spec.ports.size() == 1);
+  CHECK(p->spec.ports[0].published == 8080);
+  CHECK(p->spec.labels.at("team") == "lab");
+  CHECK(p->spec.replicas == 1);
+  CHECK(p->spec.restart == docker::RestartPolicy{docker::RestartCondition::OnFailure});  // a detached run's default
+  CHECK(p->spec.endpoint_mode == docker::EndpointMode::Dnsrr);
+
+  // Replicas and restart only with -d; the restart policy in the user's words or the engine's.
+  r = ops::RunRequest{};
+  r.image = "x";
+  r.replicas = 3;
+  auto once = ops::plan_run(r);
+  REQUIRE_FALSE(once.ok());
+  CHECK(once.error().message() == "--replicas: only with -d: a one-shot run starts one container");
+  r.detach = true;
+  CHECK(ops::plan_run(r)->spec.replicas == 3);
+  r.replicas = 0;
+  CHECK(ops::plan_run(r).error().message() == "--replicas=0: must be at least 1");
+  r.replicas.reset();
+  struct Case {
+    const char* text;
+    docker::RestartCondition condition;
+    std::optional<std::uint64_t> max_attempts;
+  };
+  for (const Case& c : {Case{"no", docker::RestartCondition::None, {}}, Case{"none", docker::RestartCondition::None, {}},
+                        Case{"on-failure", docker::RestartCondition::OnFailure, {}},
+                        Case{"on-failure:3", docker::RestartCondition::OnFailure, 3},
+                        Case{"always", docker::RestartCondition::Any, {}}, Case{"any", docker::RestartCondition::Any, {}},
+                        Case{"unless-stopped", docker::RestartCondition::Any, {}}}) {
+    CAPTURE(c.text);
+    r.restart = c.text;
+    auto d = ops::plan_run(r);
+    REQUIRE(d.ok());
+    REQUIRE(d->spec.restart);
+    CHECK(d->spec.restart->condition == c.condition);
+    CHECK(d->spec.restart->max_attempts == c.max_attempts);
+  }
+  r.restart = "sometimes";
+  CHECK(ops::plan_run(r).error().message() == "--restart=sometimes: expected no, on-failure or always");
+  r.restart = "always";
+  r.detach = false;
+  CHECK(ops::plan_run(r).error().message() == "--restart: only with -d: a one-shot run never restarts");
+  r.restart.reset();
+  r.env = {"=x"};
+  CHECK(ops::plan_run(r).error().what == "--env==x");
 }

@@ -8,6 +8,7 @@
 
 #include "consul_test_server.hpp"
 #include "local_endpoint.hpp"
+#include "transports.hpp"
 
 #include <doctest/doctest.h>
 
@@ -178,10 +179,10 @@ TEST_CASE("sync plan: the network label picks the address; a task without one is
   CHECK(p.skipped[0] == "demo_web.1: the task has no address on network backend");
 }
 
-TEST_CASE("Consul client: register, read back, deregister instances and their external node") {
+TEST_CASE_TEMPLATE("Consul client: register, read back, deregister instances and their external node", Over, HCL_TRANSPORTS) {
   hcl::testing::ConsulTestServer server;
   server.start();
-  auto t = http::make_curl_transport(hcl::testing::local_endpoint(server.port()), {});
+  auto t = Over::make(hcl::testing::local_endpoint(server.port()));
   consul::Client c(*t);
   auto plan = ops::plan_sync(demo(), {}, {});
   for (const auto& s : c.register_instances(plan.add)) CHECK(s.ok());
@@ -194,19 +195,23 @@ TEST_CASE("Consul client: register, read back, deregister instances and their ex
   REQUIRE(nodes.ok());
   CHECK(std::count_if(nodes->begin(), nodes->end(), [](const auto& n) { return consul::is_external(n); }) == 2);
 
-  // Blocking query: wakes when a write changes the checks.
+  // Blocking query: wakes when a write changes the checks, long before its wait runs out.
   auto idx = c.wait_checks(0, http::Millis{0});
   REQUIRE(idx.ok());
+  constexpr http::Millis kLongWait{60000};
   auto waiter = std::async(std::launch::async, [&] {
-    auto t2 = http::make_curl_transport(hcl::testing::local_endpoint(server.port()), {});
+    auto t2 = Over::make(hcl::testing::local_endpoint(server.port()));
     consul::Client c2(*t2);
-    return c2.wait_checks(*idx, http::Millis{5000});
+    auto t0 = std::chrono::steady_clock::now();
+    auto index = c2.wait_checks(*idx, kLongWait);
+    return std::pair{index, std::chrono::steady_clock::now() - t0};
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   for (const auto& s : c.deregister_instances(plan.add)) CHECK(s.ok());
   auto woke = waiter.get();
-  REQUIRE(woke.ok());
-  CHECK(*woke > *idx);
+  REQUIRE(woke.first.ok());
+  CHECK(*woke.first > *idx);
+  CHECK(woke.second < kLongWait);  // woken by the write, not by the end of the wait
   back = ops::registered_instances(c);
   REQUIRE(back.ok());
   CHECK(back->empty());

@@ -29,18 +29,40 @@ struct ServiceChange {
   std::string id;                    // for Update and Remove
   std::uint64_t version = 0;         // for Update
   int level = 0;                     // dependency depth: 0 first, then 1, ...
+  std::string update_started_at;     // for Update: the service's UpdateStatus.StartedAt before it
+};
+
+// A secret or a config. The swarm cannot change one's data, so a changed file makes a new one
+// (named "<project>_<key>", or with a digest when that name is taken by an older version), the
+// services move to it, and older versions are removed once no service uses them.
+struct FileObjectChange {
+  Change change = Change::Unchanged;  // Create; Unchanged (the object for this content exists); Remove
+  docker::FileObjectKind kind = docker::FileObjectKind::Secret;
+  std::string key;   // the manifest's name
+  std::string name;  // the engine's name
+  std::string id;    // for Unchanged and Remove
+  std::optional<docker::FileObjectSpec> spec;  // for Create
 };
 
 struct Plan {
   std::string project;
   std::vector<NetworkChange> networks;
+  std::vector<FileObjectChange> files;  // secrets and configs
   std::vector<ServiceChange> services;
   bool has_changes() const;
 };
 
+// Labels hcl puts on the secrets and configs it makes, to know them again: the manifest's key
+// and the SHA-256 digest of the content (the swarm never gives a secret's data back).
+inline constexpr const char* kFileKeyLabel = "com.hcl.key";
+inline constexpr const char* kDigestLabel = "com.hcl.digest";
+
 // Compares the project with what the cluster runs (services and networks labelled with the
 // project) and lists the changes; with `prune`, services of the project that the manifest no
-// longer has are removed. External networks must exist. Reads only.
+// longer has are removed. External networks, secrets and configs must exist. Fails, before
+// anything changes, when a service asks for what the engine's API version does not have (naming
+// the manifest's key and both versions) or for a change of mode, which the swarm refuses. Reads
+// only.
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune);
 
 // Names of the fields in which two specs differ, as users know them.

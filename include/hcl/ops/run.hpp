@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,26 @@ struct RunPlan {
   docker::ServiceSpec spec;
   std::vector<swarm::Constraint> constraints;  // already also in spec.constraints, as expressions
 };
+
+// What `hcl run` was asked for, as written on its command line; errors name the flags.
+struct RunRequest {
+  std::string image;
+  std::vector<std::string> args;  // COMMAND [ARG...]
+  std::string name, workdir, user, hostname, entrypoint;
+  std::vector<std::string> networks;
+  std::vector<std::string> env;        // KEY=VALUE, a bare KEY (its value from hcl's environment), constraint:...
+  std::vector<std::string> env_files;  // read_docker_env_file's grammar, before `env`
+  std::vector<std::string> publish;      // parse_publish's forms
+  std::vector<std::string> constraints;  // swarm::parse_constraint's forms
+  std::vector<std::string> labels;       // K=V
+  bool detach = false;
+  std::optional<std::uint64_t> replicas;  // only with detach
+  std::optional<std::string> restart;     // only with detach: swarm::parse_restart_policy's forms, or none/any
+};
+
+// Everything that can be checked without the cluster, turned into a plan (the names resolve
+// through the engine's DNS to the task addresses: endpoint mode dnsrr, no IPVS needed).
+Result<RunPlan> plan_run(const RunRequest& request);
 
 // Checks what only the cluster can tell before anything is created: that some node satisfies
 // the constraints and that the networks exist. Nothing is changed.

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,5 +50,26 @@ class ChangeWaiter {
   std::vector<std::unique_ptr<http::Transport>> transports_;
   std::vector<std::thread> threads_;
 };
+
+// How often a watch looks: every `interval` when nothing happens, every `busy_interval` for
+// `busy_for` after a look saw a change or a follower woke the loop (tasks move in waves after a
+// change), and after a failed look every `retry`, doubling up to `max_retry`.
+struct WatchPace {
+  http::Millis interval{1000};
+  http::Millis busy_interval{1000};
+  http::Millis busy_for{0};     // 0: never busy
+  bool busy_at_start = false;   // the first looks come at busy_interval
+  http::Millis retry{1000};
+  http::Millis max_retry{1000};
+  bool report_follower_problems = true;  // false: a broken stream only leaves the next look to the interval
+};
+
+// The loop of the --watch modes (hcl health, sync and viz): looks, then waits for a change the
+// waiter's followers see or for the pace's interval, until `cancel`. `look` shows what it found
+// and says whether anything changed. A look that fails is told through `warn` ("...; retrying",
+// each new message once) and tried again, except for a TLS, authentication or usage error,
+// which does not fix itself: that ends the watch with the error. Ctrl-C ends it with ok().
+Status watch_loop(ChangeWaiter& waiter, const WatchPace& pace, const std::atomic<bool>& cancel,
+                  const std::function<Result<bool>()>& look, const std::function<void(const std::string&)>& warn);
 
 }  // namespace hcl::ops

@@ -13,6 +13,9 @@ namespace hcl::swarm {
 // The stack namespace label is the docker CLI's, so `docker stack ls` sees hcl's projects and hcl
 // sees the stacks of `docker stack deploy`.
 inline constexpr const char* kProjectLabel = "com.docker.stack.namespace";
+// The image as the manifest names it, before normalisation (docker stack deploy's label: it
+// compares it on its next deploy).
+inline constexpr const char* kImageLabel = "com.docker.stack.image";
 // The service's key in the manifest ("demo-hostname"), so that `hcl scale demo-hostname=3` finds it.
 inline constexpr const char* kServiceLabel = "com.hcl.service";
 
