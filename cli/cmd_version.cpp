@@ -22,10 +22,13 @@ Status run_version(Context& ctx, const VersionOptions& o) {
   if (o.format == Format::Json) {
     ctx.out(output::version_json(r));
   } else {
-    std::string s = fmt::format("hcl:     {}\n", r.hcl);
+    // Each side's API window (oldest–newest) and the version hcl's requests to the engine use.
+    std::string s = fmt::format("hcl:     {} (API {}–{})\n", r.hcl, docker::kMinApiVersion, docker::kMaxApiVersion);
     if (r.engine)
-      s += fmt::format("engine:  {} (API {}, hcl uses {}; {}/{}) at {}\n", r.engine->version, r.engine->api_version,
-                       r.api_version, r.engine->os, r.engine->arch, r.engine_endpoint);
+      s += fmt::format("engine:  {} (API {}–{}, hcl uses {}; {}/{}) at {}\n", r.engine->version,
+                       r.engine->min_api_version, r.engine->api_version,
+                       r.api_version.empty() ? "none" : r.api_version, r.engine->os, r.engine->arch,
+                       r.engine_endpoint);
     else
       s += fmt::format("engine:  unavailable at {}\n", r.engine_endpoint);
     if (r.consul)
@@ -35,7 +38,9 @@ Status run_version(Context& ctx, const VersionOptions& o) {
       s += fmt::format("consul:  unavailable at {}\n", r.consul_endpoint);
     ctx.out(s);
   }
-  // hcl's own version is always printed; an unreachable server makes the answer partial.
+  // hcl's own version is always printed; an unreachable server makes the answer partial. An
+  // engine hcl cannot speak to is the error every other command would meet.
+  if (r.api_error) return *r.api_error;
   if (r.engine_error && r.consul_error) return *r.engine_error;
   if (r.engine_error) return Error{ErrorKind::Partial, "engine version", r.engine_error->message()};
   if (r.consul_error) return Error{ErrorKind::Partial, "Consul version", r.consul_error->message()};

@@ -1,8 +1,11 @@
-// A Docker Engine API client: typed requests and results over a Transport. The API version never
-// exceeds what the engine supports nor what this client was written against (kMaxApiVersion).
-// It is learnt from the first versioned call itself, without a GET /_ping first: that call goes
-// out at kMaxApiVersion, the answer's Api-Version header gives the engine's version, and only
-// an older engine that refused the call ("client version 1.41 is too new") costs a second send.
+// A Docker Engine API client: typed requests and results over a Transport. The API version is the
+// engine's own when that is older than kMaxApiVersion, else kMaxApiVersion. It is learnt from the
+// first versioned call itself, without a GET /_ping first: that call goes out at kMaxApiVersion,
+// and every answer, refusals included, carries the engine's newest version (Api-Version header).
+// An engine older than kMaxApiVersion refuses that call before acting on it ("client version 1.52
+// is too new. Maximum supported API version is 1.51"), which costs one more send at its version;
+// an engine whose window does not overlap hcl's (its minimum above kMaxApiVersion, or its newest
+// below kMinApiVersion) gets one error of kind Server naming both windows.
 #pragma once
 
 #include <hcl/error.hpp>
@@ -19,9 +22,13 @@
 
 namespace hcl::docker {
 
-// The newest API version this client speaks (Docker Engine API reference v1.41).
-inline constexpr const char* kMaxApiVersion = "1.41";
-// The oldest it accepts: swarm mode, overlay networks and node inspection as used here.
+// The newest API version this client speaks: the Engine API's changes were reviewed up to 1.55,
+// and none after 1.52 (Docker 29.0) touches what hcl sends or reads. Speaking the engine's own
+// version matters for writes: an engine clears the fields newer than the request's version, and
+// scale_service sends back a spec read from the engine.
+inline constexpr const char* kMaxApiVersion = "1.52";
+// The oldest it accepts: swarm mode, overlay networks and node inspection as used here (Docker
+// 17.06). Engines before 20.10 (API 1.41) are not tested.
 inline constexpr const char* kMinApiVersion = "1.30";
 
 using Labels = std::map<std::string, std::string>;
@@ -79,7 +86,10 @@ struct Network {
   std::vector<IpamConfig> ipam;
   Labels labels;
   std::map<std::string, std::string> options;
-  std::size_t containers = 0;  // containers attached on the node that answered
+  // Containers attached on the engine that answered: from GET /networks/{id} only. The lists of
+  // GET /networks never fill them (an empty object up to 28.x, no key from 29.0), so networks()
+  // leaves this unset rather than report 0.
+  std::optional<std::size_t> containers;
 };
 
 struct NetworkSpec {
@@ -420,13 +430,27 @@ struct Event {
   std::int64_t time_nano = 0;
 };
 
+// An engine's API window as the engine told it: its newest version (the Api-Version header,
+// /version's ApiVersion, a "too new" refusal) and its oldest (/version's MinAPIVersion, a "too old"
+// refusal); "" where not known.
+struct ApiWindow {
+  std::string min;
+  std::string max;
+};
+
+// The version hcl speaks with an engine of that window: its newest, or kMaxApiVersion when that is
+// older. When the windows do not overlap, an error of kind Server (exit 4) that names both, e.g.
+// "the engine at ENDPOINT accepts API 1.53–1.60; hcl speaks 1.30–1.52: upgrade hcl".
+Result<std::string> choose_api_version(const ApiWindow& engine, const std::string& endpoint);
+
 class Client {
  public:
   // The client does not own the transport.
   explicit Client(http::Transport& transport);
 
   // The API version used for versioned paths; when not yet known, negotiates it with GET /_ping
-  // (the versioned calls below do not need this: they learn it from their first answer).
+  // (and GET /version for an engine that sends no Api-Version header). The versioned calls below
+  // do not need this: they learn it from their first answer.
   Result<std::string> api_version();
   // Uses a version already known (e.g. from a cache or `hcl version`) and skips negotiation.
   void set_api_version(std::string version);
@@ -482,8 +506,10 @@ class Client {
   using SinkFactory = std::function<std::vector<http::BodySink>()>;
   // Sends the requests `build` makes for an API version (at once when several), under the
   // negotiated version, or before negotiation at kMaxApiVersion, learning the engine's version
-  // from the answer's Api-Version header and sending again only when an older engine refused
-  // them. With on_data: one request, streamed. With sinks: successful bodies go to the sinks
+  // from the answer's Api-Version header. Sends again, once, only when the engine refused the
+  // version itself (which it checks before any handler runs, so nothing was done) and named a
+  // version of its window that hcl speaks; a window hcl cannot meet is an error for every
+  // request. With on_data: one request, streamed. With sinks: successful bodies go to the sinks
   // as they arrive (Transport::stream_all).
   std::vector<Result<http::Response>> send_versioned(
       const std::function<std::vector<http::Request>(const std::string&)>& build, StreamHandler on_data = nullptr,
@@ -493,6 +519,9 @@ class Client {
   // Fails, sending nothing, when the spec uses a feature the engine's API version lacks.
   Status check_features(const ServiceSpec& spec, const std::string& what);
   Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
+  // choose_api_version(); when the windows do not overlap and one bound of the engine's is not
+  // known, /version is asked for it first, so that the error names the whole window.
+  Result<std::string> choose(ApiWindow engine);
 
   http::Transport& transport_;
   std::optional<std::string> api_version_;

@@ -17,7 +17,9 @@ using namespace codec;
 
 Labels labels(const json& j, const char* key) { return get<Labels>(j, key); }
 
-Network decode_network(const json& j) {
+// `inspected`: the body of GET /networks/{id}, whose Containers are the endpoints on the engine
+// that answered. A list's never are (see Network::containers).
+Network decode_network(const json& j, bool inspected) {
   Network n;
   n.id = get<std::string>(j, "Id");
   n.name = get<std::string>(j, "Name");
@@ -30,7 +32,7 @@ Network decode_network(const json& j) {
   n.created = get<std::string>(j, "Created");
   n.labels = labels(j, "Labels");
   n.options = get<std::map<std::string, std::string>>(j, "Options");
-  n.containers = child(j, "Containers").size();
+  if (inspected) n.containers = child(j, "Containers").size();
   for (const json& c : child(child(j, "IPAM"), "Config").is_array() ? child(child(j, "IPAM"), "Config")
                                                                      : json::array())
     n.ipam.push_back({get<std::string>(c, "Subnet"), get<std::string>(c, "Gateway"), get<std::string>(c, "IPRange")});
@@ -39,7 +41,7 @@ Network decode_network(const json& j) {
 
 std::vector<Network> decode_networks(const json& j) {
   std::vector<Network> out;
-  for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_network(n));
+  for (const json& n : j.get_ref<const json::array_t&>()) out.push_back(decode_network(n, false));
   return out;
 }
 
@@ -49,34 +51,87 @@ Client::Client(http::Transport& transport) : transport_(transport) {}
 
 void Client::set_api_version(std::string version) { api_version_ = std::move(version); }
 
+Result<std::string> choose_api_version(const ApiWindow& engine, const std::string& endpoint) {
+  bool engine_too_new = !engine.min.empty() && compare_api_versions(engine.min, kMaxApiVersion) > 0;
+  bool engine_too_old = !engine.max.empty() && compare_api_versions(engine.max, kMinApiVersion) < 0;
+  if (engine_too_new || engine_too_old) {
+    std::string window = !engine.min.empty() && !engine.max.empty()
+                             ? fmt::format("{}–{}", engine.min, engine.max)
+                             : engine.max.empty() ? fmt::format("{} and newer", engine.min)
+                                                  : fmt::format("up to {}", engine.max);
+    return Error{ErrorKind::Server, "",
+                 fmt::format("the engine at {} accepts API {}; hcl speaks {}–{}: {}", endpoint, window,
+                             kMinApiVersion, kMaxApiVersion, engine_too_new ? "upgrade hcl" : "upgrade the engine")};
+  }
+  if (engine.max.empty() || compare_api_versions(engine.max, kMaxApiVersion) > 0) return std::string(kMaxApiVersion);
+  return engine.max;
+}
+
+Result<std::string> Client::choose(ApiWindow engine) {
+  auto v = choose_api_version(engine, transport_.describe());
+  if (v || (!engine.min.empty() && !engine.max.empty())) return v;
+  // Only for the error's words: /version has both bounds (and is unversioned: every engine answers).
+  if (auto ev = version()) {
+    if (engine.min.empty()) engine.min = ev->min_api_version;
+    if (engine.max.empty()) engine.max = ev->api_version;
+    return choose_api_version(engine, transport_.describe());
+  }
+  return v;
+}
+
 Result<std::string> Client::api_version() {
   if (api_version_) return *api_version_;
   auto r = transport_.send({"GET", "/_ping"});
   if (!r) return r.error();
   std::string what = fmt::format("GET {}/_ping", transport_.describe());
   if (r->status != 200) return Error{http::error_kind(r->status), what, server_message(*r)};
-  std::string server = r->header("Api-Version");
-  if (server.empty()) {
+  ApiWindow engine{"", r->header("Api-Version")};
+  if (engine.max.empty()) {
     // Engines before API 1.25 do not send the header; /version has it.
     auto v = version();
     if (!v) return v.error();
-    server = v->api_version;
+    engine = {v->min_api_version, v->api_version};
   }
-  if (compare_api_versions(server, kMinApiVersion) < 0)
-    return Error{ErrorKind::Server, what,
-                 fmt::format("the engine speaks API {} but hcl needs at least {}", server, kMinApiVersion)};
-  api_version_ = compare_api_versions(server, kMaxApiVersion) < 0 ? server : kMaxApiVersion;
+  auto chosen = choose(engine);
+  if (!chosen) return chosen.error();
+  api_version_ = *chosen;
   return *api_version_;
 }
 
 namespace {
 
-// An engine refuses a request for an API newer than its own before acting on it, with 400 and
-// "client version 1.41 is too new. Maximum supported API version is 1.40" (engines before 17.x:
-// "client is newer than server (client API version: ..., server API version: ...)").
-bool refused_as_too_new(const http::Response& r) {
-  return r.status == 400 && (r.body.find("is too new") != std::string::npos ||
-                             r.body.find("newer than server") != std::string::npos);
+// A refusal of the request's API version by the engine's version check, which runs before any
+// handler (so the engine did nothing): HTTP 400 with "client version 1.52 is too new. Maximum
+// supported API version is 1.41" or "client version 1.41 is too old. Minimum supported API version
+// is 1.44, please upgrade your client to a newer version" (JSON {"message"}; plain text for
+// requests at 1.23 and below), or before Docker 17.x "client is newer than server (client API
+// version: 1.30, server API version: 1.24)". The message must name the version asked, so that no
+// other 400 is taken for one.
+struct VersionRefusal {
+  bool too_new = false;
+  std::string named;  // the engine's newest (too new) or oldest (too old) version; "" if not said
+};
+
+std::string version_after(const std::string& body, std::string_view label) {
+  auto at = body.find(label);
+  if (at == std::string::npos) return {};
+  at += label.size();
+  auto end = body.find_first_not_of("0123456789.", at);
+  std::string v = body.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  while (!v.empty() && v.back() == '.') v.pop_back();  // the sentence's full stop
+  return v;
+}
+
+std::optional<VersionRefusal> version_refusal(const http::Response& r, const std::string& asked) {
+  if (r.status != 400) return std::nullopt;
+  const std::string& b = r.body;
+  if (b.find(fmt::format("client version {} is too new", asked)) != std::string::npos)
+    return VersionRefusal{true, version_after(b, "Maximum supported API version is ")};
+  if (b.find(fmt::format("client version {} is too old", asked)) != std::string::npos)
+    return VersionRefusal{false, version_after(b, "Minimum supported API version is ")};
+  if (b.find(fmt::format("client is newer than server (client API version: {},", asked)) != std::string::npos)
+    return VersionRefusal{true, version_after(b, "server API version: ")};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -90,39 +145,56 @@ std::vector<Result<http::Response>> Client::send_versioned(
     if (reqs.size() == 1) return std::vector<Result<http::Response>>{transport_.send(reqs.front())};
     return transport_.send_all(reqs);
   };
-  if (api_version_) return send(build(*api_version_));
-
   // Not negotiated yet: send at the newest version hcl knows instead of asking /_ping first.
   // Every answer carries the engine's own version (Api-Version header), so the guess is
   // confirmed or corrected without a further request.
-  auto rs = send(build(kMaxApiVersion));
-  std::string server;
-  bool refused = false;
+  const std::string asked = api_version_.value_or(kMaxApiVersion);
+  auto rs = send(build(asked));
+  ApiWindow engine;
+  std::optional<VersionRefusal> refusal;
   for (const auto& r : rs) {
     if (!r) continue;
-    if (auto h = r->header("Api-Version"); !h.empty()) server = h;
-    refused = refused || refused_as_too_new(*r);
+    if (auto h = r->header("Api-Version"); !h.empty() && engine.max.empty()) engine.max = h;
+    if (auto f = version_refusal(*r, asked)) {
+      refusal = f;
+      if (f->too_new && engine.max.empty()) engine.max = f->named;
+      if (!f->too_new) engine.min = f->named;
+    }
   }
-  if (!refused) {
-    if (!server.empty() && compare_api_versions(server, kMaxApiVersion) < 0) {
-      api_version_ = server;  // the engine accepted the request anyway: keep to what it says
-    } else if (std::all_of(rs.begin(), rs.end(), [](const auto& r) { return static_cast<bool>(r); })) {
-      api_version_ = kMaxApiVersion;
+  if (!refusal) {
+    if (!api_version_) {
+      if (!engine.max.empty() && compare_api_versions(engine.max, kMaxApiVersion) < 0) {
+        api_version_ = engine.max;  // the engine accepted the request anyway: keep to what it says
+      } else if (std::all_of(rs.begin(), rs.end(), [](const auto& r) { return static_cast<bool>(r); })) {
+        api_version_ = kMaxApiVersion;
+      }
     }
     return rs;
   }
-  // An older engine: use the version it named (or negotiate when it named none) and send again.
-  if (!server.empty() && compare_api_versions(server, kMaxApiVersion) < 0) {
-    if (compare_api_versions(server, kMinApiVersion) < 0) {
-      Error e{ErrorKind::Server, fmt::format("GET {}/_ping", transport_.describe()),
-              fmt::format("the engine speaks API {} but hcl needs at least {}", server, kMinApiVersion)};
-      return std::vector<Result<http::Response>>(rs.size(), e);
-    }
-    api_version_ = server;
-  } else if (auto v = api_version(); !v) {
+  // Refused for its version: nothing was done, so the requests can go again as they are, at a
+  // version of the engine's window that hcl speaks (or /_ping's when the engine named none).
+  api_version_.reset();
+  auto v = engine.min.empty() && engine.max.empty() ? api_version() : choose(engine);
+  if (v && *v == asked) {
+    // The engine refused the version it names as its own: nothing to send again.
+    v = Error{ErrorKind::Server, "",
+              fmt::format("the engine at {} refused API {}, the version it says it speaks", transport_.describe(), asked)};
+  }
+  if (!v) {
+    api_version_.reset();
     return std::vector<Result<http::Response>>(rs.size(), v.error());
   }
-  return send(build(*api_version_));
+  api_version_ = *v;
+  rs = send(build(*v));
+  for (auto& r : rs) {
+    // Refused again (an engine whose window moved in between): no third send.
+    if (r && version_refusal(*r, *v)) {
+      api_version_.reset();
+      r = Error{ErrorKind::Server, "",
+                fmt::format("the engine at {} refused API {} too: {}", transport_.describe(), *v, server_message(*r))};
+    }
+  }
+  return rs;
 }
 
 Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body,
@@ -193,7 +265,7 @@ Result<std::vector<SwarmNode>> Client::nodes() {
 Result<ClusterState> Client::cluster_state(TaskSelection selection) {
   std::vector<std::string> paths{"/nodes", "/services", "/tasks"};
   if (selection == TaskSelection::DesiredRunning)
-    paths[2] = http::target("/tasks", {{"filters", body(json{{"desired-state", {"running"}}})}});
+    paths[2] = http::target("/tasks", {{"filters", filters({{"desired-state", {"running"}}})}});
   auto build = [&](const std::string& v) {
     std::vector<http::Request> reqs;
     for (const auto& p : paths) reqs.push_back({"GET", "/v" + v + p});
@@ -253,7 +325,7 @@ Result<Network> Client::network(const std::string& id_or_name) {
     return r.error();
   }
   return decode(*r, fmt::format("GET {}/networks/{}", transport_.describe(), id_or_name),
-                [](const json& j) { return decode_network(j); });
+                [](const json& j) { return decode_network(j, true); });
 }
 
 Result<NetworkCreated> Client::create_network(const NetworkSpec& spec) {

@@ -13,7 +13,10 @@
 #include <nlohmann/json.hpp>
 
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -51,6 +54,19 @@ inline ErrorKind engine_error_kind(const http::Response& r, std::string_view mes
 // on the command line, say); dump() would throw on them. Invalid bytes become U+FFFD, which
 // the engine then refuses or matches nothing with, naming what it got.
 inline std::string body(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A `filters` query parameter in the map form, {"desired-state":{"running":true}}: the form every
+// engine reads since API 1.22 and every Docker client sends. The older {"k":["v"]} form is read by
+// today's engines only through a fallback marked deprecated.
+inline std::string filters(const std::map<std::string, std::vector<std::string>>& by_key) {
+  json j = json::object();
+  for (const auto& [key, values] : by_key) {
+    json set = json::object();
+    for (const auto& v : values) set[v] = true;
+    j[key] = std::move(set);
+  }
+  return body(j);
+}
 
 // Decodes a body with `decode`, turning malformed or mistyped JSON into an error that names the
 // endpoint instead of a crash.
@@ -92,6 +108,28 @@ struct Task;
 std::unique_ptr<ListDecoder> task_list_decoder(std::vector<Task>& out);
 struct SwarmNode;
 std::unique_ptr<ListDecoder> node_list_decoder(std::vector<SwarmNode>& out);
+
+// The event stream of GET /events decoded as it arrives: one JSON object per line, each ended by
+// "\n" whatever the Content-Type says (application/json up to 28.x; application/x-ndjson or
+// application/jsonl from 29.0), and each possibly led by the record separator 0x1E
+// (application/json-seq, which 29.0+ sends to a client that asks for it). Reads Type, Action,
+// Actor.ID, Actor.Attributes and timeNano only: status, id and from are gone at API 1.52.
+struct Event;
+class EventLines {
+ public:
+  // `what` names the request in errors ("GET http://master:2378/events").
+  explicit EventLines(std::string what) : what_(std::move(what)) {}
+  // The next piece of the stream: on_event for each complete event, in order. False once
+  // on_event returned false or a line was not an event (error() then says why): stop reading.
+  bool feed(std::string_view piece, const std::function<bool(const Event&)>& on_event);
+  const std::optional<Error>& error() const { return error_; }
+
+ private:
+  std::string what_;
+  std::string pending_;
+  bool stopped_ = false;
+  std::optional<Error> error_;
+};
 
 // A list of one request, decoded while it arrives: sink() starts a fresh decode for each send.
 template <class Item>

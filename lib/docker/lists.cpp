@@ -199,4 +199,34 @@ std::unique_ptr<ListDecoder> node_list_decoder(std::vector<SwarmNode>& out) {
   });
 }
 
+bool EventLines::feed(std::string_view piece, const std::function<bool(const Event&)>& on_event) {
+  pending_.append(piece);
+  std::size_t start = 0;
+  for (std::size_t nl; !stopped_ && (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string_view line(pending_.data() + start, nl - start);
+    // json-seq's record separator before each record (RFC 7464); blank keep-alive lines.
+    while (!line.empty() && (line.front() == '\x1e' || line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    if (line.empty()) continue;
+    auto e = codec::decode(http::Response{200, {}, std::string(line)}, what_, [](const codec::json& j) {
+      Event ev;
+      ev.type = codec::get<std::string>(j, "Type");
+      ev.action = codec::get<std::string>(j, "Action");
+      const codec::json& actor = codec::child(j, "Actor");
+      ev.actor_id = codec::get<std::string>(actor, "ID");
+      ev.attributes = codec::get<std::map<std::string, std::string>>(actor, "Attributes");
+      ev.time_nano = codec::get<std::int64_t>(j, "timeNano");
+      return ev;
+    });
+    if (!e) {
+      error_ = e.error();
+      stopped_ = true;
+    } else if (!on_event(*e)) {
+      stopped_ = true;
+    }
+  }
+  pending_.erase(0, start);
+  return !stopped_;
+}
+
 }  // namespace hcl::docker

@@ -15,12 +15,13 @@ VersionReport collect_versions(docker::Client& docker, consul::Client& consul) {
   r.consul_endpoint = consul.endpoint();
   auto consul_side = std::async(std::launch::async, [&consul] { return consul.agent_self(); });
   if (auto v = docker.version()) {
-    // /version carries the engine's API version, so no separate negotiation is needed.
-    std::string api = docker::compare_api_versions(v->api_version, docker::kMaxApiVersion) < 0
-                          ? v->api_version
-                          : docker::kMaxApiVersion;
-    docker.set_api_version(api);
-    r.api_version = api;
+    // /version carries both ends of the engine's window, so no separate negotiation is needed.
+    if (auto api = docker::choose_api_version({v->min_api_version, v->api_version}, docker.endpoint())) {
+      docker.set_api_version(*api);
+      r.api_version = *api;
+    } else {
+      r.api_error = api.error();
+    }
     r.engine = std::move(*v);
   } else {
     r.engine_error = v.error();

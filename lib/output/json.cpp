@@ -56,7 +56,7 @@ json net_json(const docker::Network& n) {
   return {{"id", n.id},         {"name", n.name},         {"driver", n.driver},      {"scope", n.scope},
           {"attachable", n.attachable}, {"internal", n.internal}, {"ingress", n.ingress}, {"ipv6", n.ipv6},
           {"created", n.created}, {"ipam", ipam},          {"labels", n.labels},     {"options", n.options},
-          {"containers", n.containers}};
+          {"containers", n.containers ? json(*n.containers) : json(nullptr)}};
 }
 
 json origin_json(const config::Origin& o) { return {{"level", config::to_string(o.level)}, {"name", o.name}}; }
@@ -169,12 +169,15 @@ std::string config_json(const config::Config& c) {
 
 std::string version_json(const ops::VersionReport& r) {
   json j;
-  j["hcl"] = {{"version", r.hcl}};
+  j["hcl"] = {{"version", r.hcl}, {"api_version", docker::kMaxApiVersion}, {"min_api_version", docker::kMinApiVersion}};
   if (r.engine) {
-    j["engine"] = {{"endpoint", r.engine_endpoint},   {"version", r.engine->version},
-                   {"api_version", r.engine->api_version}, {"api_version_used", r.api_version},
+    j["engine"] = {{"endpoint", r.engine_endpoint},
+                   {"version", r.engine->version},
+                   {"api_version", r.engine->api_version},
+                   {"api_version_used", r.api_version.empty() ? json(nullptr) : json(r.api_version)},
                    {"min_api_version", r.engine->min_api_version}, {"os", r.engine->os},
-                   {"arch", r.engine->arch},           {"error", nullptr}};
+                   {"arch", r.engine->arch},
+                   {"error", r.api_error ? json(r.api_error->message()) : json(nullptr)}};
   } else {
     j["engine"] = {{"endpoint", r.engine_endpoint}, {"error", r.engine_error ? r.engine_error->message() : ""}};
   }

@@ -74,9 +74,14 @@ expect_le() { # expect_le ACTUAL MAX DESCRIPTION
 # jq over the last stdout.
 jqo() { jq -r "$@" <<<"$out"; }
 
-# The engine's own API, asked directly (not through hcl) for independent checks.
-engine() { curl -s --max-time 10 "http://master:2378/v1.41$1"; }
-engine_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://master:2378/v1.41$1"; }
+# The engine's own API, asked directly (not through hcl) for independent checks, at the master
+# engine's own API version (the lab's master may refuse older ones, as Docker 29.0-29.2 do).
+engine_api() {
+  [ -n "${ENGINE_API:-}" ] || ENGINE_API=$(curl -s --max-time 10 http://master:2378/version | jq -r .ApiVersion)
+  echo "$ENGINE_API"
+}
+engine() { curl -s --max-time 10 "http://master:2378/v$(engine_api)$1"; }
+engine_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://master:2378/v$(engine_api)$1"; }
 
 # Fails the test at once when the lab cannot be reached: an e2e test never skips.
 require_lab() {

@@ -8,13 +8,13 @@ require_lab
 # (No bound on the wall time: a busy machine only makes it later; timing is bench/'s.)
 hcl -H tcp://127.0.0.1:1 nodes
 expect_rc 5 "engine refusing connections"
-expect_err '^hcl: error: GET http://127.0.0.1:1/v1.41/nodes: .*(refused|connect)' "the message names the endpoint and the cause"
+expect_err '^hcl: error: GET http://127.0.0.1:1/v1.52/nodes: .*(refused|connect)' "the message names the endpoint and the cause"
 
 # An address on the lab's bridge where no node lives: nothing answers the connection.
 lab_prefix=$(getent hosts master | awk '{print $1}' | cut -d. -f1-3)
 HCL_MASTER=$lab_prefix.250 hcl --connect-timeout 1s nodes
 expect_rc 5 "master address where nothing answers"
-expect_err "GET http://$lab_prefix.250:2378/v1.41/nodes: (no connection within the connect timeout of 1 s|.*[Nn]o route)" "the message names the endpoint and the connect timeout"
+expect_err "GET http://$lab_prefix.250:2378/v1.52/nodes: (no connection within the connect timeout of 1 s|.*[Nn]o route)" "the message names the endpoint and the connect timeout"
 
 # A server that accepts and never answers: nc's input is a fifo held open with nothing in it.
 mkfifo "$WORK/silence"
@@ -58,12 +58,12 @@ expect_rc 6 "TLS asked for without a CA"
 expect_err "/nonexistent/ca.pem" "names the missing CA file"
 
 # --- a server answer that is not the expected JSON ------------------------------------------
-# busybox httpd serves files as an engine that speaks API 1.41 (hcl's first request,
-# /v1.41/nodes, is not refused, so no negotiation) but answers /nodes with HTML.
-mkdir -p "$WORK/www/v1.41"
+# busybox httpd serves files as an engine that accepts hcl's first request, /v1.52/nodes (not
+# refused, so no negotiation), but answers it with HTML.
+mkdir -p "$WORK/www/v1.52"
 echo OK >"$WORK/www/_ping"
-echo '{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}' >"$WORK/www/version"
-echo '<html>proxy error</html>' >"$WORK/www/v1.41/nodes"
+echo '{"Version":"29.0.0","ApiVersion":"1.52","MinAPIVersion":"1.44"}' >"$WORK/www/version"
+echo '<html>proxy error</html>' >"$WORK/www/v1.52/nodes"
 busybox httpd -f -p 127.0.0.1:23782 -h "$WORK/www" &
 defer "kill $!"
 sleep 0.3
@@ -74,7 +74,7 @@ expect_err '^hcl: error: GET http://127.0.0.1:23782/nodes: unexpected answer fro
 # --- secrets: the Consul token never appears, even with -v -----------------------------------
 CONSUL_HTTP_TOKEN=very-s3cret-token hcl -v nodes
 expect_rc 0 "hcl -v nodes with a token"
-expect_err 'hcl: GET http://master:2378/v1.41/nodes -> 200' "-v logs the engine request"
+expect_err "hcl: GET http://master:2378/v$(printf '%s\n1.52\n' "$(engine_api)" | sort -V | head -n 1)/nodes -> 200" "-v logs the engine request"
 expect_err 'hcl: GET http://master:8500/v1/catalog/nodes -> 200' "-v logs the Consul request"
 expect_no very-s3cret-token "the token appears nowhere in the output"
 CONSUL_HTTP_TOKEN=very-s3cret-token hcl config

@@ -4,8 +4,8 @@ source "$(dirname "$0")/lib.sh"
 require_lab
 
 net=hcl-e2e-demo
-defer "curl -s -X DELETE http://master:2378/v1.41/networks/$net"
-curl -s -X DELETE "http://master:2378/v1.41/networks/$net" >/dev/null
+defer "curl -s -X DELETE http://master:2378/v$(engine_api)/networks/$net"
+curl -s -X DELETE "http://master:2378/v$(engine_api)/networks/$net" >/dev/null
 
 hcl net create "$net" --label purpose=e2e
 expect_rc 0 "hcl net create $net"

@@ -7,7 +7,7 @@ require_lab
 net=hcl-e2e-run
 web=hcl-e2e-webserver
 services_left() { engine /services | jq -r --arg l com.hcl.run '[.[] | select(.Spec.Labels[$l] == "once")] | length'; }
-defer "curl -s -X DELETE http://master:2378/v1.41/services/$web; sleep 2; curl -s -X DELETE http://master:2378/v1.41/networks/$net"
+defer "curl -s -X DELETE http://master:2378/v$(engine_api)/services/$web; sleep 2; curl -s -X DELETE http://master:2378/v$(engine_api)/networks/$net"
 "$HCL" net create "$net" --exist-ok >/dev/null
 
 # --- the classic example: a web server on master, a one-shot wget from another node ----------
@@ -124,7 +124,7 @@ hcl ps --node node1 -q
 if grep -q "^$web" <<<"$out"; then fail "--node node1 filters out master's task" "$(context)"; else pass "--node filters by node"; fi
 hcl run -d --name hcl-e2e-replicas --replicas 2 --constraint node.role==worker hcl-lab/hostname-web
 expect_rc 0 "run -d --replicas 2"
-defer "curl -s -X DELETE http://master:2378/v1.41/services/hcl-e2e-replicas"
+defer "curl -s -X DELETE http://master:2378/v$(engine_api)/services/hcl-e2e-replicas"
 hcl ps hcl-e2e-replicas --format json
 expect_eq "$(jqo '[.[] | select(.state == "running")] | length')" 2 "two replicas run"
 expect_eq "$(jqo '[.[].node] | map(select(. == "master")) | length')" 0 "none on master"
@@ -139,7 +139,7 @@ expect_rc 0 "-f accepts a missing service"
 # A detached run whose task cannot start (a command that ends at once may be seen running first,
 # which is a successful detached start): exit 1, and it says that the service stays and how to
 # remove it.
-defer "curl -s -X DELETE http://master:2378/v1.41/services/hcl-e2e-fails"
+defer "curl -s -X DELETE http://master:2378/v$(engine_api)/services/hcl-e2e-fails"
 hcl run -d --name hcl-e2e-fails hcl-lab/busybox /no/such/program
 expect_rc 1 "run -d of a command that cannot start"
 expect_err "task failed on node .*/no/such/program" "says the task failed, and why"

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -73,13 +74,33 @@ class RecordedTransport : public http::Transport {
   Result<http::Response> send(const http::Request& request) override {
     requests.push_back(request);
     auto it = answers_.find(request.method + " " + request.target);
-    if (it == answers_.end() || it->second.empty())
+    if (it == answers_.end() || it->second.empty()) {
+      if (auto refusal = version_check(request.target)) return *refusal;
       return http::Response{599, {}, "unexpected request " + request.method + " " + request.target};
+    }
     http::Response r = it->second.front();
     if (it->second.size() > 1) it->second.erase(it->second.begin());
     return r;
   }
   std::string describe() const override { return "http://recorded:2378"; }
+
+  // An engine's version check, as real engines run it before any handler: once a /_ping answer
+  // with an Api-Version header is registered, that is the engine's newest API version, and a
+  // versioned request above it that has no answer of its own gets the engine's refusal (the shape
+  // of the lab's 20.10 engine's, tests/data/docker/nodes-too-new.txt).
+  std::optional<http::Response> version_check(const std::string& target) const {
+    auto ping = answers_.find("GET /_ping");
+    if (ping == answers_.end() || ping->second.empty() || target.rfind("/v", 0) != 0) return std::nullopt;
+    std::string engine = ping->second.front().header("Api-Version");
+    std::string asked = target.substr(2, target.find('/', 2) - 2);
+    if (engine.empty() || asked.find_first_not_of("0123456789.") != std::string::npos) return std::nullopt;
+    auto parts = [](const std::string& v) { return std::pair{std::stoi(v), std::stoi(v.substr(v.find('.') + 1))}; };
+    if (parts(asked) <= parts(engine)) return std::nullopt;
+    return http::Response{400,
+                          {{"Api-Version", engine}, {"Content-Type", "application/json"}, {"Ostype", "linux"}},
+                          "{\"message\":\"client version " + asked + " is too new. Maximum supported API version is " +
+                              engine + "\"}\n"};
+  }
 
   std::vector<http::Request> requests;
 

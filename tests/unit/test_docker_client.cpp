@@ -44,24 +44,30 @@ TEST_CASE("the API version is negotiated once and never above the engine's or th
   }
   SUBCASE("newer engine: the client's newest is used") {
     RecordedTransport t;
-    ping(t, "1.47");
+    ping(t, "1.55");
     docker::Client c(t);
     CHECK(c.api_version().value() == docker::kMaxApiVersion);
   }
-  SUBCASE("too old an engine is refused with both versions named") {
+  SUBCASE("too old an engine is refused with both windows named (its oldest from /version)") {
     RecordedTransport t;
     ping(t, "1.24");
+    t.on("GET", "/version", 200, R"({"Version":"1.12.6","ApiVersion":"1.24","MinAPIVersion":"1.12"})");
     docker::Client c(t);
     auto v = c.api_version();
     REQUIRE_FALSE(v.ok());
-    CHECK(v.error().why.find("1.24") != std::string::npos);
-    CHECK(v.error().why.find(docker::kMinApiVersion) != std::string::npos);
+    CHECK(v.error().kind == ErrorKind::Server);
+    CHECK(v.error().message() ==
+          fmt::format("the engine at http://recorded:2378 accepts API 1.12–1.24; hcl speaks {}–{}: upgrade the engine",
+                      docker::kMinApiVersion, docker::kMaxApiVersion));
   }
   CHECK(docker::compare_api_versions("1.41", "1.9") > 0);
   CHECK(docker::compare_api_versions("1.41", "1.41") == 0);
 }
 
 namespace {
+
+// hcl's first versioned request for `path`, before it knows the engine's version.
+std::string first(const std::string& path) { return fmt::format("/v{}{}", docker::kMaxApiVersion, path); }
 
 // The headers the lab's engine (API 1.41) sends with every answer (tests/data/docker/ping-headers.txt).
 std::vector<http::Header> engine_headers(const std::string& api = "1.41") {
@@ -94,16 +100,16 @@ std::vector<std::string> targets(const RecordedTransport& t) {
 TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version header settles it") {
   SUBCASE("an engine at hcl's version: one request") {
     RecordedTransport t;
-    t.on("GET", "/v1.41/nodes", 200, read_data("docker/nodes.json"), engine_headers("1.41"));
+    t.on("GET", first("/nodes"), 200, read_data("docker/nodes.json"), engine_headers(docker::kMaxApiVersion));
     docker::Client c(t);
     REQUIRE(c.nodes().ok());
-    CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes"});
-    CHECK(c.api_version().value() == "1.41");  // learnt, not asked
+    CHECK(targets(t) == std::vector<std::string>{first("/nodes")});
+    CHECK(c.api_version().value() == docker::kMaxApiVersion);  // learnt, not asked
     CHECK(t.requests.size() == 1);
   }
   SUBCASE("a newer engine accepts hcl's version") {
     RecordedTransport t;
-    t.on("GET", "/v1.41/nodes", 200, read_data("docker/nodes.json"), engine_headers("1.47"));
+    t.on("GET", first("/nodes"), 200, read_data("docker/nodes.json"), engine_headers("1.55"));
     docker::Client c(t);
     REQUIRE(c.nodes().ok());
     CHECK(c.api_version().value() == docker::kMaxApiVersion);
@@ -111,40 +117,70 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
   }
   SUBCASE("an older engine refuses, names its version, and the call is sent again at it, once") {
     RecordedTransport t;
-    t.on("GET", "/v1.41/nodes", too_new("1.41", "1.40"));
-    t.on("GET", "/v1.40/nodes", 200, read_data("docker/nodes.json"), engine_headers("1.40"));
-    t.on("GET", "/v1.40/networks", 200, read_data("docker/networks.json"), engine_headers("1.40"));
+    t.on("GET", first("/nodes"), too_new(docker::kMaxApiVersion, "1.41"));
+    t.on("GET", "/v1.41/nodes", 200, read_data("docker/nodes.json"), engine_headers("1.41"));
+    t.on("GET", "/v1.41/networks", 200, read_data("docker/networks.json"), engine_headers("1.41"));
     docker::Client c(t);
     auto nodes = c.nodes();
     REQUIRE(nodes.ok());
     CHECK(nodes->size() == 3);
     REQUIRE(c.networks().ok());
-    CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/v1.40/nodes", "/v1.40/networks"});
+    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/v1.41/nodes", "/v1.41/networks"});
   }
-  SUBCASE("a refusal without the header falls back to /_ping") {
+  SUBCASE("a refusal without the header: the version its message names") {
     RecordedTransport t;
-    http::Response refused = too_new("1.41", "1.39");
+    http::Response refused = too_new(docker::kMaxApiVersion, "1.39");
     refused.headers.clear();
-    t.on("GET", "/v1.41/nodes", refused);
+    t.on("GET", first("/nodes"), refused);
+    t.on("GET", "/v1.39/nodes", 200, read_data("docker/nodes.json"));
+    docker::Client c(t);
+    REQUIRE(c.nodes().ok());
+    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/v1.39/nodes"});
+  }
+  SUBCASE("a refusal that names no version falls back to /_ping") {
+    RecordedTransport t;
+    t.on("GET", first("/nodes"), 400, fmt::format("{{\"message\":\"client version {} is too new\"}}", docker::kMaxApiVersion));
     ping(t, "1.39");
     t.on("GET", "/v1.39/nodes", 200, read_data("docker/nodes.json"));
     docker::Client c(t);
     REQUIRE(c.nodes().ok());
-    CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/_ping", "/v1.39/nodes"});
+    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/_ping", "/v1.39/nodes"});
   }
-  SUBCASE("too old an engine is refused with both versions named, without sending again") {
+  SUBCASE("engines before Docker 17.x word the refusal differently") {
     RecordedTransport t;
-    t.on("GET", "/v1.41/nodes", too_new("1.41", "1.24"));
+    t.on("GET", first("/nodes"), 400,
+         fmt::format("{{\"message\":\"client is newer than server (client API version: {}, server API version: 1.35)\"}}",
+                     docker::kMaxApiVersion));
+    t.on("GET", "/v1.35/nodes", 200, read_data("docker/nodes.json"));
+    docker::Client c(t);
+    REQUIRE(c.nodes().ok());
+    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/v1.35/nodes"});
+  }
+  SUBCASE("too old an engine: both windows named, without sending again, a server error (exit 4)") {
+    RecordedTransport t;
+    t.on("GET", first("/nodes"), too_new(docker::kMaxApiVersion, "1.24"));
+    t.on("GET", "/version", 200, R"({"Version":"1.12.6","ApiVersion":"1.24","MinAPIVersion":"1.12"})");
     docker::Client c(t);
     auto nodes = c.nodes();
     REQUIRE_FALSE(nodes.ok());
-    CHECK(nodes.error().why.find("1.24") != std::string::npos);
-    CHECK(nodes.error().why.find(docker::kMinApiVersion) != std::string::npos);
+    CHECK(nodes.error().kind == ErrorKind::Server);
+    CHECK(exit_status(nodes.error().kind) == 4);
+    CHECK(nodes.error().message() ==
+          fmt::format("the engine at http://recorded:2378 accepts API 1.12–1.24; hcl speaks {}–{}: upgrade the engine",
+                      docker::kMinApiVersion, docker::kMaxApiVersion));
+    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/version"});  // /version only for the words
+  }
+  SUBCASE("a 400 that names another version than the one asked is not a refusal of hcl's") {
+    RecordedTransport t;
+    t.on("GET", first("/nodes"), 400, R"({"message":"client version 1.99 is too new. Maximum supported API version is 1.41"})");
+    docker::Client c(t);
+    auto nodes = c.nodes();
+    REQUIRE_FALSE(nodes.ok());
     CHECK(t.requests.size() == 1);
   }
   SUBCASE("a request the engine refuses for another reason is not sent again") {
     RecordedTransport t;
-    t.on("GET", "/v1.41/networks/nosuch", read_response("docker/network-notfound.txt"));
+    t.on("GET", first("/networks/nosuch"), read_response("docker/network-notfound.txt"));
     docker::Client c(t);
     auto n = c.network("nosuch");
     REQUIRE_FALSE(n.ok());
@@ -153,7 +189,7 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
   }
   SUBCASE("requests sent at once are all sent again after a refusal") {
     RecordedTransport t;
-    for (const char* p : {"nodes", "services", "tasks"}) t.on("GET", fmt::format("/v1.41/{}", p), too_new("1.41", "1.40"));
+    for (const char* p : {"/nodes", "/services", "/tasks"}) t.on("GET", first(p), too_new(docker::kMaxApiVersion, "1.40"));
     t.on("GET", "/v1.40/nodes", 200, read_data("docker/cluster-nodes.json"), engine_headers("1.40"));
     t.on("GET", "/v1.40/services", 200, read_data("docker/services.json"), engine_headers("1.40"));
     t.on("GET", "/v1.40/tasks", 200, read_data("docker/tasks.json"), engine_headers("1.40"));
@@ -352,6 +388,7 @@ TEST_CASE("node and engine labels decode from GET /nodes") {
   REQUIRE(spec != std::string::npos);
   body.replace(spec, 12, R"("Labels": {"zone": "a", "disk": "ssd"})");
   RecordedTransport t;
+  ping(t);
   t.on("GET", "/v1.41/nodes", 200, body, {{"Api-Version", "1.41"}});
   docker::Client c(t);
   auto nodes = c.nodes();

@@ -80,7 +80,8 @@ TEST_CASE("cluster state and task rows: what runs where") {
 TEST_CASE("cluster state of the tasks meant to run: the engine is asked to filter them") {
   RecordedTransport t;
   recorded_cluster(t);
-  const std::string filtered = "/v1.41/tasks?filters=%7B%22desired-state%22%3A%5B%22running%22%5D%7D";
+  // {"desired-state":{"running":true}}: the filters' map form, which every engine reads.
+  const std::string filtered = "/v1.41/tasks?filters=%7B%22desired-state%22%3A%7B%22running%22%3Atrue%7D%7D";
   t.on("GET", filtered, 200, read_data("docker/tasks.json"));  // recorded unfiltered: the rows filter too
   docker::Client c(t);
   auto state = c.cluster_state(docker::TaskSelection::DesiredRunning);
@@ -240,6 +241,7 @@ TEST_CASE("a task list that is not one is an error naming the endpoint") {
   for (const char* body : {"{\"message\":\"x\"}", "[{\"ID\":\"a\"", "[1]", "nonsense"}) {
     CAPTURE(body);
     RecordedTransport t;
+    t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
     t.on("GET", "/v1.41/tasks", 200, body, {{"Api-Version", "1.41"}});
     docker::Client c(t);
     auto tasks = c.tasks(std::nullopt);
@@ -248,6 +250,7 @@ TEST_CASE("a task list that is not one is an error naming the endpoint") {
     CHECK(tasks.error().what.find("/tasks") != std::string::npos);
   }
   RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on("GET", "/v1.41/tasks", 200, "[]", {{"Api-Version", "1.41"}});
   docker::Client c(t);
   auto none = c.tasks(std::nullopt);

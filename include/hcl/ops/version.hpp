@@ -18,14 +18,18 @@ struct VersionReport {
   std::string hcl;
   std::string engine_endpoint;
   std::optional<docker::EngineVersion> engine;
-  std::string api_version;  // the version hcl uses with this engine
+  // The version hcl uses for requests to this engine: the engine's newest, or hcl's when that is
+  // older; "" when the engine's window and hcl's do not overlap (api_error then says so).
+  std::string api_version;
+  std::optional<Error> api_error;
   std::optional<Error> engine_error;
   std::string consul_endpoint;
   std::optional<consul::AgentSelf> consul;
   std::optional<Error> consul_error;
 };
 
-// Asks both servers at once; a server that cannot be asked is reported, not fatal.
+// Asks both servers at once (GET /version and Consul's agent, nothing else); a server that cannot
+// be asked is reported, not fatal. The Docker client is left set to the version chosen.
 VersionReport collect_versions(docker::Client& docker, consul::Client& consul);
 
 }  // namespace ops
