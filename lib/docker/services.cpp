@@ -206,7 +206,7 @@ Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& servic
 
 Result<std::vector<Task>> Client::tasks(const std::vector<std::string>& services) {
   std::string path = "/tasks";
-  if (!services.empty()) path = http::target("/tasks", {{"filters", body(json{{"service", services}})}});
+  if (!services.empty()) path = http::target("/tasks", {{"filters", filters({{"service", services}})}});
   StreamedList<Task> tasks(task_list_decoder);
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{tasks.sink()}; };
   auto r = call("GET", path, {}, &sinks);
@@ -234,38 +234,11 @@ Result<std::pair<std::size_t, std::size_t>> Client::service_logs(const std::stri
 
 Status Client::events(const std::vector<std::string>& types, const std::function<bool(const Event&)>& on_event) {
   std::vector<std::pair<std::string, std::optional<std::string>>> q;
-  if (!types.empty()) q.emplace_back("filters", json{{"type", types}}.dump());
-  std::string pending;
-  bool stop = false;
-  std::optional<Error> bad;
+  if (!types.empty()) q.emplace_back("filters", filters({{"type", types}}));
   auto path = http::target("/events", q);
-  auto r = call_stream(path, [&](std::string_view data) {
-    pending.append(data);
-    // One JSON object per line (the engine sends a newline after each).
-    for (std::size_t nl; !stop && (nl = pending.find('\n')) != std::string::npos;) {
-      std::string line = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
-      auto e = decode(http::Response{200, {}, line}, "GET " + endpoint() + "/events", [](const json& j) {
-        Event ev;
-        ev.type = get<std::string>(j, "Type");
-        ev.action = get<std::string>(j, "Action");
-        const json& actor = child(j, "Actor");
-        ev.actor_id = get<std::string>(actor, "ID");
-        ev.attributes = get<std::map<std::string, std::string>>(actor, "Attributes");
-        ev.time_nano = get<std::int64_t>(j, "timeNano");
-        return ev;
-      });
-      if (!e) {
-        bad = e.error();
-        stop = true;
-      } else if (!on_event(*e)) {
-        stop = true;
-      }
-    }
-    return !stop;
-  });
-  if (bad) return *bad;
+  EventLines lines("GET " + endpoint() + "/events");
+  auto r = call_stream(path, [&](std::string_view data) { return lines.feed(data, on_event); });
+  if (lines.error()) return *lines.error();
   if (!r) return r.error();
   return ok();
 }

@@ -203,7 +203,7 @@ TEST_CASE("a wait that sees more tasks than replicas, and no update, asks the sw
                        R"("Status":{{"State":"running","Message":"started"}}}})", id, slot, slot);
   };
   // The wait asks for its services' tasks only.
-  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":["svc1"]})"}}), 200,
+  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200,
        "[" + task("t1", 1) + "," + task("t2", 2) + "]");
   docker::Client c(t);
   std::vector<std::string> notes;
@@ -233,7 +233,7 @@ TEST_CASE("a wait does not touch a service whose surplus is an update's doing or
        R"([{"ID":"svc1","Version":{"Index":5},"Spec":{"Name":"demo_web","TaskTemplate":{"ContainerSpec":{"Image":"x"}},)"
        R"("Mode":{"Replicated":{"Replicas":3}}}}])");
   t.on("GET", "/v1.41/nodes", 200, "[]");
-  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":["svc1"]})"}}), 200,
+  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200,
        R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"running"}},)"
        R"({"ID":"t2","ServiceID":"svc1","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])");
   docker::Client c(t);
@@ -262,7 +262,7 @@ TEST_CASE("a task left pending for a node that is back is replaced: scale down b
   t.on("POST", "/v1.41/services/svc1/update?version=5", 200, R"({"Warnings":null})");
   t.on("GET", "/v1.41/nodes", 200, hcl::testing::read_data("docker/nodes.json"));  // all ready and active
   // The wait's first look finds the stale task; the repair's look finds it gone.
-  t.on_each("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":["svc1"]})"}}), 200,
+  t.on_each("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200,
             {R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"pending",)"
              R"("Message":"pending task scheduling","Err":"no suitable node (scheduling constraints not satisfied on 2 nodes; )"
              R"j(1 node not available for new tasks)"}},)j"

@@ -148,7 +148,7 @@ class ChunkedTransport : public RecordedTransport {
 TEST_CASE("engine events: one per line, whatever the chunks; malformed lines are errors naming /events") {
   ChunkedTransport t;
   t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
-  const std::string target = "/v1.41/events?filters=%7B%22type%22%3A%5B%22service%22%2C%22node%22%5D%7D";
+  const std::string target = "/v1.41/events?filters=%7B%22type%22%3A%7B%22node%22%3Atrue%2C%22service%22%3Atrue%7D%7D";
   t.on("GET", target, 200, read_data("docker/events-node-service.jsonl"));
   docker::Client c(t);
   std::vector<docker::Event> seen;

@@ -26,7 +26,7 @@ TEST_CASE_TEMPLATE("ChangeWaiter: a broken event stream is reopened and wakes th
     res.set_content("OK", "text/plain");
   });
   srv.Get(R"(/v1\.[0-9]+/events)", [&](const httplib::Request& req, httplib::Response& res) {
-    CHECK(req.get_param_value("filters") == R"({"type":["node"]})");
+    CHECK(req.get_param_value("filters") == R"({"type":{"node":true}})");
     ++streams;
     // One event, then the engine goes away (the stream ends).
     res.set_content(R"({"Type":"node","Action":"update","Actor":{"ID":"n1","Attributes":{"name":"node1"}},"timeNano":1})"
