@@ -302,6 +302,30 @@ engine_wait() {
     [[ ${info##* } == "$min" ]] ||
       die "engine $node runs with DOCKER_MIN_API_VERSION=$min but reports MinAPIVersion ${info##* } ($info)"
   fi
+  engine_sock_ensure "$node"
+}
+
+# On a board, /var/run/docker.sock is the node's own engine, and stacks bind-mount it into
+# their agents, proxies and dashboards. Each engine's private mount namespace gets one: the
+# node's socket bind-mounted on /run/docker.sock (/var/run is /run), so that such bind mounts
+# work, on every node, and reach that node's engine. The host's /run/docker.sock is the mount
+# point: an empty file the lab makes when the host has none (and `down` removes); a real one,
+# of an engine the host runs itself, is left as it is outside the nodes.
+HOST_DOCKER_SOCK=/run/docker.sock
+engine_sock_ok() {
+  local pid a b; pid=$(engine_pid "$1"); [[ -n $pid ]] || return 1
+  a=$(nsenter --mount="/proc/$pid/ns/mnt" -- stat -L -c '%d:%i' "$HOST_DOCKER_SOCK" 2>/dev/null) || return 1
+  b=$(stat -L -c '%d:%i' "$(node_sock "$1")" 2>/dev/null) || return 1
+  [[ $a == "$b" ]]
+}
+engine_sock_ensure() {
+  local node=$1 pid; pid=$(engine_pid "$node"); [[ -n $pid ]] || return 1
+  engine_sock_ok "$node" && return 0
+  if [[ ! -e $HOST_DOCKER_SOCK && ! -L $HOST_DOCKER_SOCK ]]; then
+    : >"$HOST_DOCKER_SOCK" && touch "$RUN_DIR/made-run-docker-sock"
+  fi
+  nsenter --mount="/proc/$pid/ns/mnt" -- mount --bind "$(node_sock "$node")" "$HOST_DOCKER_SOCK" &&
+    engine_sock_ok "$node" || die "could not give $node its own /var/run/docker.sock"
 }
 
 # Stop node $1's engine: SIGTERM, wait for the process to exit (SIGKILL after $2 s), then
