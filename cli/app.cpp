@@ -292,6 +292,7 @@ int run(int argc, char** argv) {
   if (!ctx.action) return usage_error(app, "a command is required", {});
   install_signal_handlers();
   Status s = ctx.action();
+  ctx.remember();
   std::fflush(stdout);
   return s ? ctx.exit_code : report(s.error());
 }

@@ -42,8 +42,20 @@ Result<docker::Client*> Context::docker() {
     if (!t) return t.error();
     docker_transport_ = std::move(*t);
     docker_ = std::make_unique<docker::Client>(*docker_transport_);
+    // The version spoken with this engine last time: no refusal and resend when it is older
+    // than hcl's newest.
+    remembered_api_version_ =
+        config::remembered_api_version(config::process_environment(), (*config())->docker.value.display());
+    if (remembered_api_version_) docker_->hint_api_version(*remembered_api_version_);
   }
   return docker_.get();
+}
+
+void Context::remember() {
+  if (!docker_) return;
+  auto known = docker_->known_api_version();
+  if (known && known != remembered_api_version_)
+    config::remember_api_version(config::process_environment(), (*config())->docker.value.display(), *known);
 }
 
 Result<http::Transport*> Context::docker_transport() {

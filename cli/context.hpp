@@ -45,6 +45,9 @@ class Context {
   Result<http::Transport*> consul_transport();
   Result<std::unique_ptr<http::Transport>> new_consul_transport();
 
+  // Keeps what is worth knowing next time (the engine's API version: config::remember_api_version).
+  void remember();
+
   // Set by SIGINT/SIGTERM (see app.cpp).
   static std::atomic<bool> interrupted;
 
@@ -62,6 +65,7 @@ class Context {
   std::unique_ptr<http::Transport> docker_transport_, consul_transport_;
   std::unique_ptr<docker::Client> docker_;
   std::unique_ptr<consul::Client> consul_;
+  std::optional<std::string> remembered_api_version_;  // what docker() started from
 };
 
 }  // namespace hcl::cli

@@ -75,4 +75,11 @@ std::optional<bool> parse_bool(std::string_view text);
 
 std::string to_string(Origin::Level level);
 
+// What hcl remembers between commands, per engine endpoint: the API version it last spoke with
+// it, so that the next command's first request needs no refusal and resend. In
+// $XDG_STATE_HOME/hcl/engines, else ~/.local/state/hcl/engines: "ENDPOINT VERSION" lines. Best
+// effort: a missing, unreadable or unwritable file is no error (the version is negotiated again).
+std::optional<std::string> remembered_api_version(const Env& env, const std::string& endpoint);
+void remember_api_version(const Env& env, const std::string& endpoint, const std::string& version);
+
 }  // namespace hcl::config

@@ -454,6 +454,12 @@ class Client {
   Result<std::string> api_version();
   // Uses a version already known (e.g. from a cache or `hcl version`) and skips negotiation.
   void set_api_version(std::string version);
+  // Starts at a version remembered from an earlier command instead of kMaxApiVersion: the first
+  // request goes out at it, so an engine older than hcl's newest costs no refusal and resend. A
+  // refusal still negotiates; an answer saying the engine speaks newer moves up to that.
+  void hint_api_version(std::string version);
+  // The version negotiated so far (no request): what to remember for the next command.
+  std::optional<std::string> known_api_version() const { return hinted_ ? std::nullopt : api_version_; }
 
   Result<EngineVersion> version();
   Result<std::vector<SwarmNode>> nodes();
@@ -525,6 +531,7 @@ class Client {
 
   http::Transport& transport_;
   std::optional<std::string> api_version_;
+  bool hinted_ = false;  // api_version_ is a remembered guess no answer has confirmed yet
 };
 
 // "1.41" vs "1.40": negative, zero or positive like strcmp. Non-numeric parts compare as 0.

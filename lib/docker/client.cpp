@@ -79,6 +79,11 @@ Result<std::string> Client::choose(ApiWindow engine) {
   return v;
 }
 
+void Client::hint_api_version(std::string version) {
+  api_version_ = std::move(version);
+  hinted_ = true;
+}
+
 Result<std::string> Client::api_version() {
   if (api_version_) return *api_version_;
   auto r = transport_.send({"GET", "/_ping"});
@@ -162,7 +167,11 @@ std::vector<Result<http::Response>> Client::send_versioned(
     }
   }
   if (!refusal) {
-    if (!api_version_) {
+    if (hinted_ && !engine.max.empty()) {
+      // A remembered version the engine took: confirmed, or moved up to a newer engine's.
+      hinted_ = false;
+      if (auto v = choose(ApiWindow{"", engine.max}); v && compare_api_versions(*v, *api_version_) > 0) api_version_ = *v;
+    } else if (!api_version_) {
       if (!engine.max.empty() && compare_api_versions(engine.max, kMaxApiVersion) < 0) {
         api_version_ = engine.max;  // the engine accepted the request anyway: keep to what it says
       } else if (std::all_of(rs.begin(), rs.end(), [](const auto& r) { return static_cast<bool>(r); })) {
@@ -174,6 +183,7 @@ std::vector<Result<http::Response>> Client::send_versioned(
   // Refused for its version: nothing was done, so the requests can go again as they are, at a
   // version of the engine's window that hcl speaks (or /_ping's when the engine named none).
   api_version_.reset();
+  hinted_ = false;
   auto v = engine.min.empty() && engine.max.empty() ? api_version() : choose(engine);
   if (v && *v == asked) {
     // The engine refused the version it names as its own: nothing to send again.

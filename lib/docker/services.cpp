@@ -60,6 +60,7 @@ Service decode_service(const json& j) {
 Status Client::check_features(const ServiceSpec& spec, const std::string& what) {
   auto used = features_used(spec);
   if (used.empty()) return ok();
+  if (hinted_) api_version_.reset(), hinted_ = false;  // a remembered guess: ask (one /_ping)
   auto version = api_version();
   if (!version) return version.error();
   for (Feature f : used) {
@@ -152,7 +153,7 @@ Status Client::rollback_service(const std::string& id_or_name) {
   try {
     json svc = json::parse(r->body);
     if (!svc.contains("PreviousSpec") || svc["PreviousSpec"].is_null())
-      return Error{ErrorKind::Usage, what, "the service has no previous spec (it was never updated, or has been rolled back already)"};
+      return Error{ErrorKind::Usage, what, "the service has no previous spec (it was never updated)"};
     // The engine takes the previous spec it keeps; the body must still be a valid spec, so the
     // current one is sent back as it was read.
     auto version = json_fields::number<std::uint64_t>(svc.at("Version").at("Index"), "Version.Index");

@@ -267,3 +267,30 @@ TEST_CASE("hcl config --format json shows a socket path that is not UTF-8") {
   std::string out = output::config_json(*cfg);
   CHECK(out.find("unix:///run/d\xEF\xBF\xBD\xEF\xBF\xBD.sock") != std::string::npos);
 }
+
+TEST_CASE("the engine's API version is remembered per endpoint, in XDG_STATE_HOME or ~/.local/state") {
+  TempDir dir;
+  auto env = env_of({{"XDG_STATE_HOME", dir.path.string()}, {"HOME", "/nonexistent"}});
+  CHECK_FALSE(remembered_api_version(env, "unix:///var/run/docker.sock").has_value());
+  remember_api_version(env, "unix:///var/run/docker.sock", "1.41");
+  remember_api_version(env, "tcp://master:2378", "1.51");
+  remember_api_version(env, "unix:///var/run/docker.sock", "1.45");  // replaces, not appends
+  CHECK(remembered_api_version(env, "unix:///var/run/docker.sock") == "1.45");
+  CHECK(remembered_api_version(env, "tcp://master:2378") == "1.51");
+  std::ifstream in(dir.path / "hcl" / "engines");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text == "tcp://master:2378 1.51\nunix:///var/run/docker.sock 1.45\n");
+
+  // HOME when XDG_STATE_HOME is unset; a relative XDG_STATE_HOME is ignored, as the spec says.
+  auto home = env_of({{"HOME", dir.path.string()}, {"XDG_STATE_HOME", "relative"}});
+  remember_api_version(home, "tcp://node1:2375", "1.44");
+  CHECK(std::filesystem::exists(dir.path / ".local" / "state" / "hcl" / "engines"));
+  CHECK(remembered_api_version(home, "tcp://node1:2375") == "1.44");
+
+  // What is not a version, and a file that is not ours, are neither written nor read.
+  remember_api_version(env, "tcp://x:1", "1.4x");
+  remember_api_version(env, "tcp://x:1\n1.99", "1.41");
+  CHECK_FALSE(remembered_api_version(env, "tcp://x:1").has_value());
+  dir.write("hcl/engines", "tcp://master:2378 1.51\n" + std::string(100 * 1024, '#'));
+  CHECK_FALSE(remembered_api_version(env, "tcp://master:2378").has_value());
+}

@@ -219,3 +219,39 @@ TEST_CASE("networks: the list's Containers are not counted, inspect's are") {
   REQUIRE(demo->containers.has_value());
   CHECK(nlohmann::json::parse(output::network_json(*demo))["containers"] == *demo->containers);
 }
+
+TEST_CASE("a remembered version: the first request goes out at it, no refusal and resend") {
+  RecordedTransport t;
+  t.on("GET", "/v1.45/nodes", 200, "[]", {{"Api-Version", "1.45"}});
+  docker::Client c(t);
+  c.hint_api_version("1.45");
+  CHECK_FALSE(c.known_api_version().has_value());  // a guess until an answer confirms it
+  REQUIRE(c.nodes().ok());
+  CHECK(targets(t) == std::vector<std::string>{"/v1.45/nodes"});
+  CHECK(c.known_api_version() == "1.45");
+}
+
+TEST_CASE("a remembered version older than a since-upgraded engine moves up after the first answer") {
+  RecordedTransport t;
+  t.on("GET", "/v1.41/nodes", 200, "[]", {{"Api-Version", "1.51"}});
+  t.on("GET", "/v1.51/services", 200, "[]", {{"Api-Version", "1.51"}});
+  docker::Client c(t);
+  c.hint_api_version("1.41");
+  REQUIRE(c.nodes().ok());
+  REQUIRE(c.services().ok());
+  CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/v1.51/services"});
+  CHECK(c.known_api_version() == "1.51");
+}
+
+TEST_CASE("a remembered version a since-changed engine refuses is negotiated again") {
+  RecordedTransport t;
+  t.on("GET", "/v1.41/nodes", 400,
+       R"({"message":"client version 1.41 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version"})",
+       {{"Api-Version", "1.51"}});
+  t.on("GET", "/v1.51/nodes", 200, "[]", {{"Api-Version", "1.51"}});
+  docker::Client c(t);
+  c.hint_api_version("1.41");
+  REQUIRE(c.nodes().ok());
+  CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/v1.51/nodes"});
+  CHECK(c.known_api_version() == "1.51");
+}
