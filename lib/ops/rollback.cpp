@@ -15,7 +15,7 @@ Result<std::vector<WaitTarget>> rollback_services(docker::Client& api, const std
     auto svc = api.service(r.id);
     if (!svc) return svc.error();
     if (!svc->has_previous_spec)
-      return Error{ErrorKind::Usage, fmt::format("service {}", r.name), "it has no previous spec (it was never updated, or has been rolled back already)"};
+      return Error{ErrorKind::Usage, fmt::format("service {}", r.name), "it has no previous spec (it was never updated)"};
     before.push_back(std::move(*svc));
   }
   std::vector<WaitTarget> targets;

@@ -18,7 +18,7 @@ cat >"$WORK/stack/compose.yml" <<'YML'
 services:
   agent:
     image: hcl-lab/busybox
-    command: sh -c 'cat /run/secrets/token /etc/motd.txt; exec sleep 1000'
+    command: sh -c 'cat /run/secrets/token /etc/motd.txt; echo; exec sleep 1000'
     secrets: [token]
     configs:
       - source: motd
@@ -81,6 +81,9 @@ expect_eq "$(engine "/secrets/$token_id" | jq -r '.Spec.Labels["com.docker.stack
 
 hcl deploy "$STACK" -p "$P" --dry-run
 expect_rc 0 "the same file again changes nothing (dry-run exits 0)"
+hcl rollback web -p "$P"
+expect_rc 2 "a rollback of a service never updated: there is no previous spec"
+expect_err "no previous spec" "and it says so"
 
 # --- a changed secret: a new one, the service moved to it, the old one removed ---------------
 printf 'second secret\n' >"$WORK/stack/token.txt"
@@ -110,9 +113,9 @@ expect_rc 0 "deploy --wait with three web servers"
 hcl rollback web -p "$P" --wait --timeout 90s
 expect_rc 0 "hcl rollback web --wait"
 expect_eq "$(engine "/services/${P}_web" | jq -r '.Spec.Mode.Replicated.Replicas')" 2 "back to two replicas"
-hcl rollback web -p "$P"
-expect_rc 2 "a second rollback: there is no previous spec"
-expect_err "no previous spec" "and it says so"
+hcl rollback web -p "$P" --wait --timeout 90s
+expect_rc 0 "a second rollback goes back to what the first undid, as docker service rollback does"
+expect_eq "$(engine "/services/${P}_web" | jq -r '.Spec.Mode.Replicated.Replicas')" 3 "three replicas again"
 
 # --- hcl down takes secrets and configs too ---------------------------------------------------
 hcl down -p "$P"
