@@ -1,6 +1,7 @@
 #include <hcl/ops/run.hpp>
 
 #include <hcl/swarm/labels.hpp>
+#include <hcl/swarm/networks.hpp>
 #include <hcl/swarm/restart.hpp>
 
 #include <fmt/format.h>
@@ -331,7 +332,7 @@ Result<std::string> run_detached(http::Transport& control, RunPlan plan, const R
     size_t running = 0;
     for (const auto& t : ts) {
       if (t.state == "running" && t.desired_state == "running") ++running;
-      if (t.state == "rejected" || t.state == "failed") {
+      if ((t.state == "rejected" && !swarm::transient_rejection(t)) || t.state == "failed") {
         failure = task_failure(api, t, plan.spec.name);
         return true;
       }

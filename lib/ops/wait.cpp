@@ -27,6 +27,7 @@
 // success. (`docker service update` exits 0 after a rollback; a script cannot tell.)
 #include <hcl/ops/wait.hpp>
 
+#include <hcl/swarm/networks.hpp>
 #include <hcl/swarm/placement.hpp>
 
 #include <fmt/format.h>
@@ -96,13 +97,6 @@ Status replace_stale(docker::Client& api, const docker::Service& svc, std::uint6
   return api.scale_service(svc.id, replicas);
 }
 
-// A rejection the swarm gets over by itself, which the wait does not count as a failure: a 28.x
-// manager gives a new overlay network the subnet of one removed moments before, and the nodes
-// refuse tasks on it ("Pool overlaps with other one on this address space") until they have
-// let go of the old one, some 10 s; the swarm retries them and they run.
-bool transient_rejection(const docker::Task& t) {
-  return t.state == "rejected" && t.error.find("Pool overlaps with other one") != std::string::npos;
-}
 
 bool is_global(docker::ServiceMode m) { return m == docker::ServiceMode::Global || m == docker::ServiceMode::GlobalJob; }
 bool is_job(docker::ServiceMode m) { return m == docker::ServiceMode::ReplicatedJob || m == docker::ServiceMode::GlobalJob; }
@@ -201,7 +195,7 @@ class Waiter {
       if (task.state == "failed" || task.state == "rejected") {
         if (first_round_) {
           failed_before_.insert(task.id);
-        } else if (!failed_before_.count(task.id) && !transient_rejection(task)) {
+        } else if (!failed_before_.count(task.id) && !swarm::transient_rejection(task)) {
           s.failed_tasks.insert(task.id);
           s.last_error = task.error.empty() ? task.message : task.error;
           s.rejected = s.rejected || task.state == "rejected";

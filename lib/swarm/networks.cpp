@@ -80,4 +80,8 @@ Status validate_network_spec(const docker::NetworkSpec& spec) {
   return ok();
 }
 
+bool transient_rejection(const docker::Task& task) {
+  return task.state == "rejected" && task.error.find("Pool overlaps with other one") != std::string::npos;
+}
+
 }  // namespace hcl::swarm

@@ -11,4 +11,10 @@ namespace hcl::swarm {
 // Errors name the flag ("--subnet=10.0.0.0/33").
 Status validate_network_spec(const docker::NetworkSpec& spec);
 
+// A rejected task the swarm gets over by itself, which no wait counts as a failure: a 28.x
+// manager gives a new overlay network the subnet of one removed moments before, and the nodes
+// refuse tasks on it ("Pool overlaps with other one on this address space") until they have
+// let go of the old one, some 10 s; the swarm retries them and they run.
+bool transient_rejection(const docker::Task& task);
+
 }  // namespace hcl::swarm
