@@ -13,6 +13,7 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
     '/rm') REPLY='rm' ;;
     '/deploy') REPLY='deploy' ;;
     '/scale') REPLY='scale' ;;
+    '/rollback') REPLY='rollback' ;;
     '/down') REPLY='down' ;;
     '/ls') REPLY='ls' ;;
     '/kv') REPLY='kv' ;;
@@ -37,7 +38,7 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
 
 _hcl_commands() {  # PATH: REPLY lists the subcommands
   case "$1" in
-    '') REPLY='nodes net run ps logs rm deploy scale down ls kv health sync viz version config completion' ;;
+    '') REPLY='nodes net run ps logs rm deploy scale rollback down ls kv health sync viz version config completion' ;;
     'net') REPLY='create ls inspect rm' ;;
     'kv') REPLY='get put ls rm watch' ;;
     *) REPLY='' ;;
@@ -59,6 +60,7 @@ _hcl_flags() {  # PATH: REPLY lists the flags, inherited ones too
     'rm') REPLY='-h --help -f --force --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'deploy') REPLY='-h --help -p --project --env-file --dry-run --prune --wait --register --timeout --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'scale') REPLY='-h --help -p --project --wait --register --timeout --stable-for --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'rollback') REPLY='-h --help -p --project --wait --timeout --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'down') REPLY='-h --help -p --project --timeout --keep-consul --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'ls') REPLY='-h --help --format -q --quiet --no-trunc --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'kv') REPLY='-h --help --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
@@ -145,6 +147,10 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
     'scale/--register') REPLY='flag' ;;
     'scale/--timeout') REPLY='free' ;;
     'scale/--stable-for') REPLY='free' ;;
+    'rollback/-h'|'rollback/--help') REPLY='flag' ;;
+    'rollback/-p'|'rollback/--project') REPLY='live:projects' ;;
+    'rollback/--wait') REPLY='flag' ;;
+    'rollback/--timeout') REPLY='free' ;;
     'down/-h'|'down/--help') REPLY='flag' ;;
     'down/-p'|'down/--project') REPLY='live:projects' ;;
     'down/--timeout') REPLY='free' ;;
@@ -219,6 +225,7 @@ _hcl_positional() {  # PATH N: REPLY is what the Nth positional argument is
     'rm/'*) REPLY='live:services' ;;
     'deploy/0') REPLY='file' ;;
     'scale/'*) REPLY='scale' ;;
+    'rollback/'*) REPLY='live:services' ;;
     'down/0') REPLY='file' ;;
     'kv get/0') REPLY='free' ;;
     'kv put/0') REPLY='free' ;;
