@@ -22,14 +22,20 @@ expect_eq "$(jqo '.engine.api_version_used')" "$used" "JSON: negotiated API vers
 expect_eq "$(jqo '.engine.version')" "$engine_version" "JSON: the engine's version as the engine says"
 expect_eq "$(jqo '.engine.min_api_version + " " + .engine.api_version')" "$engine_min $engine_api" "JSON: the engine's API window"
 expect_eq "$(jqo '.hcl.min_api_version + " " + .hcl.api_version')" "1.30 1.52" "JSON: hcl's API window"
-# No /_ping first: the first request goes out at 1.52, and an engine older than that refuses it
-# (400, naming its version) and gets it again at its own.
-hcl -v nodes -q
+# No /_ping first. Knowing nothing of the engine (a state directory of its own), the first request
+# goes out at 1.52, and an engine older than that refuses it (400, naming its version) and gets
+# it again at its own; hcl remembers that version, so the next command asks at it at once.
+engine_requests() { grep -oE 'GET [^ ]+ -> [0-9]{3}' <<<"$err" | grep -v ':8500/' | paste -sd, | sed 's/,/, /g'; }
+mkdir -p "$WORK/state"
+XDG_STATE_HOME=$WORK/state hcl -v nodes -q
 expect_rc 0 "hcl -v nodes"
 want="GET http://master:2378/v$used/nodes -> 200"
 [ "$used" = 1.52 ] || want="GET http://master:2378/v1.52/nodes -> 400, GET http://master:2378/v$used/nodes -> 200"
-expect_eq "$(grep -oE 'GET [^ ]+ -> [0-9]{3}' <<<"$err" | grep -v ':8500/' | paste -sd, | sed 's/,/, /g')" "$want" \
-  "hcl nodes: the engine's requests (no /_ping, no /version)"
+expect_eq "$(engine_requests)" "$want" "hcl nodes, first against this engine: the engine's requests (no /_ping, no /version)"
+expect_eq "$(cat "$WORK/state/hcl/engines")" "http://master:2378 $used" "the engine's version is remembered"
+XDG_STATE_HOME=$WORK/state hcl -v nodes -q
+expect_eq "$(engine_requests)" "GET http://master:2378/v$used/nodes -> 200" \
+  "hcl nodes again: one request, at the remembered version"
 
 hcl --version
 expect_rc 0 "hcl --version"
