@@ -303,7 +303,14 @@ void read_container_keys(const Node& s, Context& ctx, ParsedService& out) {
   if (const Node* n = s.get("credential_spec")) read_credential_spec(*n, spec, diag);
   if (const Node* n = s.get("extra_hosts")) read_extra_hosts(*n, spec, diag);
   read_dns(s, out, diag);
-  if (const Node* n = s.get("logging")) read_logging(*n, spec, diag);
+  if (const Node* n = s.get("logging")) {
+    read_logging(*n, spec, diag);
+  } else if (s.get("log_driver") || s.get("log_opt")) {  // format 1's logging
+    docker::LogDriver d;
+    if (const Node* n = s.get("log_driver")) d.name = as_string(*n, "log_driver", diag).value_or("");
+    if (const Node* o = s.get("log_opt")) d.options = as_labels(*o, "log_opt", diag).value_or(docker::Labels{});
+    spec.log_driver = d;
+  }
   if (const Node* n = s.get("healthcheck")) read_healthcheck(*n, out, diag);
 }
 

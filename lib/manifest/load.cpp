@@ -54,6 +54,25 @@ Format read_version(const Node* v, Diagnostics& diag) {
   return Format::Spec;
 }
 
+// A top-level key that holds a service, as in format 1, in a file of another format. True when
+// there is one.
+bool mixed_format1(const Node& top, Diagnostics& diag) {
+  const Entry* marker = top.entry("services");
+  if (!marker) marker = top.entry("version");
+  if (!marker) return false;
+  bool found = false;
+  for (const auto& e : top.entries) {
+    bool known = std::any_of(std::begin(kTopKeys), std::end(kTopKeys), [&](const KeyRule& r) { return r.key == e.key; });
+    if (known || e.key.starts_with("x-") || !e.value.is_map() || (!e.value.get("image") && !e.value.get("build")))
+      continue;
+    diag.error(e.where, fmt::format("'{}' looks like a service of compose format 1 (services at the top level), but the "
+                                    "file has a '{}' key (line {}): put it under 'services:'",
+                                    e.key, marker->key, marker->where.line));
+    found = true;
+  }
+  return found;
+}
+
 bool valid_project(const std::string& name) {
   auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
   return !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) && std::all_of(name.begin(), name.end(), ok);
@@ -265,9 +284,16 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
     diag.error(root.where, fmt::format("the manifest must be a mapping with a 'services' key, not {}", describe(root)));
   }
   const Node& top = root.is_map() ? root : kEmpty;
-  check_keys(top, kTopKeys, "", diag, "top-level key");
-  ctx.format = read_version(top.get("version"), diag);
-  auto name = project_name(options, top, ctx, diag);
+  const bool format1 = is_format1(top);
+  bool mixed = false;
+  if (format1) {
+    ctx.format = Format::V1;
+  } else {
+    mixed = mixed_format1(top, diag);
+    check_keys(top, kTopKeys, "", diag, "top-level key");
+    ctx.format = read_version(top.get("version"), diag);
+  }
+  auto name = project_name(options, format1 ? kEmpty : top, ctx, diag);
   if (!name) return name.error();
   ctx.project = *name;
 
@@ -279,11 +305,13 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
 
   std::vector<ParsedService> parsed;
   const Entry* services = top.entry("services");
-  if (services && expect_map(services->value, "services", diag)) {
+  if (format1) {
+    for (const Entry* e : format1_services(top, ctx)) parsed.push_back(read_service(*e, ctx, declared));
+  } else if (services && expect_map(services->value, "services", diag)) {
     for (const auto& e : services->value.entries)
       if (!e.key.starts_with("x-")) parsed.push_back(read_service(e, ctx, declared));
     if (parsed.empty()) diag.error(services->where, "the manifest defines no services");
-  } else if (!services && root.is_map()) {
+  } else if (!services && root.is_map() && !mixed) {
     diag.error(root.where, "the manifest has no 'services' key");
   }
   check_published_ports(parsed, diag);

@@ -16,8 +16,9 @@
 
 namespace hcl::manifest::detail {
 
-// Which compose format the file declares; it decides a few keys (scale, mem_limit, cpus).
-enum class Format { V2, V3, Spec };
+// Which compose format the file is; it decides a few keys (scale, mem_limit, cpus, net, log_driver).
+// V1 is docker-compose 1.x's: no version and no services key, each top-level key a service.
+enum class Format { V1, V2, V3, Spec };
 
 // --- interpolate.cpp --------------------------------------------------------------------
 // interpolate() that also returns the names of unset variables it replaced with "".
@@ -100,6 +101,17 @@ class Declared {
     return kind == docker::FileObjectKind::Secret ? secrets_ : configs_;
   }
 };
+
+// --- format1.cpp: docker-compose 1.x's files --------------------------------------------------
+// True for a mapping with neither `version` nor `services` that has a top-level key other than
+// the compose specification's (name, networks, volumes, ...) and x-*: each such key is a service.
+bool is_format1(const Node& top);
+// The services of a format 1 file (its top-level entries but x-*); reports what cannot be part of
+// one: the specification's top-level keys and values that are not mappings.
+std::vector<const Entry*> format1_services(const Node& top, Context& ctx);
+// Keys of one format only: in format 1, those docker-compose 1.x did not know; elsewhere, format 1's
+// own (net, log_driver, log_opt, dockerfile).
+void check_format_keys(const Node& service, Context& ctx);
 
 // --- one service: service.cpp reads the keys with the others' help ---------------------------
 struct ParsedService {

@@ -36,6 +36,9 @@ constexpr KeyRule kServiceKeys[] = {
     {"group_add", Rule::Use, ""},      {"credential_spec", Rule::Use, ""},
     {"build", Rule::Use, ""},          {"container_name", Rule::Use, ""}, {"links", Rule::Use, ""},
     {"network_mode", Rule::Use, ""},
+    // format 1's names (format1.cpp refuses them in the other formats)
+    {"net", Rule::Use, ""},            {"log_driver", Rule::Use, ""},    {"log_opt", Rule::Use, ""},
+    {"dockerfile", Rule::Use, ""},
     // ignored with a warning, as docker stack deploy ignores them
     {"privileged", Rule::Ignore, "swarm services cannot run privileged containers (docker stack deploy ignores it too)"},
     {"devices", Rule::Ignore, "swarm services cannot use the host's devices (docker stack deploy ignores it too)"},
@@ -250,12 +253,20 @@ void classic_networking(const Node& s, docker::ServiceSpec& spec) {
   if (!deploy || !deploy->get("endpoint_mode")) spec.endpoint_mode = docker::EndpointMode::Dnsrr;
 }
 
+// network_mode, or format 1's net, which means the same.
+const Entry* network_mode(const Node& s) {
+  const Entry* m = s.entry("network_mode");
+  return m ? m : s.entry("net");
+}
+
 // Keys that need a message of their own rather than the table's.
 void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
   Diagnostics& diag = ctx.diag;
-  if (const Entry* b = s.entry("build")) {
+  const Entry* b = s.entry("build");
+  if (!b) b = s.entry("dockerfile");
+  if (b) {
     if (s.get("image"))
-      diag.warn(b->where, "key 'build' is ignored: hcl deploys the image and does not build it");
+      diag.warn(b->where, fmt::format("key '{}' is ignored: hcl deploys the image and does not build it", b->key));
     else
       diag.error(b->where, "hcl needs an image; build it first and name it with 'image:'");
   } else if (!s.get("image")) {
@@ -263,16 +274,16 @@ void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
   }
   if (const Entry* c = s.entry("container_name"))
     diag.warn(c->where, "key 'container_name' is ignored in swarm mode: the engine names each task's container");
-  if (const Entry* m = s.entry("network_mode")) {
-    auto mode = as_string(m->value, "network_mode", diag);
+  if (const Entry* m = network_mode(s)) {
+    auto mode = as_string(m->value, m->key, diag);
     if (mode && *mode == "bridge")
-      diag.warn(m->where, "key 'network_mode' is ignored: services join the project's overlay networks");
+      diag.warn(m->where, fmt::format("key '{}' is ignored: services join the project's overlay networks", m->key));
     else if (mode && *mode == "host" && s.get("networks"))
-      diag.error(m->value.where, "network_mode: host and networks cannot both be given");
+      diag.error(m->value.where, fmt::format("{}: host and networks cannot both be given", m->key));
     else if (mode && *mode != "host")
-      diag.error(m->value.where, fmt::format("network_mode '{}' cannot be given to a swarm service: it joins the "
-                                             "project's overlay networks, or the host's network with network_mode: host",
-                                             *mode));
+      diag.error(m->value.where, fmt::format("{} '{}' cannot be given to a swarm service: it joins the project's "
+                                             "overlay networks, or the host's network with {}: host",
+                                             m->key, *mode, m->key));
   }
   if (const Entry* l = s.entry("links")) {
     bool aliased = false;
@@ -312,6 +323,7 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
 
   const Node& s = e.value;
   if (!expect_map(s, fmt::format("service '{}'", e.key), diag)) return out;
+  check_format_keys(s, ctx);  // first: in format 1, its message is the one that explains
   check_keys(s, kServiceKeys, "", diag);
   read_special_keys(s, e, ctx);
 
@@ -325,13 +337,13 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
   if (const Node* p = s.get("ports")) read_ports(*p, ctx, out);
   read_mounts(s, ctx, declared, out);
   read_file_references(s, ctx, declared, out);
-  if (const Node* m = s.get("network_mode"); m && m->is_scalar() && m->text == "host")
+  if (const Entry* m = network_mode(s); m && m->value.is_scalar() && m->value.text == "host")
     spec.networks.push_back({"host", {}, {}});  // the host's own network: no aliases, no other network
   else
     read_networks(s.get("networks"), e, ctx, declared, spec);
   if (const Node* d = s.get("depends_on")) read_depends_on(*d, ctx, out);
 
-  if (ctx.format == Format::V2) classic_networking(s, spec);
+  if (ctx.format == Format::V1 || ctx.format == Format::V2) classic_networking(s, spec);
   // The engine refuses ingress-mode ports on a dnsrr endpoint; say so before it is asked.
   for (std::size_t i = 0; i < spec.ports.size(); ++i)
     if (spec.ports[i].mode == docker::PublishMode::Ingress && spec.endpoint_mode == docker::EndpointMode::Dnsrr)

@@ -1,0 +1,157 @@
+// The compose formats hcl reads (format 1, docker-compose 1.x's, besides 2, 3 and the specification),
+// each recognised from the file, and what each cannot mean reported at its key; links, extends,
+// include, !reset and !override, x- fields, long depends_on, and the bounds on what is read.
+#include <hcl/manifest.hpp>
+
+#include "manifest_helpers.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+using namespace hcl;
+using namespace hcl::testing;
+
+namespace {
+
+std::vector<std::string> warnings_of(const Result<Project>& r) {
+  REQUIRE_MESSAGE(r.ok(), r.error().message());
+  std::vector<std::string> out;
+  for (const auto& w : r->warnings) out.push_back(std::to_string(w.where.line) + ": " + w.message);
+  return out;
+}
+
+// The parity corpus's classic files, loaded from where they are, as the harness deploys them.
+Result<Project> load_corpus(const std::string& name) {
+  LoadOptions o;
+  o.env = env_of({{"PWD", "/srv/lab"}});
+  return load(std::string(HCL_TEST_DATA) + "/../parity/corpus/classic/" + name, o);
+}
+
+}  // namespace
+
+TEST_CASE("format 1: each top-level key is a service, read as format 2 reads it") {
+  const std::string keys = "    image: nginx:1.25\n"
+                           "    command: nginx -g 'daemon off;'\n"
+                           "    entrypoint: [/docker-entrypoint.sh]\n"
+                           "    ports: [\"8080:80\"]\n"
+                           "    environment: [A=1, B=2]\n"
+                           "    labels: {team: web}\n"
+                           "    dns: 8.8.8.8\n"
+                           "    dns_search: [example.org]\n"
+                           "    cap_add: [NET_ADMIN]\n"
+                           "    cap_drop: [MKNOD]\n"
+                           "    restart: always\n"
+                           "    user: \"101\"\n"
+                           "    working_dir: /srv\n"
+                           "    hostname: web-1\n"
+                           "    read_only: true\n"
+                           "    tty: true\n"
+                           "    stdin_open: true\n"
+                           "    mem_limit: 64m\n"
+                           "    ulimits: {nofile: {soft: 1024, hard: 2048}}\n"
+                           "    security_opt: [no-new-privileges]\n"
+                           "    volumes: [\"/data:/data:ro\"]\n";
+  auto indent1 = [](std::string text) {  // format 2's service body, two spaces less
+    std::string out;
+    std::size_t from = 0;
+    while (from < text.size()) {
+      auto nl = text.find('\n', from);
+      out += text.substr(from + 2, nl - from - 2 + 1);
+      from = nl + 1;
+    }
+    return out;
+  };
+  auto v1 = load_yaml("web:\n" + indent1(keys) + "  log_driver: json-file\n  log_opt: {max-size: 10m}\n");
+  auto v2 = load_yaml("version: '2'\nservices:\n  web:\n" + keys + "    logging: {driver: json-file, options: {max-size: 10m}}\n");
+  auto s1 = spec_of(v1);
+  CHECK(s1 == spec_of(v2));
+  CHECK(s1.image == "nginx:1.25");
+  CHECK(s1.args == std::vector<std::string>{"nginx", "-g", "daemon off;"});
+  CHECK(s1.log_driver == docker::LogDriver{"json-file", {{"max-size", "10m"}}});
+  // classic networking, as format 2: ports on each task's node, DNS round robin, the default network
+  REQUIRE(s1.ports.size() == 1);
+  CHECK(s1.ports[0].mode == docker::PublishMode::Host);
+  CHECK(s1.endpoint_mode == docker::EndpointMode::Dnsrr);
+  CHECK(s1.networks == std::vector<docker::NetworkAttachment>{{"demo_default", {"web"}, {}}});
+  REQUIRE(v1.ok());
+  REQUIRE(v1->networks.size() == 1);
+  CHECK(v1->networks[0].name == "demo_default");
+}
+
+TEST_CASE("format 1: several services, x- keys, net, and the same warnings and refusals as format 2") {
+  auto r = load_yaml("x-note: not a service\n"
+                     "web:\n"
+                     "  image: busybox\n"
+                     "  privileged: true\n"
+                     "  x-mine: {ignored: silently}\n"
+                     "db:\n"
+                     "  image: busybox\n"
+                     "  net: bridge\n");
+  REQUIRE_MESSAGE(r.ok(), r.error().message());
+  REQUIRE(r->services.size() == 2);
+  CHECK(r->services[0].key == "web");
+  CHECK(r->services[1].key == "db");
+  CHECK(warnings_of(r) == std::vector<std::string>{
+                              "4: key 'privileged' is not supported by hcl and is ignored: swarm services cannot run "
+                              "privileged containers (docker stack deploy ignores it too)",
+                              "8: key 'net' is ignored: services join the project's overlay networks",
+                          });
+  CHECK(spec_of(load_yaml("web:\n  image: busybox\n  net: host\n")).networks ==
+        std::vector<docker::NetworkAttachment>{{"host", {}, {}}});
+  CHECK(error_of(load_yaml("web:\n  image: busybox\n  net: \"container:db\"\n")) ==
+        "compose.yml:3:8: net 'container:db' cannot be given to a swarm service: it joins the project's overlay "
+        "networks, or the host's network with net: host");
+  CHECK(error_of(load_yaml("web:\n  image: busybox\n  cpu_shares: 512\n")) ==
+        "compose.yml:3:3: key 'cpu_shares' is not supported by hcl: swarm services have no CPU shares; use "
+        "deploy.resources");
+  CHECK(error_of(load_yaml("web:\n  image: busybox\n  volumes_from: [db]\n")) ==
+        "compose.yml:3:3: key 'volumes_from' is not supported by hcl: swarm services cannot share another container's "
+        "volumes; use a named volume");
+  auto built = load_yaml("web:\n  image: busybox\n  build: .\n  dockerfile: Dockerfile.web\n");
+  CHECK(warnings_of(built) == std::vector<std::string>{
+                                  "3: key 'build' is ignored: hcl deploys the image and does not build it",
+                              });
+}
+
+TEST_CASE("format 1: what it cannot mean, at FILE:LINE:COL, saying how hcl read the file") {
+  const std::string took = "hcl took this file for compose format 1 (docker-compose 1.x): it has no version and no "
+                           "services key, so each top-level key is a service";
+  CHECK(error_of(load_yaml("web:\n  image: busybox\n  deploy: {replicas: 2}\n")) ==
+        "compose.yml:3:3: key 'deploy' is not part of compose format 1; " + took);
+  CHECK(error_of(load_yaml("web:\n  image: busybox\n  lables: {a: b}\n")) ==
+        "compose.yml:3:3: key 'lables' is not part of compose format 1; did you mean 'labels'?; " + took);
+  CHECK(error_of(load_yaml("web:\n  image: busybox\nnetworks:\n  apps: {}\n")) ==
+        "compose.yml:3:1: top-level key 'networks' is not part of compose format 1; " + took +
+            ". Put the services under 'services:' to use it");
+  CHECK(error_of(load_yaml("web:\n  image: busybox\nimage: nginx\n")) ==
+        "compose.yml:3:8: service 'image' must be a mapping, not 'nginx'; " + took);
+  CHECK(error_of(load_yaml("web: [busybox]\n")) == "compose.yml:1:6: service 'web' must be a mapping, not a list; " + took);
+  // format 1's own names in the other formats
+  CHECK(error_of(load_yaml("version: '2'\n" + svc("    net: host\n"))) ==
+        "compose.yml:5:5: key 'net' is part of compose format 1 only; use network_mode");
+  CHECK(error_of(load_yaml(svc("    log_driver: syslog\n"))) ==
+        "compose.yml:4:5: key 'log_driver' is part of compose format 1 only; use logging.driver");
+  // a file mixing format 1 services with services: or version:
+  CHECK(error_of(load_yaml("services:\n  web: {image: busybox}\ndb:\n  image: busybox\n")) ==
+        "compose.yml:3:1: 'db' looks like a service of compose format 1 (services at the top level), but the file has "
+        "a 'services' key (line 1): put it under 'services:'");
+  CHECK(error_of(load_yaml("version: '2'\ndb:\n  image: busybox\n")) ==
+        "compose.yml:2:1: 'db' looks like a service of compose format 1 (services at the top level), but the file has "
+        "a 'version' key (line 1): put it under 'services:'");
+}
+
+TEST_CASE("format 1: the parity corpus's classic files load") {
+  for (const char* name : {"format1-swarm.yml", "loadbalancing.yml", "placement.yml", "volumes.yml"}) {
+    CAPTURE(name);
+    auto r = load_corpus(name);
+    REQUIRE_MESSAGE(r.ok(), r.error().message());
+  }
+  auto r = load_corpus("format1-swarm.yml");
+  auto checker = spec_of(r, "checker");
+  CHECK(checker.constraints == std::vector<std::string>{"node.hostname!=master"});
+  CHECK(checker.endpoint_mode == docker::EndpointMode::Dnsrr);
+  CHECK(spec_of(r, "frontend").ports.at(0).mode == docker::PublishMode::Host);
+}
