@@ -152,7 +152,11 @@ std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Dia
     for (std::size_t d = 0; d < p.def.depends_on.size(); ++d) {
       const std::string& name = p.def.depends_on[d];
       auto it = index.find(name);
-      if (it == index.end()) {
+      if (it == index.end() && !p.depends_required[d]) {
+        diag.warn(p.depends_at[d], fmt::format("depends_on: service '{}' is not defined; it is not required, so "
+                                               "this is ignored",
+                                               name));
+      } else if (it == index.end()) {
         diag.error(p.depends_at[d], fmt::format("depends_on: service '{}' is not defined{}", name, did_you_mean(name, keys)));
         broken = true;
       } else {
@@ -202,6 +206,7 @@ std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Dia
       if (ready) {
         placed[i] = true;
         out.push_back(std::move(parsed[i].def));
+        std::erase_if(out.back().depends_on, [&](const std::string& d) { return !index.count(d); });  // not required
         break;
       }
     }

@@ -117,6 +117,7 @@ void check_format_keys(const Node& service, Context& ctx);
 struct ParsedService {
   ServiceDef def;
   std::vector<Location> depends_at;  // parallel to def.depends_on
+  std::vector<bool> depends_required;  // parallel to def.depends_on: false for `required: false`
   std::vector<Location> ports_at;    // parallel to def.spec.ports
   std::vector<std::string> constraints;  // placement, as engine expressions (classic env ones too)
 

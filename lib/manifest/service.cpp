@@ -175,10 +175,15 @@ void read_networks(const Node* node, const Entry& service, Context& ctx, Declare
 
 void read_depends_on(const Node& node, Context& ctx, ParsedService& out) {
   Diagnostics& diag = ctx.diag;
-  auto add = [&](const std::string& key, const Location& where) {
-    if (std::find(out.def.depends_on.begin(), out.def.depends_on.end(), key) != out.def.depends_on.end()) return;
+  auto add = [&](const std::string& key, const Location& where, bool required = true) {
+    auto at = std::find(out.def.depends_on.begin(), out.def.depends_on.end(), key);
+    if (at != out.def.depends_on.end()) {
+      out.depends_required[static_cast<std::size_t>(at - out.def.depends_on.begin())] = required;
+      return;
+    }
     out.def.depends_on.push_back(key);
     out.depends_at.push_back(where);
+    out.depends_required.push_back(required);
   };
   if (node.is_seq()) {
     for (const auto& item : node.items) {
@@ -194,12 +199,14 @@ void read_depends_on(const Node& node, Context& ctx, ParsedService& out) {
     return;
   }
   for (const auto& e : node.entries) {
-    add(e.key, e.where);
     std::string path = "depends_on." + e.key;
+    bool required = true;
+    if (e.value.is_map())
+      if (const Node* r = e.value.get("required")) required = as_bool(*r, path + ".required", diag).value_or(true);
+    add(e.key, e.where, required);
     if (!expect_map(e.value, path, diag)) continue;
     check_keys(e.value, kDependsKeys, path + ".", diag);
     if (const Node* r = e.value.get("restart")) (void)as_bool(*r, path + ".restart", diag);
-    if (const Node* r = e.value.get("required")) (void)as_bool(*r, path + ".required", diag);
     const Node* c = e.value.get("condition");
     auto condition = c ? as_string(*c, path + ".condition", diag) : std::nullopt;
     if (!condition || *condition == "service_started") continue;

@@ -155,3 +155,38 @@ TEST_CASE("format 1: the parity corpus's classic files load") {
   CHECK(checker.endpoint_mode == docker::EndpointMode::Dnsrr);
   CHECK(spec_of(r, "frontend").ports.at(0).mode == docker::PublishMode::Host);
 }
+
+namespace {
+
+std::vector<std::string> order_of(const Result<Project>& r) {
+  REQUIRE_MESSAGE(r.ok(), r.error().message());
+  std::vector<std::string> out;
+  for (const auto& s : r->services) out.push_back(s.key);
+  return out;
+}
+
+}  // namespace
+
+// --- depends_on ---------------------------------------------------------------------------------
+
+TEST_CASE("depends_on in long syntax: order, required: false, conditions") {
+  auto r = load_yaml("services:\n"
+                     "  web:\n"
+                     "    image: busybox\n"
+                     "    depends_on:\n"
+                     "      db: {condition: service_healthy, required: true, restart: true}\n"
+                     "      cache: {condition: service_started, required: false}\n"
+                     "      metrics: {required: false}\n"
+                     "  db: {image: busybox}\n"
+                     "  cache: {image: busybox}\n");
+  CHECK(order_of(r) == std::vector<std::string>{"db", "cache", "web"});
+  REQUIRE(r.ok());
+  CHECK(r->services[2].depends_on == std::vector<std::string>{"db", "cache"});  // not metrics: it is not there
+  CHECK(warnings_of(r) == std::vector<std::string>{
+                              "5: depends_on condition 'service_healthy' is ignored: hcl creates services in "
+                              "dependency order but does not wait for them",
+                              "7: depends_on: service 'metrics' is not defined; it is not required, so this is ignored",
+                          });
+  CHECK(error_of(load_yaml(svc("    depends_on: {db: {required: true}}\n"))) ==
+        "compose.yml:4:18: depends_on: service 'db' is not defined");
+}
