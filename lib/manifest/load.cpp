@@ -319,6 +319,7 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   } else if (!services && root.is_map() && !mixed) {
     diag.error(root.where, "the manifest has no 'services' key");
   }
+  apply_links(parsed, diag);  // before the order: a link's own message, with its did-you-mean, comes first
   check_published_ports(parsed, diag);
 
   Project project;

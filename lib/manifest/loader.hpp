@@ -118,6 +118,12 @@ struct ParsedService {
   ServiceDef def;
   std::vector<Location> depends_at;  // parallel to def.depends_on
   std::vector<bool> depends_required;  // parallel to def.depends_on: false for `required: false`
+  struct Link {
+    std::string service;  // the linked service's key
+    std::string alias;    // the name it is reached by there ("" when only its own)
+    Location where;
+  };
+  std::vector<Link> links;  // links:, applied to the linked services by apply_links
   std::vector<Location> ports_at;    // parallel to def.spec.ports
   std::vector<std::string> constraints;  // placement, as engine expressions (classic env ones too)
 
@@ -128,6 +134,10 @@ struct ParsedService {
 };
 
 ParsedService read_service(const Entry& entry, Context& ctx, Declared& declared);
+
+// links: each linked service answers to the link's alias on every network it shares with the
+// linking one (docker-compose's links, as network aliases). Links to undefined services are errors.
+void apply_links(std::vector<ParsedService>& parsed, Diagnostics& diag);
 
 // environment.cpp: env_file, then environment (a later value of a key replaces an earlier one);
 // classic Swarm constraint: entries leave the environment and become placement constraints.

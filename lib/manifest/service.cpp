@@ -292,20 +292,29 @@ void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
                                              "overlay networks, or the host's network with {}: host",
                                              m->key, *mode, m->key));
   }
-  if (const Entry* l = s.entry("links")) {
-    bool aliased = false;
-    if (const auto* links = as_list(l->value, "links", diag)) {
-      for (const auto& link : *links) {
-        if (link.is_scalar() && link.text.find(':') != std::string::npos) {
-          aliased = true;
-          diag.error(link.where, fmt::format("link '{}' gives an alias, which swarm mode cannot do; give the service a "
-                                             "network alias instead",
-                                             link.text));
-        }
-      }
+}
+
+// links: SERVICE or SERVICE:ALIAS. Each is a dependency too, as in docker-compose.
+void read_links(const Node& node, ParsedService& out, Diagnostics& diag) {
+  const auto* links = as_list(node, "links", diag);
+  if (!links) return;
+  for (const auto& link : *links) {
+    auto text = as_string(link, "each link", diag);
+    if (!text) continue;
+    auto colon = text->find(':');
+    std::string service = text->substr(0, colon);
+    std::string alias = colon == std::string::npos ? "" : text->substr(colon + 1);
+    if (service.empty() || (colon != std::string::npos && (alias.empty() || alias.find(':') != std::string::npos))) {
+      diag.error(link.where, fmt::format("link '{}' does not parse; expected SERVICE or SERVICE:ALIAS", *text));
+      continue;
     }
-    if (!aliased)
-      diag.warn(l->where, "key 'links' is not needed and is ignored: services reach each other by name on their networks");
+    if (alias == service) alias.clear();
+    out.links.push_back({service, alias, link.where});
+    if (std::find(out.def.depends_on.begin(), out.def.depends_on.end(), service) == out.def.depends_on.end()) {
+      out.def.depends_on.push_back(service);
+      out.depends_at.push_back(link.where);
+      out.depends_required.push_back(true);
+    }
   }
 }
 
@@ -349,6 +358,7 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
   else
     read_networks(s.get("networks"), e, ctx, declared, spec);
   if (const Node* d = s.get("depends_on")) read_depends_on(*d, ctx, out);
+  if (const Node* l = s.get("links")) read_links(*l, out, diag);
 
   if (ctx.format == Format::V1 || ctx.format == Format::V2) classic_networking(s, spec);
   // The engine refuses ingress-mode ports on a dnsrr endpoint; say so before it is asked.
@@ -357,6 +367,32 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
       diag.error(out.ports_at[i], "a port in ingress mode needs deploy.endpoint_mode: vip (the default); with dnsrr, "
                                   "publish it in host mode (ports: - {target: ..., published: ..., mode: host})");
   return out;
+}
+
+void apply_links(std::vector<ParsedService>& parsed, Diagnostics& diag) {
+  std::vector<std::string_view> keys;
+  for (const auto& p : parsed) keys.push_back(p.def.key);
+  for (const auto& p : parsed) {
+    for (const auto& link : p.links) {
+      auto target = std::find_if(parsed.begin(), parsed.end(), [&](const auto& t) { return t.def.key == link.service; });
+      if (target == parsed.end()) {
+        diag.error(link.where, fmt::format("links: service '{}' is not defined{}", link.service,
+                                           did_you_mean(link.service, keys)));
+        continue;
+      }
+      bool shared = false;
+      for (const auto& mine : p.def.spec.networks) {
+        for (auto& theirs : target->def.spec.networks) {
+          if (theirs.target != mine.target || theirs.target == "host") continue;
+          shared = true;
+          if (!link.alias.empty()) add_unique(theirs.aliases, link.alias);
+        }
+      }
+      if (!shared)
+        diag.error(link.where, fmt::format("link to service '{}': the two share no network, so it cannot be reached",
+                                           link.service));
+    }
+  }
 }
 
 }  // namespace hcl::manifest::detail

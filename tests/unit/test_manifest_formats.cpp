@@ -190,3 +190,45 @@ TEST_CASE("depends_on in long syntax: order, required: false, conditions") {
   CHECK(error_of(load_yaml(svc("    depends_on: {db: {required: true}}\n"))) ==
         "compose.yml:4:18: depends_on: service 'db' is not defined");
 }
+
+// --- links --------------------------------------------------------------------------------------
+
+TEST_CASE("links: the linked service answers to the alias on the networks both are on") {
+  // format 1 (the parity corpus's): the project's default network
+  auto corpus = load_corpus("links.yml");
+  CHECK(spec_of(corpus, "web").networks == std::vector<docker::NetworkAttachment>{{"classic_default", {"web", "frontend"}, {}}});
+  CHECK(spec_of(corpus, "client").networks == std::vector<docker::NetworkAttachment>{{"classic_default", {"client"}, {}}});
+  CHECK(order_of(corpus) == std::vector<std::string>{"web", "client"});
+
+  // several networks: the alias only where the two meet; links order the services too
+  auto r = load_yaml("services:\n"
+                     "  web:\n"
+                     "    image: busybox\n"
+                     "    networks: [front, back]\n"
+                     "    links: [db, \"db:database\", \"cache:cache\"]\n"
+                     "  db:\n"
+                     "    image: busybox\n"
+                     "    networks: [back, other]\n"
+                     "  cache:\n"
+                     "    image: busybox\n"
+                     "    networks: [back]\n"
+                     "networks: {front: {}, back: {}, other: {}}\n");
+  CHECK(spec_of(r, "db").networks == std::vector<docker::NetworkAttachment>{{"demo_back", {"db", "database"}, {}},
+                                                                            {"demo_other", {"db"}, {}}});
+  CHECK(spec_of(r, "cache").networks == std::vector<docker::NetworkAttachment>{{"demo_back", {"cache"}, {}}});
+  CHECK(order_of(r) == std::vector<std::string>{"db", "cache", "web"});
+  CHECK(warnings_of(r).empty());  // links are no longer "not needed and ignored"
+
+  CHECK(error_of(load_yaml("version: '2'\nservices:\n  web:\n    image: busybox\n    links: [\"dbs:database\"]\n"
+                           "  db: {image: busybox}\n")) ==
+        "compose.yml:5:13: links: service 'dbs' is not defined; did you mean 'db'?");
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: busybox\n    networks: [a]\n    links: [db]\n"
+                           "  db: {image: busybox, networks: [b]}\nnetworks: {a: {}, b: {}}\n")) ==
+        "compose.yml:5:13: link to service 'db': the two share no network, so it cannot be reached");
+  CHECK(error_of(load_yaml("web:\n  image: busybox\n  links: [\"db:\"]\ndb: {image: busybox}\n")) ==
+        "compose.yml:3:11: link 'db:' does not parse; expected SERVICE or SERVICE:ALIAS");
+  // external_links stays a warning
+  CHECK(warnings_of(load_yaml("web:\n  image: busybox\n  external_links: [other_db]\n")) ==
+        std::vector<std::string>{"3: key 'external_links' is not supported by hcl and is ignored: services reach each "
+                                 "other by name on their networks"});
+}

@@ -515,7 +515,6 @@ TEST_CASE("manifest: keys with messages of their own") {
   for (const auto& w : r->warnings) warnings.push_back(std::to_string(w.where.line) + ": " + w.message);
   CHECK(warnings == std::vector<std::string>{
                         "5: key 'network_mode' is ignored: services join the project's overlay networks",
-                        "6: key 'links' is not needed and is ignored: services reach each other by name on their networks",
                         "7: key 'expose' is not supported by hcl and is ignored: every port of a service is reachable on "
                         "its networks",
                         "11: an empty entrypoint cannot override the image's and is ignored",
