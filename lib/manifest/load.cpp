@@ -28,14 +28,28 @@ constexpr KeyRule kTopKeys[] = {
     {"include", Rule::Refuse, "merge the included files into this one"},
 };
 
-std::optional<std::string> read_text(const std::string& path) {
+}  // namespace
+
+namespace detail {
+
+Result<std::string> read_manifest_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return ss.str();
+  if (!in) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
+  // Read at most one byte past the limit: a pipe or a device has no size to check first.
+  std::string text(kMaxManifestBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxManifestBytes)
+    return Error{ErrorKind::Usage, path, fmt::format("the manifest is larger than {} MiB; hcl reads compose files up "
+                                                     "to that size",
+                                                     kMaxManifestBytes / (1024 * 1024))};
+  return text;
 }
+
+}  // namespace detail
+
+namespace {
 
 // "2", "2.x", "3", "3.x", or no version at all (the compose specification).
 Format read_version(const Node* v, Diagnostics& diag) {
@@ -263,8 +277,8 @@ Error collected(const std::vector<Warning>& errors) {
 }  // namespace
 
 Result<Project> load(const std::string& path, const LoadOptions& options) {
-  auto text = read_text(path);
-  if (!text) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
+  auto text = read_manifest_text(path);
+  if (!text) return text.error();
 
   Context ctx;
   ctx.file = path;

@@ -102,6 +102,12 @@ class Declared {
   }
 };
 
+// --- load.cpp: the files a manifest names -------------------------------------------------------
+// The most a compose file may have.
+constexpr std::uintmax_t kMaxManifestBytes = 4 * 1024 * 1024;
+// A compose file's text, refused when larger than kMaxManifestBytes.
+Result<std::string> read_manifest_text(const std::string& path);
+
 // --- format1.cpp: docker-compose 1.x's files --------------------------------------------------
 // True for a mapping with neither `version` nor `services` that has a top-level key other than
 // the compose specification's (name, networks, volumes, ...) and x-*: each such key is a service.

@@ -158,6 +158,19 @@ TEST_CASE("format 1: the parity corpus's classic files load") {
 
 namespace {
 
+// A manifest and the files beside it (paths may have directories), loaded as the project "demo".
+Result<Project> load_files(const std::string& yaml, const std::map<std::string, std::string>& files,
+                           std::map<std::string, std::string> vars = {}) {
+  auto w = write(yaml);
+  for (const auto& [name, text] : files) {
+    fs::create_directories((w.dir / name).parent_path());
+    std::ofstream(w.dir / name) << text;
+  }
+  LoadOptions o;
+  o.env = env_of(std::move(vars));
+  return load(w.file, o);
+}
+
 std::vector<std::string> order_of(const Result<Project>& r) {
   REQUIRE_MESSAGE(r.ok(), r.error().message());
   std::vector<std::string> out;
@@ -231,4 +244,35 @@ TEST_CASE("links: the linked service answers to the alias on the networks both a
   CHECK(warnings_of(load_yaml("web:\n  image: busybox\n  external_links: [other_db]\n")) ==
         std::vector<std::string>{"3: key 'external_links' is not supported by hcl and is ignored: services reach each "
                                  "other by name on their networks"});
+}
+
+// --- bounds -------------------------------------------------------------------------------------
+
+namespace {
+
+// Ten levels of ten aliases each: 10^10 values once expanded.
+std::string billion_laughs() {
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    std::string prev(1, static_cast<char>(c - 1));
+    laughs += std::string(1, c) + ": &" + std::string(1, c) + " [*" + prev;
+    for (int i = 1; i < 10; ++i) laughs += ", *" + prev;
+    laughs += "]\n";
+  }
+  return laughs;
+}
+
+}  // namespace
+
+TEST_CASE("every file read is bounded: the manifest, env files, aliases") {
+  std::string big = "services:\n  web: {image: busybox}\nx-pad: \"" + std::string(4 * 1024 * 1024, 'a') + "\"\n";
+  auto r = load_yaml(big);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().why == "the manifest is larger than 4 MiB; hcl reads compose files up to that size");
+  CHECK(error_of(load_files(svc("    env_file: big.env\n"), {{"big.env", "A=" + std::string(4 * 1024 * 1024, 'a')}})) ==
+        "big.env:1:1: the file has 4194306 bytes; hcl reads env files up to 4 MiB");
+  // aliases that expand without end (a billion laughs)
+  std::string laughs = billion_laughs();
+  CHECK(error_of(load_yaml("x-" + laughs + "services:\n  web: {image: busybox}\n")).find("too large once its aliases") !=
+        std::string::npos);
 }
