@@ -47,6 +47,36 @@ Result<std::string> read_manifest_text(const std::string& path) {
   return text;
 }
 
+std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,
+                                        Context& ctx, const config::Env& vars) {
+  if (++ctx.files_read > kMaxOtherFiles) {
+    ctx.diag.error(asked_at, fmt::format("{} '{}': include and extends read more than {} files; hcl stops there", what,
+                                         path, kMaxOtherFiles));
+    return std::nullopt;
+  }
+  auto text = read_manifest_text(path);
+  if (!text) {
+    bool unreadable = text.error().why == "cannot read the manifest";
+    ctx.diag.error(asked_at, unreadable ? fmt::format("{} '{}' cannot be read", what, path)
+                                        : fmt::format("{} '{}': {}", what, path, text.error().why));
+    return std::nullopt;
+  }
+  auto tree = parse_yaml(*text, path, ctx.diag);
+  if (!tree) {
+    ctx.diag.error(asked_at, fmt::format("{} '{}': {}: {}", what, path, tree.error().what, tree.error().why));
+    return std::nullopt;
+  }
+  ctx.nodes_made += count_nodes(*tree);
+  if (ctx.nodes_made > kMaxOtherNodes) {
+    ctx.diag.error(asked_at, fmt::format("{} '{}': the files included and extended hold more than {} values in all; "
+                                         "hcl stops there",
+                                         what, path, kMaxOtherNodes));
+    return std::nullopt;
+  }
+  interpolate_tree(*tree, vars ? vars : ctx.vars, ctx.diag);
+  return std::move(*tree);
+}
+
 }  // namespace detail
 
 namespace {
@@ -304,6 +334,13 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   }
   const Node& top = root.is_map() ? root : kEmpty;
   const bool format1 = is_format1(top);
+  // The tree as if it were one file: extends merged in.
+  if (format1) {
+    resolve_extends(root, path, ctx);
+  } else if (root.is_map()) {
+    for (auto& e : root.entries)
+      if (e.key == "services") resolve_extends(e.value, path, ctx);
+  }
   bool mixed = false;
   if (format1) {
     ctx.format = Format::V1;

@@ -48,6 +48,8 @@ struct Context {
   config::Env env;                // LoadOptions::env: bare environment entries, ~ in paths
   config::Env vars;               // what ${VAR} reads: env, then the .env file (secrets' environment: too)
   Diagnostics diag;
+  int files_read = 0;             // files read besides the manifest, for include and extends
+  std::size_t nodes_made = 0;     // nodes of those files and of merged services (kMaxOtherNodes)
 
   std::optional<std::string> getenv(const std::string& name) const { return env ? env(name) : std::nullopt; }
 };
@@ -103,10 +105,27 @@ class Declared {
 };
 
 // --- load.cpp: the files a manifest names -------------------------------------------------------
-// The most a compose file may have.
+// The most a compose file may have; and how many files include and extends may read in all.
 constexpr std::uintmax_t kMaxManifestBytes = 4 * 1024 * 1024;
+constexpr int kMaxOtherFiles = 64;
+// The most nodes the other files may bring, and the most extends may make by copying: a few
+// small files cannot be made to take gigabytes.
+constexpr std::size_t kMaxOtherNodes = 1000000;
 // A compose file's text, refused when larger than kMaxManifestBytes.
 Result<std::string> read_manifest_text(const std::string& path);
+// Another compose file (included, or extended from), parsed and interpolated with `vars` (the
+// manifest's when not given); its problems are reported at `asked_at`, where `what` names it.
+std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,
+                                        Context& ctx, const config::Env& vars = nullptr);
+
+// --- extends.cpp ----------------------------------------------------------------------------------
+// Replaces each service of `services` (a mapping, from `file`) that extends another with the two
+// merged as the compose specification merges them (!reset and !override included); unused
+// !reset keys are dropped. Errors at the extends key.
+void resolve_extends(Node& services, const std::string& file, Context& ctx);
+// Makes a service's relative paths (env_file, bind mounts, build, seccomp profiles) absolute
+// against `dir`: for services that come from another file.
+void rebase_service_paths(Node& service, const std::filesystem::path& dir);
 
 // --- format1.cpp: docker-compose 1.x's files --------------------------------------------------
 // True for a mapping with neither `version` nor `services` that has a top-level key other than

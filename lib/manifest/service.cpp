@@ -39,6 +39,7 @@ constexpr KeyRule kServiceKeys[] = {
     // format 1's names (format1.cpp refuses them in the other formats)
     {"net", Rule::Use, ""},            {"log_driver", Rule::Use, ""},    {"log_opt", Rule::Use, ""},
     {"dockerfile", Rule::Use, ""},
+    {"extends", Rule::Use, ""},  // merged in before the service is read (extends.cpp)
     // ignored with a warning, as docker stack deploy ignores them
     {"privileged", Rule::Ignore, "swarm services cannot run privileged containers (docker stack deploy ignores it too)"},
     {"devices", Rule::Ignore, "swarm services cannot use the host's devices (docker stack deploy ignores it too)"},
@@ -83,7 +84,6 @@ constexpr KeyRule kServiceKeys[] = {
     {"post_start", Rule::Refuse, "swarm services have no lifecycle hooks"},
     {"pre_stop", Rule::Refuse, "swarm services have no lifecycle hooks"},
     {"label_file", Rule::Refuse, "write the labels under labels:"},
-    {"extends", Rule::Refuse, "copy the settings of the extended service into this one"},
 };
 
 constexpr KeyRule kDependsKeys[] = {{"condition", Rule::Use, ""}, {"restart", Rule::Use, ""}, {"required", Rule::Use, ""}};

@@ -276,3 +276,118 @@ TEST_CASE("every file read is bounded: the manifest, env files, aliases") {
   CHECK(error_of(load_yaml("x-" + laughs + "services:\n  web: {image: busybox}\n")).find("too large once its aliases") !=
         std::string::npos);
 }
+
+// --- extends, !reset, !override ---------------------------------------------------------------
+
+TEST_CASE("extends: within the file, merged as the compose specification merges") {
+  auto r = load_yaml("services:\n"
+                     "  base:\n"
+                     "    image: busybox\n"
+                     "    command: [sleep, \"10\"]\n"
+                     "    environment: {A: \"1\", B: \"2\"}\n"
+                     "    labels: [team=web, tier=front]\n"
+                     "    cap_add: [NET_ADMIN]\n"
+                     "    dns: [8.8.8.8]\n"
+                     "    volumes: [\"/srv/a:/data\", \"/srv/logs:/logs\"]\n"
+                     "    deploy: {replicas: 2, labels: {x: \"1\"}}\n"
+                     "    healthcheck: {test: [CMD, one], interval: 5s}\n"
+                     "  web:\n"
+                     "    extends: base\n"
+                     "    command: [sleep, \"20\"]\n"
+                     "    environment: [B=3, C=4]\n"
+                     "    labels: {tier: back}\n"
+                     "    cap_add: [SYS_TIME]\n"
+                     "    dns: [8.8.8.8, 1.1.1.1]\n"
+                     "    volumes: [\"/srv/b:/data\"]\n"
+                     "    deploy: {labels: {y: \"2\"}}\n"
+                     "    healthcheck: {test: [CMD, two]}\n");
+  auto web = spec_of(r, "web");
+  CHECK(web.image == "busybox:latest");
+  CHECK(web.args == std::vector<std::string>{"sleep", "20"});
+  CHECK(web.env == std::vector<std::string>{"A=1", "B=3", "C=4"});
+  CHECK(web.container_labels.at("team") == "web");
+  CHECK(web.container_labels.at("tier") == "back");
+  CHECK(web.capability_add == std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_TIME"});
+  REQUIRE(web.dns);
+  CHECK(web.dns->nameservers == std::vector<std::string>{"8.8.8.8", "1.1.1.1"});
+  REQUIRE(web.mounts.size() == 2);
+  CHECK(web.mounts[0].source == "/srv/b");  // the same target: replaced in place
+  CHECK(web.mounts[1].source == "/srv/logs");
+  CHECK(web.replicas == 2);
+  CHECK(web.labels.at("x") == "1");
+  CHECK(web.labels.at("y") == "2");
+  REQUIRE(web.healthcheck);
+  CHECK(web.healthcheck->test == std::vector<std::string>{"CMD", "two"});
+  CHECK(web.healthcheck->interval == std::chrono::seconds(5));
+  // the base is a service of its own too, unchanged
+  CHECK(spec_of(r, "base").args == std::vector<std::string>{"sleep", "10"});
+}
+
+TEST_CASE("extends: !reset and !override") {
+  auto r = load_yaml("services:\n"
+                     "  base:\n"
+                     "    image: busybox\n"
+                     "    ports: [\"8080:80\"]\n"
+                     "    environment: {A: \"1\", B: \"2\"}\n"
+                     "    deploy: {replicas: 3, resources: {limits: {memory: 64M}}}\n"
+                     "    command: [sleep, \"10\"]\n"
+                     "  web:\n"
+                     "    extends: {service: base}\n"
+                     "    ports: !reset []\n"
+                     "    environment: !override {C: \"3\"}\n"
+                     "    deploy:\n"
+                     "      resources: !reset {}\n"
+                     "    command: !reset null\n");
+  auto web = spec_of(r, "web");
+  CHECK(web.ports.empty());
+  CHECK(web.env == std::vector<std::string>{"C=3"});
+  CHECK(web.replicas == 3);
+  CHECK_FALSE(web.resources.has_value());
+  CHECK(web.args.empty());
+  // !reset where nothing is inherited: the key is not set; !override there: the value
+  auto plain = spec_of(load_yaml(svc("    ports: !reset [\"80:80\"]\n    environment: !override {A: \"1\"}\n")));
+  CHECK(plain.ports.empty());
+  CHECK(plain.env == std::vector<std::string>{"A=1"});
+}
+
+TEST_CASE("extends: another file, chains, and what cannot be extended") {
+  const std::map<std::string, std::string> files = {
+      {"common/base.yml", "services:\n"
+                          "  app:\n"
+                          "    extends: {service: root}\n"
+                          "    env_file: app.env\n"
+                          "    volumes: [\"./data:/data\"]\n"
+                          "  root:\n"
+                          "    image: busybox\n"
+                          "    environment: {ROOT: \"yes\"}\n"
+                          "    ports: [\"8080:80\"]\n"},
+      {"common/app.env", "FROM_FILE=1\n"},
+  };
+  auto r = load_files("services:\n  web:\n    extends: {file: common/base.yml, service: app}\n    ports: [\"8081:81\"]\n",
+                      files);
+  auto web = spec_of(r);
+  REQUIRE(web.ports.size() == 2);  // appended
+  CHECK(web.ports[0].published == 8080);
+  CHECK(web.ports[1].published == 8081);
+  CHECK(web.env == std::vector<std::string>{"FROM_FILE=1", "ROOT=yes"});
+  REQUIRE(web.mounts.size() == 1);
+  REQUIRE(r.ok());
+  CHECK(web.mounts[0].source == (fs::path(r->file).parent_path() / "common" / "data").string());
+
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: nginx\n    extends: {service: bsae}\n  base: {image: busybox}\n")) ==
+        "compose.yml:4:5: extends: service 'bsae' is not defined; did you mean 'base'?");
+  CHECK(error_of(load_files("services:\n  web:\n    image: nginx\n    extends: {file: nowhere.yml, service: a}\n", {})).starts_with(
+      "compose.yml:4:5: extends.file '"));
+  CHECK(error_of(load_files("services:\n  web:\n    image: nginx\n    extends: {file: nowhere.yml, service: a}\n", {})).ends_with(
+      "nowhere.yml' cannot be read"));
+  CHECK(error_of(load_yaml("services:\n  a:\n    image: busybox\n    extends: b\n  b:\n    image: busybox\n"
+                           "    extends: a\n")) ==
+        "compose.yml:4:5: extends cycle: a -> b -> a\ncompose.yml:7:5: extends cycle: b -> a -> b");
+  CHECK(error_of(load_yaml("services:\n  a:\n    image: busybox\n    extends: a\n")) ==
+        "compose.yml:4:5: extends cycle: a -> a");
+  CHECK(error_of(load_yaml("services:\n  a:\n    image: busybox\n    extends: {file: x.yml}\n")) ==
+        "compose.yml:4:5: extends needs a service");
+  std::string chain = "services:\n  s0: {image: busybox}\n";
+  for (int i = 1; i <= 40; ++i) chain += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + "}\n";
+  CHECK(error_of(load_yaml(chain)).starts_with("compose.yml:3:8: extends goes 32 services deep; hcl stops there\n"));
+}
