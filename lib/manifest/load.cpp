@@ -25,7 +25,7 @@ constexpr KeyRule kTopKeys[] = {
     {"volumes", Rule::Use, ""},
     {"secrets", Rule::Use, ""},
     {"configs", Rule::Use, ""},
-    {"include", Rule::Refuse, "merge the included files into this one"},
+    {"include", Rule::Use, ""},
 };
 
 }  // namespace
@@ -76,6 +76,8 @@ std::optional<Node> read_other_manifest(const std::string& path, const Location&
   interpolate_tree(*tree, vars ? vars : ctx.vars, ctx.diag);
   return std::move(*tree);
 }
+
+void check_top_keys(const Node& top, Diagnostics& diag) { check_keys(top, kTopKeys, "", diag, "top-level key"); }
 
 }  // namespace detail
 
@@ -334,10 +336,12 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   }
   const Node& top = root.is_map() ? root : kEmpty;
   const bool format1 = is_format1(top);
-  // The tree as if it were one file: extends merged in.
+  // The tree as if it were one file: other files' services added, extends merged in.
   if (format1) {
     resolve_extends(root, path, ctx);
   } else if (root.is_map()) {
+    std::vector<std::string> chain;
+    apply_includes(root, path, ctx, 0, chain);
     for (auto& e : root.entries)
       if (e.key == "services") resolve_extends(e.value, path, ctx);
   }
@@ -346,7 +350,7 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
     ctx.format = Format::V1;
   } else {
     mixed = mixed_format1(top, diag);
-    check_keys(top, kTopKeys, "", diag, "top-level key");
+    check_top_keys(top, diag);
     ctx.format = read_version(top.get("version"), diag);
   }
   auto name = project_name(options, format1 ? kEmpty : top, ctx, diag);

@@ -117,6 +117,8 @@ Result<std::string> read_manifest_text(const std::string& path);
 // manifest's when not given); its problems are reported at `asked_at`, where `what` names it.
 std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,
                                         Context& ctx, const config::Env& vars = nullptr);
+// The top level's keys against the table of the formats with `services:`.
+void check_top_keys(const Node& top, Diagnostics& diag);
 
 // --- extends.cpp ----------------------------------------------------------------------------------
 // Replaces each service of `services` (a mapping, from `file`) that extends another with the two
@@ -126,6 +128,11 @@ void resolve_extends(Node& services, const std::string& file, Context& ctx);
 // Makes a service's relative paths (env_file, bind mounts, build, seccomp profiles) absolute
 // against `dir`: for services that come from another file.
 void rebase_service_paths(Node& service, const std::filesystem::path& dir);
+
+// --- include.cpp ----------------------------------------------------------------------------------
+// Adds what the files under `include:` of `top` (the top level of `file`) define to `top`'s
+// services, networks, volumes, secrets and configs. `chain` holds the files including this one.
+void apply_includes(Node& top, const std::string& file, Context& ctx, int depth, std::vector<std::string>& chain);
 
 // --- format1.cpp: docker-compose 1.x's files --------------------------------------------------
 // True for a mapping with neither `version` nor `services` that has a top-level key other than

@@ -391,3 +391,81 @@ TEST_CASE("extends: another file, chains, and what cannot be extended") {
   for (int i = 1; i <= 40; ++i) chain += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + "}\n";
   CHECK(error_of(load_yaml(chain)).starts_with("compose.yml:3:8: extends goes 32 services deep; hcl stops there\n"));
 }
+
+// --- include ------------------------------------------------------------------------------------
+
+TEST_CASE("include: the services and definitions of other files, their paths their own") {
+  const std::map<std::string, std::string> files = {
+      {"db/compose.yml", "services:\n"
+                         "  db:\n"
+                         "    image: postgres:${PG_VERSION}\n"
+                         "    env_file: db.env\n"
+                         "    volumes: [\"./initdb:/docker-entrypoint-initdb.d:ro\"]\n"
+                         "    secrets: [db_password]\n"
+                         "    networks: [back]\n"
+                         "networks:\n  back: {}\n"
+                         "secrets:\n  db_password: {file: ./password.txt}\n"},
+      {"db/db.env", "POSTGRES_DB=app\n"},
+      {"db/password.txt", "s3cret"},
+      {"db/.env", "PG_VERSION=16\n"},
+  };
+  auto r = load_files("include:\n  - db/compose.yml\n"
+                      "services:\n  web:\n    image: busybox\n    networks: [back]\n    depends_on: [db]\n",
+                      files);
+  REQUIRE_MESSAGE(r.ok(), r.error().message());
+  CHECK(order_of(r) == std::vector<std::string>{"db", "web"});
+  auto db = spec_of(r, "db");
+  fs::path dir = fs::path(r->file).parent_path();
+  CHECK(db.image == "postgres:16");
+  CHECK(db.env == std::vector<std::string>{"POSTGRES_DB=app"});
+  REQUIRE(db.mounts.size() == 1);
+  CHECK(db.mounts[0].source == (dir / "db" / "initdb").string());
+  REQUIRE(r->secrets.size() == 1);
+  CHECK(r->secrets[0].data == "s3cret");
+  CHECK(r->networks.size() == 1);
+
+  // the long form: several paths, a project directory, an env_file
+  auto l = load_files("include:\n  - path: [parts/a.yml]\n    project_directory: shared\n    env_file: vars.env\n"
+                      "services:\n  web: {image: busybox}\n",
+                      {{"parts/a.yml", "services:\n  a:\n    image: busybox:${TAG}\n    volumes: [\"./x:/x\"]\n"},
+                       {"vars.env", "TAG=1.36\n"}});
+  auto a = spec_of(l, "a");
+  CHECK(a.image == "busybox:1.36");
+  REQUIRE(l.ok());
+  CHECK(a.mounts.at(0).source == (fs::path(l->file).parent_path() / "shared" / "x").string());
+}
+
+TEST_CASE("include: names defined twice, cycles, missing files, at their positions") {
+  CHECK(error_of(load_files("include: [other.yml]\nservices:\n  web: {image: busybox}\n",
+                            {{"other.yml", "services:\n  web: {image: nginx}\n"}})) ==
+        "other.yml:2:3: service 'web' is defined twice: here and at compose.yml:3:3");
+  auto cycle = error_of(load_files("include: [a.yml]\nservices:\n  web: {image: busybox}\n",
+                                   {{"a.yml", "include: [b.yml]\nservices:\n  a: {image: busybox}\n"},
+                                    {"b.yml", "include: [a.yml]\nservices:\n  b: {image: busybox}\n"}}));
+  CHECK(cycle.starts_with("b.yml:1:11: include cycle: "));
+  CHECK(cycle.ends_with("a.yml -> b.yml -> a.yml"));
+  CHECK(error_of(load_files("include: [gone.yml]\nservices:\n  web: {image: busybox}\n", {})).ends_with(
+      "gone.yml' cannot be read"));
+  CHECK(error_of(load_files("include: [gone.yml]\nservices:\n  web: {image: busybox}\n", {})).starts_with(
+      "compose.yml:1:11: include '"));
+  CHECK(error_of(load_files("include: [bad.yml]\nservices:\n  web: {image: busybox}\n",
+                            {{"bad.yml", "services:\n  x:\n    image: busybox\n    replicas: 2\n"}})) ==
+        "bad.yml:4:5: unknown key 'replicas'");
+}
+
+TEST_CASE("include: each included file is bounded as the manifest is") {
+  std::string big = "services:\n  web: {image: busybox}\nx-pad: \"" + std::string(4 * 1024 * 1024, 'a') + "\"\n";
+  CHECK(error_of(load_files("include: [big.yml]\nservices:\n  web: {image: busybox}\n", {{"big.yml", big}}))
+            .ends_with("big.yml': the manifest is larger than 4 MiB; hcl reads compose files up to that size"));
+  std::string laughs = billion_laughs();
+  CHECK(error_of(load_files("include: [laughs.yml]\nservices:\n  web: {image: busybox}\n",
+                            {{"laughs.yml", "x-laughs:\n" + [&] {
+                                std::string indented;
+                                for (std::size_t i = 0, j; i < laughs.size(); i = j + 1) {
+                                  j = laughs.find('\n', i);
+                                  indented += "  " + laughs.substr(i, j - i + 1);
+                                }
+                                return indented;
+                              }() + "services:\n  other: {image: busybox}\n"}}))
+            .find("too large once its aliases") != std::string::npos);
+}
