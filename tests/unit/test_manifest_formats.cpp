@@ -469,3 +469,33 @@ TEST_CASE("include: each included file is bounded as the manifest is") {
                               }() + "services:\n  other: {image: busybox}\n"}}))
             .find("too large once its aliases") != std::string::npos);
 }
+
+// --- x- fields -----------------------------------------------------------------------------------
+
+TEST_CASE("x- extension fields are ignored wherever the compose specification allows them") {
+  auto r = load_files("x-top: {anything: [1, 2]}\n"
+                     "services:\n"
+                     "  x-not-a-service: {image: nope}\n"
+                     "  web:\n"
+                     "    image: busybox\n"
+                     "    x-service: 1\n"
+                     "    networks: {apps: {x-attachment: 1}}\n"
+                     "    deploy:\n"
+                     "      x-deploy: 1\n"
+                     "      resources: {x-resources: 1, limits: {x-limits: 1, cpus: \"0.5\"}}\n"
+                     "      restart_policy: {x-restart: 1, condition: on-failure}\n"
+                     "      update_config: {x-update: 1}\n"
+                     "    logging: {x-logging: 1, driver: json-file}\n"
+                     "    healthcheck: {x-health: 1, test: [CMD, \"true\"]}\n"
+                     "    volumes: [{type: volume, source: data, target: /data, x-mount: 1}]\n"
+                     "    secrets: [{source: s, x-ref: 1}]\n"
+                     "networks:\n  x-net: 1\n  apps: {x-network: 1}\n"
+                     "volumes:\n  x-vol: 1\n  data: {x-volume: 1}\n"
+                     "secrets:\n  x-sec: 1\n  s: {file: s.txt, x-secret: 1}\n"
+                     "configs:\n  x-cfg: 1\n",
+                     {{"s.txt", "hi"}});
+  CHECK(warnings_of(r).empty());
+  CHECK(order_of(r) == std::vector<std::string>{"web"});
+  // and in format 1, at the top and in a service
+  CHECK(warnings_of(load_yaml("x-top: 1\nweb:\n  image: busybox\n  x-mine: 2\n")).empty());
+}
