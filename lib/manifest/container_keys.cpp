@@ -177,13 +177,17 @@ void read_security_opt(const Node& node, Context& ctx, ParsedService& out) {
       }
       std::filesystem::path path = value;
       if (path.is_relative()) path = ctx.dir / path;
+      // Read one byte past the limit at most: a device or a pipe given as the profile has no end.
+      constexpr std::size_t kMaxProfile = 1024 * 1024;
       std::ifstream in(path, std::ios::binary);
-      std::string profile((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!in.good() && !in.eof()) {
+      std::string profile(kMaxProfile + 1, '\0');
+      in.read(profile.data(), static_cast<std::streamsize>(profile.size()));
+      if (in.bad()) {
         diag.error(item.where, fmt::format("security_opt seccomp profile '{}' cannot be read", value));
         continue;
       }
-      if (profile.empty() || profile.size() > 1024 * 1024) {
+      profile.resize(static_cast<std::size_t>(in.gcount()));
+      if (profile.empty() || profile.size() > kMaxProfile) {
         diag.error(item.where, fmt::format("security_opt seccomp profile '{}' is empty, missing or too large", value));
         continue;
       }

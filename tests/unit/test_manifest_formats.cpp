@@ -271,6 +271,12 @@ TEST_CASE("every file read is bounded: the manifest, env files, aliases") {
   CHECK(r.error().why == "the manifest is larger than 4 MiB; hcl reads compose files up to that size");
   CHECK(error_of(load_files(svc("    env_file: big.env\n"), {{"big.env", "A=" + std::string(4 * 1024 * 1024, 'a')}})) ==
         "big.env:1:1: the file has 4194306 bytes; hcl reads env files up to 4 MiB");
+  // a seccomp profile is read up to its limit only, even from a file without an end
+  CHECK(error_of(load_yaml(svc("    security_opt: [\"seccomp=/dev/zero\"]\n"))) ==
+        "compose.yml:4:20: security_opt seccomp profile '/dev/zero' is empty, missing or too large");
+  auto profile = spec_of(load_files(svc("    security_opt: [seccomp=profile.json]\n"),
+                                    {{"profile.json", R"({"defaultAction":"SCMP_ACT_ALLOW"})"}}));
+  CHECK(profile.privileges.seccomp_profile == R"({"defaultAction":"SCMP_ACT_ALLOW"})");
   // aliases that expand without end (a billion laughs)
   std::string laughs = billion_laughs();
   CHECK(error_of(load_yaml("x-" + laughs + "services:\n  web: {image: busybox}\n")).find("too large once its aliases") !=
