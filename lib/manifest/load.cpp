@@ -95,7 +95,7 @@ Format read_version(const Node* v, Diagnostics& diag) {
   if (t.starts_with("2") && minor_ok(t.substr(1))) return Format::V2;
   if (t.starts_with("3") && minor_ok(t.substr(1))) return Format::V3;
   diag.error(v->where, fmt::format("unsupported version '{}': hcl reads compose formats 2, 2.x, 3 and 3.x, and files "
-                                   "without a version",
+                                   "without a version (the compose specification, or format 1: services at the top level)",
                                    *text));
   return Format::Spec;
 }

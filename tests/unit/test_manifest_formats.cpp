@@ -129,6 +129,9 @@ TEST_CASE("format 1: what it cannot mean, at FILE:LINE:COL, saying how hcl read 
   CHECK(error_of(load_yaml("web:\n  image: busybox\nimage: nginx\n")) ==
         "compose.yml:3:8: service 'image' must be a mapping, not 'nginx'; " + took);
   CHECK(error_of(load_yaml("web: [busybox]\n")) == "compose.yml:1:6: service 'web' must be a mapping, not a list; " + took);
+  // a misspelt services key makes a file format 1: the message says so, and what was meant
+  CHECK(error_of(load_yaml("service:\n  web:\n    image: busybox\n")) ==
+        "compose.yml:1:1: top-level key 'service': did you mean 'services'? " + took);
   // format 1's own names in the other formats
   CHECK(error_of(load_yaml("version: '2'\n" + svc("    net: host\n"))) ==
         "compose.yml:5:5: key 'net' is part of compose format 1 only; use network_mode");

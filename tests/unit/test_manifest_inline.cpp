@@ -495,7 +495,7 @@ TEST_CASE("manifest: scale, replicas, endpoint mode and merge keys") {
   CHECK(error_of(load_yaml("version: '3.8'\nservices: []\n")) == "compose.yml:2:11: services must be a mapping, not a list");
   CHECK(error_of(load_yaml("version: 4\nservices:\n  web: {image: busybox}\n")) ==
         "compose.yml:1:10: unsupported version '4': hcl reads compose formats 2, 2.x, 3 and 3.x, and files without a "
-        "version");
+        "version (the compose specification, or format 1: services at the top level)");
 }
 
 TEST_CASE("manifest: keys with messages of their own") {
