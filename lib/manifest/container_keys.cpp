@@ -177,13 +177,17 @@ void read_security_opt(const Node& node, Context& ctx, ParsedService& out) {
       }
       std::filesystem::path path = value;
       if (path.is_relative()) path = ctx.dir / path;
+      // Read one byte past the limit at most: a device or a pipe given as the profile has no end.
+      constexpr std::size_t kMaxProfile = 1024 * 1024;
       std::ifstream in(path, std::ios::binary);
-      std::string profile((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!in.good() && !in.eof()) {
+      std::string profile(kMaxProfile + 1, '\0');
+      in.read(profile.data(), static_cast<std::streamsize>(profile.size()));
+      if (in.bad()) {
         diag.error(item.where, fmt::format("security_opt seccomp profile '{}' cannot be read", value));
         continue;
       }
-      if (profile.empty() || profile.size() > 1024 * 1024) {
+      profile.resize(static_cast<std::size_t>(in.gcount()));
+      if (profile.empty() || profile.size() > kMaxProfile) {
         diag.error(item.where, fmt::format("security_opt seccomp profile '{}' is empty, missing or too large", value));
         continue;
       }
@@ -303,7 +307,14 @@ void read_container_keys(const Node& s, Context& ctx, ParsedService& out) {
   if (const Node* n = s.get("credential_spec")) read_credential_spec(*n, spec, diag);
   if (const Node* n = s.get("extra_hosts")) read_extra_hosts(*n, spec, diag);
   read_dns(s, out, diag);
-  if (const Node* n = s.get("logging")) read_logging(*n, spec, diag);
+  if (const Node* n = s.get("logging")) {
+    read_logging(*n, spec, diag);
+  } else if (s.get("log_driver") || s.get("log_opt")) {  // format 1's logging
+    docker::LogDriver d;
+    if (const Node* n = s.get("log_driver")) d.name = as_string(*n, "log_driver", diag).value_or("");
+    if (const Node* o = s.get("log_opt")) d.options = as_labels(*o, "log_opt", diag).value_or(docker::Labels{});
+    spec.log_driver = d;
+  }
   if (const Node* n = s.get("healthcheck")) read_healthcheck(*n, out, diag);
 }
 

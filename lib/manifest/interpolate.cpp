@@ -187,6 +187,12 @@ void interpolate_tree(Node& root, const config::Env& lookup, Diagnostics& diag) 
 }
 
 std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag, bool raw) {
+  std::error_code ec;
+  if (auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxManifestBytes) {
+    diag.error({path, 1, 1}, fmt::format("the file has {} bytes; hcl reads env files up to {} MiB", size,
+                                         kMaxManifestBytes / (1024 * 1024)));
+    return std::vector<EnvLine>{};
+  }
   std::ifstream in(path);
   if (!in) return std::nullopt;
   std::vector<EnvLine> out;

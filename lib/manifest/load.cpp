@@ -25,17 +25,63 @@ constexpr KeyRule kTopKeys[] = {
     {"volumes", Rule::Use, ""},
     {"secrets", Rule::Use, ""},
     {"configs", Rule::Use, ""},
-    {"include", Rule::Refuse, "merge the included files into this one"},
+    {"include", Rule::Use, ""},
 };
 
-std::optional<std::string> read_text(const std::string& path) {
+}  // namespace
+
+namespace detail {
+
+Result<std::string> read_manifest_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return ss.str();
+  if (!in) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
+  // Read at most one byte past the limit: a pipe or a device has no size to check first.
+  std::string text(kMaxManifestBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxManifestBytes)
+    return Error{ErrorKind::Usage, path, fmt::format("the manifest is larger than {} MiB; hcl reads compose files up "
+                                                     "to that size",
+                                                     kMaxManifestBytes / (1024 * 1024))};
+  return text;
 }
+
+std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,
+                                        Context& ctx, const config::Env& vars) {
+  if (++ctx.files_read > kMaxOtherFiles) {
+    ctx.diag.error(asked_at, fmt::format("{} '{}': include and extends read more than {} files; hcl stops there", what,
+                                         path, kMaxOtherFiles));
+    return std::nullopt;
+  }
+  auto text = read_manifest_text(path);
+  if (!text) {
+    bool unreadable = text.error().why == "cannot read the manifest";
+    ctx.diag.error(asked_at, unreadable ? fmt::format("{} '{}' cannot be read", what, path)
+                                        : fmt::format("{} '{}': {}", what, path, text.error().why));
+    return std::nullopt;
+  }
+  auto tree = parse_yaml(*text, path, ctx.diag);
+  if (!tree) {
+    ctx.diag.error(asked_at, fmt::format("{} '{}': {}: {}", what, path, tree.error().what, tree.error().why));
+    return std::nullopt;
+  }
+  ctx.nodes_made += count_nodes(*tree);
+  if (ctx.nodes_made > kMaxOtherNodes) {
+    ctx.diag.error(asked_at, fmt::format("{} '{}': the files included and extended hold more than {} values in all; "
+                                         "hcl stops there",
+                                         what, path, kMaxOtherNodes));
+    return std::nullopt;
+  }
+  interpolate_tree(*tree, vars ? vars : ctx.vars, ctx.diag);
+  return std::move(*tree);
+}
+
+void check_top_keys(const Node& top, Diagnostics& diag) { check_keys(top, kTopKeys, "", diag, "top-level key"); }
+
+}  // namespace detail
+
+namespace {
 
 // "2", "2.x", "3", "3.x", or no version at all (the compose specification).
 Format read_version(const Node* v, Diagnostics& diag) {
@@ -49,9 +95,28 @@ Format read_version(const Node* v, Diagnostics& diag) {
   if (t.starts_with("2") && minor_ok(t.substr(1))) return Format::V2;
   if (t.starts_with("3") && minor_ok(t.substr(1))) return Format::V3;
   diag.error(v->where, fmt::format("unsupported version '{}': hcl reads compose formats 2, 2.x, 3 and 3.x, and files "
-                                   "without a version",
+                                   "without a version (the compose specification, or format 1: services at the top level)",
                                    *text));
   return Format::Spec;
+}
+
+// A top-level key that holds a service, as in format 1, in a file of another format. True when
+// there is one.
+bool mixed_format1(const Node& top, Diagnostics& diag) {
+  const Entry* marker = top.entry("services");
+  if (!marker) marker = top.entry("version");
+  if (!marker) return false;
+  bool found = false;
+  for (const auto& e : top.entries) {
+    bool known = std::any_of(std::begin(kTopKeys), std::end(kTopKeys), [&](const KeyRule& r) { return r.key == e.key; });
+    if (known || e.key.starts_with("x-") || !e.value.is_map() || (!e.value.get("image") && !e.value.get("build")))
+      continue;
+    diag.error(e.where, fmt::format("'{}' looks like a service of compose format 1 (services at the top level), but the "
+                                    "file has a '{}' key (line {}): put it under 'services:'",
+                                    e.key, marker->key, marker->where.line));
+    found = true;
+  }
+  return found;
 }
 
 bool valid_project(const std::string& name) {
@@ -133,7 +198,11 @@ std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Dia
     for (std::size_t d = 0; d < p.def.depends_on.size(); ++d) {
       const std::string& name = p.def.depends_on[d];
       auto it = index.find(name);
-      if (it == index.end()) {
+      if (it == index.end() && !p.depends_required[d]) {
+        diag.warn(p.depends_at[d], fmt::format("depends_on: service '{}' is not defined; it is not required, so "
+                                               "this is ignored",
+                                               name));
+      } else if (it == index.end()) {
         diag.error(p.depends_at[d], fmt::format("depends_on: service '{}' is not defined{}", name, did_you_mean(name, keys)));
         broken = true;
       } else {
@@ -183,6 +252,7 @@ std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Dia
       if (ready) {
         placed[i] = true;
         out.push_back(std::move(parsed[i].def));
+        std::erase_if(out.back().depends_on, [&](const std::string& d) { return !index.count(d); });  // not required
         break;
       }
     }
@@ -239,8 +309,8 @@ Error collected(const std::vector<Warning>& errors) {
 }  // namespace
 
 Result<Project> load(const std::string& path, const LoadOptions& options) {
-  auto text = read_text(path);
-  if (!text) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
+  auto text = read_manifest_text(path);
+  if (!text) return text.error();
 
   Context ctx;
   ctx.file = path;
@@ -265,9 +335,25 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
     diag.error(root.where, fmt::format("the manifest must be a mapping with a 'services' key, not {}", describe(root)));
   }
   const Node& top = root.is_map() ? root : kEmpty;
-  check_keys(top, kTopKeys, "", diag, "top-level key");
-  ctx.format = read_version(top.get("version"), diag);
-  auto name = project_name(options, top, ctx, diag);
+  const bool format1 = is_format1(top);
+  // The tree as if it were one file: other files' services added, extends merged in.
+  if (format1) {
+    resolve_extends(root, path, ctx);
+  } else if (root.is_map()) {
+    std::vector<std::string> chain;
+    apply_includes(root, path, ctx, 0, chain);
+    for (auto& e : root.entries)
+      if (e.key == "services") resolve_extends(e.value, path, ctx);
+  }
+  bool mixed = false;
+  if (format1) {
+    ctx.format = Format::V1;
+  } else {
+    mixed = mixed_format1(top, diag);
+    check_top_keys(top, diag);
+    ctx.format = read_version(top.get("version"), diag);
+  }
+  auto name = project_name(options, format1 ? kEmpty : top, ctx, diag);
   if (!name) return name.error();
   ctx.project = *name;
 
@@ -279,13 +365,16 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
 
   std::vector<ParsedService> parsed;
   const Entry* services = top.entry("services");
-  if (services && expect_map(services->value, "services", diag)) {
+  if (format1) {
+    for (const Entry* e : format1_services(top, ctx)) parsed.push_back(read_service(*e, ctx, declared));
+  } else if (services && expect_map(services->value, "services", diag)) {
     for (const auto& e : services->value.entries)
       if (!e.key.starts_with("x-")) parsed.push_back(read_service(e, ctx, declared));
     if (parsed.empty()) diag.error(services->where, "the manifest defines no services");
-  } else if (!services && root.is_map()) {
+  } else if (!services && root.is_map() && !mixed) {
     diag.error(root.where, "the manifest has no 'services' key");
   }
+  apply_links(parsed, diag);  // before the order: a link's own message, with its did-you-mean, comes first
   check_published_ports(parsed, diag);
 
   Project project;

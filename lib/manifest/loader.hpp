@@ -16,8 +16,9 @@
 
 namespace hcl::manifest::detail {
 
-// Which compose format the file declares; it decides a few keys (scale, mem_limit, cpus).
-enum class Format { V2, V3, Spec };
+// Which compose format the file is; it decides a few keys (scale, mem_limit, cpus, net, log_driver).
+// V1 is docker-compose 1.x's: no version and no services key, each top-level key a service.
+enum class Format { V1, V2, V3, Spec };
 
 // --- interpolate.cpp --------------------------------------------------------------------
 // interpolate() that also returns the names of unset variables it replaced with "".
@@ -47,6 +48,8 @@ struct Context {
   config::Env env;                // LoadOptions::env: bare environment entries, ~ in paths
   config::Env vars;               // what ${VAR} reads: env, then the .env file (secrets' environment: too)
   Diagnostics diag;
+  int files_read = 0;             // files read besides the manifest, for include and extends
+  std::size_t nodes_made = 0;     // nodes of those files and of merged services (kMaxOtherNodes)
 
   std::optional<std::string> getenv(const std::string& name) const { return env ? env(name) : std::nullopt; }
 };
@@ -101,10 +104,58 @@ class Declared {
   }
 };
 
+// --- load.cpp: the files a manifest names -------------------------------------------------------
+// The most a compose file may have; and how many files include and extends may read in all.
+constexpr std::uintmax_t kMaxManifestBytes = 4 * 1024 * 1024;
+constexpr int kMaxOtherFiles = 64;
+// The most nodes the other files may bring, and the most extends may make by copying: a few
+// small files cannot be made to take gigabytes.
+constexpr std::size_t kMaxOtherNodes = 1000000;
+// A compose file's text, refused when larger than kMaxManifestBytes.
+Result<std::string> read_manifest_text(const std::string& path);
+// Another compose file (included, or extended from), parsed and interpolated with `vars` (the
+// manifest's when not given); its problems are reported at `asked_at`, where `what` names it.
+std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,
+                                        Context& ctx, const config::Env& vars = nullptr);
+// The top level's keys against the table of the formats with `services:`.
+void check_top_keys(const Node& top, Diagnostics& diag);
+
+// --- extends.cpp ----------------------------------------------------------------------------------
+// Replaces each service of `services` (a mapping, from `file`) that extends another with the two
+// merged as the compose specification merges them (!reset and !override included); unused
+// !reset keys are dropped. Errors at the extends key.
+void resolve_extends(Node& services, const std::string& file, Context& ctx);
+// Makes a service's relative paths (env_file, bind mounts, build, seccomp profiles) absolute
+// against `dir`: for services that come from another file.
+void rebase_service_paths(Node& service, const std::filesystem::path& dir);
+
+// --- include.cpp ----------------------------------------------------------------------------------
+// Adds what the files under `include:` of `top` (the top level of `file`) define to `top`'s
+// services, networks, volumes, secrets and configs. `chain` holds the files including this one.
+void apply_includes(Node& top, const std::string& file, Context& ctx, int depth, std::vector<std::string>& chain);
+
+// --- format1.cpp: docker-compose 1.x's files --------------------------------------------------
+// True for a mapping with neither `version` nor `services` that has a top-level key other than
+// the compose specification's (name, networks, volumes, ...) and x-*: each such key is a service.
+bool is_format1(const Node& top);
+// The services of a format 1 file (its top-level entries but x-*); reports what cannot be part of
+// one: the specification's top-level keys and values that are not mappings.
+std::vector<const Entry*> format1_services(const Node& top, Context& ctx);
+// Keys of one format only: in format 1, those docker-compose 1.x did not know; elsewhere, format 1's
+// own (net, log_driver, log_opt, dockerfile).
+void check_format_keys(const Node& service, Context& ctx);
+
 // --- one service: service.cpp reads the keys with the others' help ---------------------------
 struct ParsedService {
   ServiceDef def;
   std::vector<Location> depends_at;  // parallel to def.depends_on
+  std::vector<bool> depends_required;  // parallel to def.depends_on: false for `required: false`
+  struct Link {
+    std::string service;  // the linked service's key
+    std::string alias;    // the name it is reached by there ("" when only its own)
+    Location where;
+  };
+  std::vector<Link> links;  // links:, applied to the linked services by apply_links
   std::vector<Location> ports_at;    // parallel to def.spec.ports
   std::vector<std::string> constraints;  // placement, as engine expressions (classic env ones too)
 
@@ -115,6 +166,10 @@ struct ParsedService {
 };
 
 ParsedService read_service(const Entry& entry, Context& ctx, Declared& declared);
+
+// links: each linked service answers to the link's alias on every network it shares with the
+// linking one (docker-compose's links, as network aliases). Links to undefined services are errors.
+void apply_links(std::vector<ParsedService>& parsed, Diagnostics& diag);
 
 // environment.cpp: env_file, then environment (a later value of a key replaces an earlier one);
 // classic Swarm constraint: entries leave the environment and become placement constraints.

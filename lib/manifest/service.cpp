@@ -36,6 +36,10 @@ constexpr KeyRule kServiceKeys[] = {
     {"group_add", Rule::Use, ""},      {"credential_spec", Rule::Use, ""},
     {"build", Rule::Use, ""},          {"container_name", Rule::Use, ""}, {"links", Rule::Use, ""},
     {"network_mode", Rule::Use, ""},
+    // format 1's names (format1.cpp refuses them in the other formats)
+    {"net", Rule::Use, ""},            {"log_driver", Rule::Use, ""},    {"log_opt", Rule::Use, ""},
+    {"dockerfile", Rule::Use, ""},
+    {"extends", Rule::Use, ""},  // merged in before the service is read (extends.cpp)
     // ignored with a warning, as docker stack deploy ignores them
     {"privileged", Rule::Ignore, "swarm services cannot run privileged containers (docker stack deploy ignores it too)"},
     {"devices", Rule::Ignore, "swarm services cannot use the host's devices (docker stack deploy ignores it too)"},
@@ -80,7 +84,6 @@ constexpr KeyRule kServiceKeys[] = {
     {"post_start", Rule::Refuse, "swarm services have no lifecycle hooks"},
     {"pre_stop", Rule::Refuse, "swarm services have no lifecycle hooks"},
     {"label_file", Rule::Refuse, "write the labels under labels:"},
-    {"extends", Rule::Refuse, "copy the settings of the extended service into this one"},
 };
 
 constexpr KeyRule kDependsKeys[] = {{"condition", Rule::Use, ""}, {"restart", Rule::Use, ""}, {"required", Rule::Use, ""}};
@@ -172,10 +175,15 @@ void read_networks(const Node* node, const Entry& service, Context& ctx, Declare
 
 void read_depends_on(const Node& node, Context& ctx, ParsedService& out) {
   Diagnostics& diag = ctx.diag;
-  auto add = [&](const std::string& key, const Location& where) {
-    if (std::find(out.def.depends_on.begin(), out.def.depends_on.end(), key) != out.def.depends_on.end()) return;
+  auto add = [&](const std::string& key, const Location& where, bool required = true) {
+    auto at = std::find(out.def.depends_on.begin(), out.def.depends_on.end(), key);
+    if (at != out.def.depends_on.end()) {
+      out.depends_required[static_cast<std::size_t>(at - out.def.depends_on.begin())] = required;
+      return;
+    }
     out.def.depends_on.push_back(key);
     out.depends_at.push_back(where);
+    out.depends_required.push_back(required);
   };
   if (node.is_seq()) {
     for (const auto& item : node.items) {
@@ -191,12 +199,14 @@ void read_depends_on(const Node& node, Context& ctx, ParsedService& out) {
     return;
   }
   for (const auto& e : node.entries) {
-    add(e.key, e.where);
     std::string path = "depends_on." + e.key;
+    bool required = true;
+    if (e.value.is_map())
+      if (const Node* r = e.value.get("required")) required = as_bool(*r, path + ".required", diag).value_or(true);
+    add(e.key, e.where, required);
     if (!expect_map(e.value, path, diag)) continue;
     check_keys(e.value, kDependsKeys, path + ".", diag);
     if (const Node* r = e.value.get("restart")) (void)as_bool(*r, path + ".restart", diag);
-    if (const Node* r = e.value.get("required")) (void)as_bool(*r, path + ".required", diag);
     const Node* c = e.value.get("condition");
     auto condition = c ? as_string(*c, path + ".condition", diag) : std::nullopt;
     if (!condition || *condition == "service_started") continue;
@@ -250,12 +260,20 @@ void classic_networking(const Node& s, docker::ServiceSpec& spec) {
   if (!deploy || !deploy->get("endpoint_mode")) spec.endpoint_mode = docker::EndpointMode::Dnsrr;
 }
 
+// network_mode, or format 1's net, which means the same.
+const Entry* network_mode(const Node& s) {
+  const Entry* m = s.entry("network_mode");
+  return m ? m : s.entry("net");
+}
+
 // Keys that need a message of their own rather than the table's.
 void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
   Diagnostics& diag = ctx.diag;
-  if (const Entry* b = s.entry("build")) {
+  const Entry* b = s.entry("build");
+  if (!b) b = s.entry("dockerfile");
+  if (b) {
     if (s.get("image"))
-      diag.warn(b->where, "key 'build' is ignored: hcl deploys the image and does not build it");
+      diag.warn(b->where, fmt::format("key '{}' is ignored: hcl deploys the image and does not build it", b->key));
     else
       diag.error(b->where, "hcl needs an image; build it first and name it with 'image:'");
   } else if (!s.get("image")) {
@@ -263,31 +281,40 @@ void read_special_keys(const Node& s, const Entry& service, Context& ctx) {
   }
   if (const Entry* c = s.entry("container_name"))
     diag.warn(c->where, "key 'container_name' is ignored in swarm mode: the engine names each task's container");
-  if (const Entry* m = s.entry("network_mode")) {
-    auto mode = as_string(m->value, "network_mode", diag);
+  if (const Entry* m = network_mode(s)) {
+    auto mode = as_string(m->value, m->key, diag);
     if (mode && *mode == "bridge")
-      diag.warn(m->where, "key 'network_mode' is ignored: services join the project's overlay networks");
+      diag.warn(m->where, fmt::format("key '{}' is ignored: services join the project's overlay networks", m->key));
     else if (mode && *mode == "host" && s.get("networks"))
-      diag.error(m->value.where, "network_mode: host and networks cannot both be given");
+      diag.error(m->value.where, fmt::format("{}: host and networks cannot both be given", m->key));
     else if (mode && *mode != "host")
-      diag.error(m->value.where, fmt::format("network_mode '{}' cannot be given to a swarm service: it joins the "
-                                             "project's overlay networks, or the host's network with network_mode: host",
-                                             *mode));
+      diag.error(m->value.where, fmt::format("{} '{}' cannot be given to a swarm service: it joins the project's "
+                                             "overlay networks, or the host's network with {}: host",
+                                             m->key, *mode, m->key));
   }
-  if (const Entry* l = s.entry("links")) {
-    bool aliased = false;
-    if (const auto* links = as_list(l->value, "links", diag)) {
-      for (const auto& link : *links) {
-        if (link.is_scalar() && link.text.find(':') != std::string::npos) {
-          aliased = true;
-          diag.error(link.where, fmt::format("link '{}' gives an alias, which swarm mode cannot do; give the service a "
-                                             "network alias instead",
-                                             link.text));
-        }
-      }
+}
+
+// links: SERVICE or SERVICE:ALIAS. Each is a dependency too, as in docker-compose.
+void read_links(const Node& node, ParsedService& out, Diagnostics& diag) {
+  const auto* links = as_list(node, "links", diag);
+  if (!links) return;
+  for (const auto& link : *links) {
+    auto text = as_string(link, "each link", diag);
+    if (!text) continue;
+    auto colon = text->find(':');
+    std::string service = text->substr(0, colon);
+    std::string alias = colon == std::string::npos ? "" : text->substr(colon + 1);
+    if (service.empty() || (colon != std::string::npos && (alias.empty() || alias.find(':') != std::string::npos))) {
+      diag.error(link.where, fmt::format("link '{}' does not parse; expected SERVICE or SERVICE:ALIAS", *text));
+      continue;
     }
-    if (!aliased)
-      diag.warn(l->where, "key 'links' is not needed and is ignored: services reach each other by name on their networks");
+    if (alias == service) alias.clear();
+    out.links.push_back({service, alias, link.where});
+    if (std::find(out.def.depends_on.begin(), out.def.depends_on.end(), service) == out.def.depends_on.end()) {
+      out.def.depends_on.push_back(service);
+      out.depends_at.push_back(link.where);
+      out.depends_required.push_back(true);
+    }
   }
 }
 
@@ -312,6 +339,7 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
 
   const Node& s = e.value;
   if (!expect_map(s, fmt::format("service '{}'", e.key), diag)) return out;
+  check_format_keys(s, ctx);  // first: in format 1, its message is the one that explains
   check_keys(s, kServiceKeys, "", diag);
   read_special_keys(s, e, ctx);
 
@@ -325,19 +353,46 @@ ParsedService read_service(const Entry& e, Context& ctx, Declared& declared) {
   if (const Node* p = s.get("ports")) read_ports(*p, ctx, out);
   read_mounts(s, ctx, declared, out);
   read_file_references(s, ctx, declared, out);
-  if (const Node* m = s.get("network_mode"); m && m->is_scalar() && m->text == "host")
+  if (const Entry* m = network_mode(s); m && m->value.is_scalar() && m->value.text == "host")
     spec.networks.push_back({"host", {}, {}});  // the host's own network: no aliases, no other network
   else
     read_networks(s.get("networks"), e, ctx, declared, spec);
   if (const Node* d = s.get("depends_on")) read_depends_on(*d, ctx, out);
+  if (const Node* l = s.get("links")) read_links(*l, out, diag);
 
-  if (ctx.format == Format::V2) classic_networking(s, spec);
+  if (ctx.format == Format::V1 || ctx.format == Format::V2) classic_networking(s, spec);
   // The engine refuses ingress-mode ports on a dnsrr endpoint; say so before it is asked.
   for (std::size_t i = 0; i < spec.ports.size(); ++i)
     if (spec.ports[i].mode == docker::PublishMode::Ingress && spec.endpoint_mode == docker::EndpointMode::Dnsrr)
       diag.error(out.ports_at[i], "a port in ingress mode needs deploy.endpoint_mode: vip (the default); with dnsrr, "
                                   "publish it in host mode (ports: - {target: ..., published: ..., mode: host})");
   return out;
+}
+
+void apply_links(std::vector<ParsedService>& parsed, Diagnostics& diag) {
+  std::vector<std::string_view> keys;
+  for (const auto& p : parsed) keys.push_back(p.def.key);
+  for (const auto& p : parsed) {
+    for (const auto& link : p.links) {
+      auto target = std::find_if(parsed.begin(), parsed.end(), [&](const auto& t) { return t.def.key == link.service; });
+      if (target == parsed.end()) {
+        diag.error(link.where, fmt::format("links: service '{}' is not defined{}", link.service,
+                                           did_you_mean(link.service, keys)));
+        continue;
+      }
+      bool shared = false;
+      for (const auto& mine : p.def.spec.networks) {
+        for (auto& theirs : target->def.spec.networks) {
+          if (theirs.target != mine.target || theirs.target == "host") continue;
+          shared = true;
+          if (!link.alias.empty()) add_unique(theirs.aliases, link.alias);
+        }
+      }
+      if (!shared)
+        diag.error(link.where, fmt::format("link to service '{}': the two share no network, so it cannot be reached",
+                                           link.service));
+    }
+  }
 }
 
 }  // namespace hcl::manifest::detail

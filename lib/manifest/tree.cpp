@@ -27,6 +27,13 @@ const Node* Node::get(std::string_view key) const {
   return e ? &e->value : nullptr;
 }
 
+std::size_t count_nodes(const Node& node) {
+  std::size_t n = 1;
+  for (const auto& i : node.items) n += count_nodes(i);
+  for (const auto& e : node.entries) n += count_nodes(e.value);
+  return n;
+}
+
 std::string describe(const Node& node) {
   switch (node.kind) {
     case Node::Kind::Null: return "empty";
@@ -56,6 +63,8 @@ class Converter {
     if (depth > kMaxDepth) return fail(fallback, "the manifest nests too deeply (is an anchor used inside itself?)");
     if (++nodes_ > kMaxNodes) return fail(fallback, "the manifest is too large once its aliases are expanded");
     out.where = at(in.Mark(), fallback);
+    // compose's merge tags; other tags leave the value as it is, as they did before.
+    if (const std::string& tag = in.Tag(); tag == "!reset" || tag == "!override") out.tag = tag;
     switch (in.Type()) {
       case YAML::NodeType::Scalar:
         out.kind = Node::Kind::Scalar;

@@ -20,6 +20,7 @@ struct Node {
   std::vector<Node> items;     // Seq
   std::vector<Entry> entries;  // Map, in file order, keys unique
   Location where;
+  std::string tag;             // "!reset" or "!override" when the YAML gave one (compose's merge tags)
 
   bool is_null() const { return kind == Kind::Null; }
   bool is_scalar() const { return kind == Kind::Scalar; }
@@ -35,6 +36,9 @@ struct Entry {
   Location where;  // the key's position
   Node value;
 };
+
+// How many nodes a tree has, itself included.
+std::size_t count_nodes(const Node& node);
 
 // "'lots'" for a scalar, "a list", "a mapping" or "empty": what a message says was found.
 std::string describe(const Node& node);

@@ -495,7 +495,7 @@ TEST_CASE("manifest: scale, replicas, endpoint mode and merge keys") {
   CHECK(error_of(load_yaml("version: '3.8'\nservices: []\n")) == "compose.yml:2:11: services must be a mapping, not a list");
   CHECK(error_of(load_yaml("version: 4\nservices:\n  web: {image: busybox}\n")) ==
         "compose.yml:1:10: unsupported version '4': hcl reads compose formats 2, 2.x, 3 and 3.x, and files without a "
-        "version");
+        "version (the compose specification, or format 1: services at the top level)");
 }
 
 TEST_CASE("manifest: keys with messages of their own") {
@@ -515,7 +515,6 @@ TEST_CASE("manifest: keys with messages of their own") {
   for (const auto& w : r->warnings) warnings.push_back(std::to_string(w.where.line) + ": " + w.message);
   CHECK(warnings == std::vector<std::string>{
                         "5: key 'network_mode' is ignored: services join the project's overlay networks",
-                        "6: key 'links' is not needed and is ignored: services reach each other by name on their networks",
                         "7: key 'expose' is not supported by hcl and is ignored: every port of a service is reachable on "
                         "its networks",
                         "11: an empty entrypoint cannot override the image's and is ignored",
