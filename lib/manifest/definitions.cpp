@@ -1,5 +1,5 @@
 // Top-level networks and volumes: what the manifest declares, and which of those services use.
-// (Secrets and configs: file_objects.cpp.)
+// Secrets and configs too: declared at the top level, created only when a service uses them.
 #include "loader.hpp"
 
 #include <hcl/swarm/networks.hpp>
@@ -234,6 +234,34 @@ std::optional<std::string> read_data_file(const Node& node, const std::string& p
   return data;
 }
 
+// The one source of a secret's or config's content (file, content, environment or driver),
+// into `d`, bounded by what the swarm takes.
+void read_source(const Entry& src, const Node& v, const std::string& path, FileObjectDef& d, Context& ctx) {
+  Diagnostics& diag = ctx.diag;
+  const bool secret = d.kind == docker::FileObjectKind::Secret;
+  std::uintmax_t max = secret ? kMaxSecretBytes : kMaxConfigBytes;
+  if (src.key == "file") {
+    d.data = read_data_file(src.value, path + ".file", max, ctx).value_or("");
+  } else if (src.key == "content") {
+    d.data = as_string(src.value, path + ".content", diag).value_or("");
+  } else if (src.key == "environment") {
+    if (auto var = as_string(src.value, path + ".environment", diag)) {
+      auto value = ctx.vars ? ctx.vars(*var) : std::nullopt;
+      if (!value)
+        diag.error(src.value.where, fmt::format("{}.environment: the variable {} is not set", path, *var));
+      else
+        d.data = *value;
+    }
+  } else {
+    d.driver = as_string(src.value, path + ".driver", diag).value_or("");
+    if (const Node* o = v.get("driver_opts"))
+      d.driver_options = as_labels(*o, path + ".driver_opts", diag).value_or(docker::Labels{});
+  }
+  if (d.data.size() > max)
+    diag.error(src.where, fmt::format("{} '{}' has {} bytes; the swarm takes at most {}", docker::to_string(d.kind), d.key,
+                                      d.data.size(), max));
+}
+
 FileObjectDef read_file_object(docker::FileObjectKind kind, const Entry& e, Context& ctx) {
   Diagnostics& diag = ctx.diag;
   const bool secret = kind == docker::FileObjectKind::Secret;
@@ -274,28 +302,7 @@ FileObjectDef read_file_object(docker::FileObjectKind kind, const Entry& e, Cont
                            secret ? "file, environment or driver" : "file, environment or content"));
     return d;
   }
-  std::uintmax_t max = secret ? kMaxSecretBytes : kMaxConfigBytes;
-  const Entry& src = *sources.front();
-  if (src.key == "file") {
-    d.data = read_data_file(src.value, path + ".file", max, ctx).value_or("");
-  } else if (src.key == "content") {
-    d.data = as_string(src.value, path + ".content", diag).value_or("");
-  } else if (src.key == "environment") {
-    if (auto var = as_string(src.value, path + ".environment", diag)) {
-      auto value = ctx.vars ? ctx.vars(*var) : std::nullopt;
-      if (!value)
-        diag.error(src.value.where, fmt::format("{}.environment: the variable {} is not set", path, *var));
-      else
-        d.data = *value;
-    }
-  } else {
-    d.driver = as_string(src.value, path + ".driver", diag).value_or("");
-    if (const Node* o = v.get("driver_opts"))
-      d.driver_options = as_labels(*o, path + ".driver_opts", diag).value_or(docker::Labels{});
-  }
-  if (d.data.size() > max)
-    diag.error(src.where, fmt::format("{} '{}' has {} bytes; the swarm takes at most {}", docker::to_string(kind), e.key,
-                                      d.data.size(), max));
+  read_source(*sources.front(), v, path, d, ctx);
   if (const Node* t = v.get("template_driver")) d.template_driver = as_string(*t, path + ".template_driver", diag).value_or("");
   if (const Node* l = v.get("labels")) d.labels = as_labels(*l, path + ".labels", diag).value_or(docker::Labels{});
   d.labels[swarm::kProjectLabel] = ctx.project;

@@ -182,17 +182,13 @@ Result<config::Env> variables(const LoadOptions& options, const Context& ctx, Di
   });
 }
 
-// Every service after those it depends on; among those free to go, file order. Unknown
-// names and cycles are reported.
-std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Diagnostics& diag) {
-  std::map<std::string, std::size_t> index;
+// Each service's dependencies as indexes into `parsed`; unknown names are reported (an error, or
+// a warning when the dependency is not required). False when one is an error.
+bool dependency_indexes(const std::vector<ParsedService>& parsed, const std::map<std::string, std::size_t>& index,
+                        std::vector<std::vector<std::size_t>>& deps, Diagnostics& diag) {
   std::vector<std::string_view> keys;
-  for (std::size_t i = 0; i < parsed.size(); ++i) {
-    index.emplace(parsed[i].def.key, i);
-    keys.push_back(parsed[i].def.key);
-  }
-  std::vector<std::vector<std::size_t>> deps(parsed.size());
-  bool broken = false;
+  for (const auto& p : parsed) keys.push_back(p.def.key);
+  bool ok = true;
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     const auto& p = parsed[i];
     for (std::size_t d = 0; d < p.def.depends_on.size(); ++d) {
@@ -204,35 +200,40 @@ std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Dia
                                                name));
       } else if (it == index.end()) {
         diag.error(p.depends_at[d], fmt::format("depends_on: service '{}' is not defined{}", name, did_you_mean(name, keys)));
-        broken = true;
+        ok = false;
       } else {
         deps[i].push_back(it->second);
       }
     }
   }
+  return ok;
+}
 
-  // Cycles, each reported once, starting from its first service in file order.
+// Reports each dependency cycle once, starting from its first service in file order, at that
+// service's depends_on entry. False when there is one.
+bool report_cycles(const std::vector<ParsedService>& parsed, const std::vector<std::vector<std::size_t>>& deps,
+                   Diagnostics& diag) {
   enum class Mark { New, Open, Done };
   std::vector<Mark> mark(parsed.size(), Mark::New);
   std::vector<std::size_t> stack;
   std::set<std::set<std::size_t>> reported;
+  auto report = [&](std::vector<std::size_t> cycle) {
+    std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+    if (!reported.insert(std::set<std::size_t>(cycle.begin(), cycle.end())).second) return;
+    std::string text;
+    for (std::size_t c : cycle) text += parsed[c].def.key + " -> ";
+    text += parsed[cycle[0]].def.key;
+    const auto& first = parsed[cycle[0]];
+    const std::string& next = parsed[cycle.size() > 1 ? cycle[1] : cycle[0]].def.key;
+    auto at = std::find(first.def.depends_on.begin(), first.def.depends_on.end(), next) - first.def.depends_on.begin();
+    diag.error(first.depends_at[static_cast<std::size_t>(at)], fmt::format("dependency cycle: {}", text));
+  };
   auto visit = [&](auto&& self, std::size_t i) -> void {
     mark[i] = Mark::Open;
     stack.push_back(i);
     for (std::size_t d : deps[i]) {
       if (mark[d] == Mark::Open) {
-        auto from = std::find(stack.begin(), stack.end(), d);
-        std::vector<std::size_t> cycle(from, stack.end());
-        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
-        if (!reported.insert(std::set<std::size_t>(cycle.begin(), cycle.end())).second) continue;
-        std::string text;
-        for (std::size_t c : cycle) text += parsed[c].def.key + " -> ";
-        text += parsed[cycle[0]].def.key;
-        const auto& first = parsed[cycle[0]];
-        const std::string& next = parsed[cycle.size() > 1 ? cycle[1] : cycle[0]].def.key;
-        auto at = std::find(first.def.depends_on.begin(), first.def.depends_on.end(), next) - first.def.depends_on.begin();
-        diag.error(first.depends_at[static_cast<std::size_t>(at)], fmt::format("dependency cycle: {}", text));
-        broken = true;
+        report(std::vector<std::size_t>(std::find(stack.begin(), stack.end(), d), stack.end()));
       } else if (mark[d] == Mark::New) {
         self(self, d);
       }
@@ -242,9 +243,19 @@ std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Dia
   };
   for (std::size_t i = 0; i < parsed.size(); ++i)
     if (mark[i] == Mark::New) visit(visit, i);
+  return reported.empty();
+}
+
+// Every service after those it depends on; among those free to go, file order. Unknown
+// names and cycles are reported (and give no services).
+std::vector<ServiceDef> dependency_order(std::vector<ParsedService>& parsed, Diagnostics& diag) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < parsed.size(); ++i) index.emplace(parsed[i].def.key, i);
+  std::vector<std::vector<std::size_t>> deps(parsed.size());
+  bool known = dependency_indexes(parsed, index, deps, diag);
+  if (!report_cycles(parsed, deps, diag) || !known) return {};
 
   std::vector<ServiceDef> out;
-  if (broken) return out;
   std::vector<bool> placed(parsed.size(), false);
   while (out.size() < parsed.size()) {
     for (std::size_t i = 0; i < parsed.size(); ++i) {
@@ -306,27 +317,69 @@ Error collected(const std::vector<Warning>& errors) {
   return e;
 }
 
-}  // namespace
-
-Result<Project> load(const std::string& path, const LoadOptions& options) {
+// The file read, parsed and interpolated, into `ctx` (its paths, variables and diagnostics).
+Result<Node> read_tree(const std::string& path, const LoadOptions& options, Context& ctx) {
   auto text = read_manifest_text(path);
   if (!text) return text.error();
-
-  Context ctx;
   ctx.file = path;
   ctx.dir = std::filesystem::path(path).parent_path();
   std::error_code ec;
   ctx.abs_dir = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path().lexically_normal();
   ctx.env = options.env;
-  Diagnostics& diag = ctx.diag;
+  auto tree = parse_yaml(*text, path, ctx.diag);
+  if (!tree) return tree.error();
+  auto vars = variables(options, ctx, ctx.diag);
+  if (!vars) return vars.error();
+  interpolate_tree(*tree, *vars, ctx.diag);
+  ctx.vars = *vars;
+  return tree;
+}
 
-  auto tree = parse_yaml(*text, path, diag);
+// The tree as if it were one file: other files' services added, extends merged in; the format
+// recognised into ctx.format. True for a file of format 1 mixed with later formats' keys.
+bool merge_files(Node& root, const Node& top, bool format1, const std::string& path, Context& ctx) {
+  if (format1) {
+    resolve_extends(root, path, ctx);
+    ctx.format = Format::V1;
+    return false;
+  }
+  if (root.is_map()) {
+    std::vector<std::string> chain;
+    apply_includes(root, path, ctx, 0, chain);
+    for (auto& e : root.entries)
+      if (e.key == "services") resolve_extends(e.value, path, ctx);
+  }
+  bool mixed = mixed_format1(top, ctx.diag);
+  check_top_keys(top, ctx.diag);
+  ctx.format = read_version(top.get("version"), ctx.diag);
+  return mixed;
+}
+
+// The services of the merged tree, each read with what the file declares.
+std::vector<ParsedService> read_services(const Node& root, const Node& top, bool format1, bool mixed, Context& ctx,
+                                         Declared& declared) {
+  std::vector<ParsedService> parsed;
+  const Entry* services = top.entry("services");
+  if (format1) {
+    for (const Entry* e : format1_services(top, ctx)) parsed.push_back(read_service(*e, ctx, declared));
+  } else if (services && expect_map(services->value, "services", ctx.diag)) {
+    for (const auto& e : services->value.entries)
+      if (!e.key.starts_with("x-")) parsed.push_back(read_service(e, ctx, declared));
+    if (parsed.empty()) ctx.diag.error(services->where, "the manifest defines no services");
+  } else if (!services && root.is_map() && !mixed) {
+    ctx.diag.error(root.where, "the manifest has no 'services' key");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Result<Project> load(const std::string& path, const LoadOptions& options) {
+  Context ctx;
+  Diagnostics& diag = ctx.diag;
+  auto tree = read_tree(path, options, ctx);
   if (!tree) return tree.error();
   Node& root = *tree;
-  auto vars = variables(options, ctx, diag);
-  if (!vars) return vars.error();
-  interpolate_tree(root, *vars, diag);
-  ctx.vars = *vars;
 
   static const Node kEmpty;
   if (root.is_null()) {
@@ -336,23 +389,7 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   }
   const Node& top = root.is_map() ? root : kEmpty;
   const bool format1 = is_format1(top);
-  // The tree as if it were one file: other files' services added, extends merged in.
-  if (format1) {
-    resolve_extends(root, path, ctx);
-  } else if (root.is_map()) {
-    std::vector<std::string> chain;
-    apply_includes(root, path, ctx, 0, chain);
-    for (auto& e : root.entries)
-      if (e.key == "services") resolve_extends(e.value, path, ctx);
-  }
-  bool mixed = false;
-  if (format1) {
-    ctx.format = Format::V1;
-  } else {
-    mixed = mixed_format1(top, diag);
-    check_top_keys(top, diag);
-    ctx.format = read_version(top.get("version"), diag);
-  }
+  const bool mixed = merge_files(root, top, format1, path, ctx);
   auto name = project_name(options, format1 ? kEmpty : top, ctx, diag);
   if (!name) return name.error();
   ctx.project = *name;
@@ -363,17 +400,7 @@ Result<Project> load(const std::string& path, const LoadOptions& options) {
   declared.read_file_objects(docker::FileObjectKind::Secret, top.get("secrets"), ctx);
   declared.read_file_objects(docker::FileObjectKind::Config, top.get("configs"), ctx);
 
-  std::vector<ParsedService> parsed;
-  const Entry* services = top.entry("services");
-  if (format1) {
-    for (const Entry* e : format1_services(top, ctx)) parsed.push_back(read_service(*e, ctx, declared));
-  } else if (services && expect_map(services->value, "services", diag)) {
-    for (const auto& e : services->value.entries)
-      if (!e.key.starts_with("x-")) parsed.push_back(read_service(e, ctx, declared));
-    if (parsed.empty()) diag.error(services->where, "the manifest defines no services");
-  } else if (!services && root.is_map() && !mixed) {
-    diag.error(root.where, "the manifest has no 'services' key");
-  }
+  std::vector<ParsedService> parsed = read_services(root, top, format1, mixed, ctx, declared);
   apply_links(parsed, diag);  // before the order: a link's own message, with its did-you-mean, comes first
   check_published_ports(parsed, diag);
 

@@ -1,5 +1,6 @@
 // One service of the manifest: its keys, image, command, labels, networks and dependencies.
-// environment.cpp, deploy.cpp and ports_mounts.cpp read the rest.
+// environment.cpp, container_keys.cpp, deploy_key.cpp, ports.cpp, mounts.cpp and references.cpp read
+// the rest; format1.cpp, extends.cpp and include.cpp make the tree they read.
 #include "loader.hpp"
 
 #include <hcl/swarm/images.hpp>
