@@ -178,6 +178,16 @@ read_stack() {
   local s=$1 out=$2 services networks secrets configs
   services=$(by_label services "$s") && networks=$(api_get /networks) &&
     secrets=$(by_label secrets "$s") && configs=$(by_label configs "$s") || return 1
+  # A network created moments ago is listed before the manager has allocated it (no driver, no
+  # IPAM config yet): read the list again until the stack's networks are allocated (at most 10 s),
+  # so that a faster tool is not compared half-way through the manager's work.
+  local _
+  for _ in $(seq 50); do
+    jq -e --arg p "$s" 'any(.[]; (.Labels // {})["com.docker.stack.namespace"] == $p and
+      (.Driver == "" or .IPAM.Config == null))' <<<"$networks" >/dev/null || break
+    sleep 0.2
+    networks=$(api_get /networks) || return 1
+  done
   jq -n --arg p "$s" --argjson services "$services" --argjson networks "$networks" \
     --argjson secrets "$secrets" --argjson configs "$configs" \
     '{project: $p, services: $services, networks: $networks, secrets: $secrets, configs: $configs}' |
