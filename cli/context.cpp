@@ -54,8 +54,8 @@ Result<docker::Client*> Context::docker() {
 void Context::remember() {
   if (!docker_) return;
   auto known = docker_->known_api_version();
-  if (known && known != remembered_api_version_)
-    config::remember_api_version(config::process_environment(), (*config())->docker.value.display(), *known);
+  if (!known || known == remembered_api_version_) return;  // nothing new to write
+  config::remember_api_version(config::process_environment(), (*config())->docker.value.display(), *known);
 }
 
 Result<http::Transport*> Context::docker_transport() {

@@ -60,7 +60,10 @@ Service decode_service(const json& j) {
 Status Client::check_features(const ServiceSpec& spec, const std::string& what) {
   auto used = features_used(spec);
   if (used.empty()) return ok();
-  if (hinted_) api_version_.reset(), hinted_ = false;  // a remembered guess: ask (one /_ping)
+  if (hinted_) {  // a remembered guess no answer has confirmed: ask (one /_ping)
+    api_version_.reset();
+    hinted_ = false;
+  }
   auto version = api_version();
   if (!version) return version.error();
   for (Feature f : used) {
