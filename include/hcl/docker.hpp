@@ -493,6 +493,10 @@ class Client {
   // Tasks of these services (IDs or names; the engine filters, so a large cluster's other tasks
   // are neither sent nor decoded). An empty list asks for every task.
   Result<std::vector<Task>> tasks(const std::vector<std::string>& services);
+  // Only those of their tasks that match their service's current spec (the engine's "_up-to-date"
+  // filter, which `docker service update` follows too): right after an update, before the swarm
+  // has begun it, the old spec's tasks still run and must not count as the new spec's.
+  Result<std::vector<Task>> current_tasks(const std::vector<std::string>& services);
   // Streams a service's logs to the sink until the stream ends (or, with follow, until the
   // transport is cancelled). Returns the number of bytes written per stream {out, err}.
   Result<std::pair<std::size_t, std::size_t>> service_logs(const std::string& id_or_name, const LogOptions& opts,
@@ -525,6 +529,8 @@ class Client {
   // Fails, sending nothing, when the spec uses a feature the engine's API version lacks.
   Status check_features(const ServiceSpec& spec, const std::string& what);
   Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
+  // GET of a task list (path with its filters), decoded as it streams in.
+  Result<std::vector<Task>> list_tasks(const std::string& path);
   // choose_api_version(); when the windows do not overlap and one bound of the engine's is not
   // known, /version is asked for it first, so that the error names the whole window.
   Result<std::string> choose(ApiWindow engine);

@@ -209,8 +209,16 @@ Result<std::vector<Task>> Client::tasks(const std::optional<std::string>& servic
 }
 
 Result<std::vector<Task>> Client::tasks(const std::vector<std::string>& services) {
-  std::string path = "/tasks";
-  if (!services.empty()) path = http::target("/tasks", {{"filters", filters({{"service", services}})}});
+  return list_tasks(services.empty() ? "/tasks" : http::target("/tasks", {{"filters", filters({{"service", services}})}}));
+}
+
+Result<std::vector<Task>> Client::current_tasks(const std::vector<std::string>& services) {
+  std::map<std::string, std::vector<std::string>> by{{"_up-to-date", {"true"}}};
+  if (!services.empty()) by["service"] = services;
+  return list_tasks(http::target("/tasks", {{"filters", filters(by)}}));
+}
+
+Result<std::vector<Task>> Client::list_tasks(const std::string& path) {
   StreamedList<Task> tasks(task_list_decoder);
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{tasks.sink()}; };
   auto r = call("GET", path, {}, &sinks);

@@ -20,6 +20,10 @@
 // tasks (the swarm removes tasks that do not run first), waits until they are gone, and scales it
 // back, once per service, and says so. Running tasks are not touched.
 //
+// Only tasks of the service's current spec count (the engine's "_up-to-date" filter): right
+// after an update is sent the swarm may not have begun it yet (its status is still empty), and
+// the old spec's tasks, still running, would look like a finished update.
+//
 // An update follows the service's UpdateStatus: "updating" (or "rollback_started") is not done
 // yet; "paused", "rollback_paused" and "rollback_completed" of an update that started after this
 // command wrote (its StartedAt differs from the one read before) fail the wait, naming the
@@ -163,7 +167,7 @@ class Waiter {
       l.target_services.push_back(&*it);
       ids.push_back(it->id);
     }
-    auto tasks = api_.tasks(ids);
+    auto tasks = api_.current_tasks(ids);
     if (!tasks) return tasks.error();
     l.tasks = std::move(*tasks);
     if (std::any_of(targets_.begin(), targets_.end(), [](const auto& t) { return is_global(t.mode); })) {

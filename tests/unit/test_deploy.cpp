@@ -176,6 +176,10 @@ TEST_CASE("a service of the same name that belongs to another project is not tak
 }
 
 namespace {
+// What a wait asks for: its services' tasks that run their current spec.
+const std::string kCurrentTasks =
+    http::target("/v1.41/tasks", {{"filters", R"({"_up-to-date":{"true":true},"service":{"svc1":true}})"}});
+
 // A short wait that repairs at once, collecting its notes.
 ops::WaitOptions impatient_wait(std::vector<std::string>& notes) {
   ops::WaitOptions wo;
@@ -202,8 +206,8 @@ TEST_CASE("a wait that sees more tasks than replicas, and no update, asks the sw
     return fmt::format(R"({{"ID":"{}","ServiceID":"svc1","NodeID":"n{}","Slot":{},"DesiredState":"running",)"
                        R"("Status":{{"State":"running","Message":"started"}}}})", id, slot, slot);
   };
-  // The wait asks for its services' tasks only.
-  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200,
+  // The wait asks for its services' current tasks only.
+  t.on("GET", kCurrentTasks, 200,
        "[" + task("t1", 1) + "," + task("t2", 2) + "]");
   docker::Client c(t);
   std::vector<std::string> notes;
@@ -233,7 +237,7 @@ TEST_CASE("a wait does not touch a service whose surplus is an update's doing or
        R"([{"ID":"svc1","Version":{"Index":5},"Spec":{"Name":"demo_web","TaskTemplate":{"ContainerSpec":{"Image":"x"}},)"
        R"("Mode":{"Replicated":{"Replicas":3}}}}])");
   t.on("GET", "/v1.41/nodes", 200, "[]");
-  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200,
+  t.on("GET", kCurrentTasks, 200,
        R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"running"}},)"
        R"({"ID":"t2","ServiceID":"svc1","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])");
   docker::Client c(t);
@@ -261,13 +265,13 @@ TEST_CASE("a task left pending for a node that is back is replaced: scale down b
   t.on("GET", "/v1.41/services/svc1", 200, service);
   t.on("POST", "/v1.41/services/svc1/update?version=5", 200, R"({"Warnings":null})");
   t.on("GET", "/v1.41/nodes", 200, hcl::testing::read_data("docker/nodes.json"));  // all ready and active
-  // The wait's first look finds the stale task; the repair's look finds it gone.
-  t.on_each("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200,
-            {R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"pending",)"
-             R"("Message":"pending task scheduling","Err":"no suitable node (scheduling constraints not satisfied on 2 nodes; )"
-             R"j(1 node not available for new tasks)"}},)j"
-             R"({"ID":"t2","ServiceID":"svc1","NodeID":"n2","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])",
-             "[]"});
+  // The wait's looks find the stale task; the repair's look finds it gone.
+  t.on("GET", kCurrentTasks, 200,
+       R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"pending",)"
+       R"("Message":"pending task scheduling","Err":"no suitable node (scheduling constraints not satisfied on 2 nodes; )"
+       R"j(1 node not available for new tasks)"}},)j"
+       R"({"ID":"t2","ServiceID":"svc1","NodeID":"n2","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])");
+  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200, "[]");
   docker::Client c(t);
   std::vector<std::string> notes;
   auto wo = impatient_wait(notes);
@@ -284,4 +288,27 @@ TEST_CASE("a task left pending for a node that is back is replaced: scale down b
       replicas.push_back(r.body.substr(at + 11, 1));
     }
   CHECK(replicas == std::vector<std::string>{"1", "2"});
+}
+
+TEST_CASE("a wait right after an update does not take the old spec's running tasks for the new one's") {
+  // Seen on the lab (manager 28.5): between the update's POST and the swarm starting it, the
+  // service has no update status and its two old tasks still run; counting them ended
+  // `deploy --wait` of an update whose health check fails with exit 0.
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/services", 200,
+       R"([{"ID":"svc1","Version":{"Index":7},"Spec":{"Name":"demo_web","TaskTemplate":{"ContainerSpec":{"Image":"x"}},)"
+       R"("Mode":{"Replicated":{"Replicas":2}}}}])");
+  const std::string old_tasks =
+      R"([{"ID":"t1","ServiceID":"svc1","Slot":1,"DesiredState":"running","Status":{"State":"running"}},)"
+      R"({"ID":"t2","ServiceID":"svc1","Slot":2,"DesiredState":"running","Status":{"State":"running"}}])";
+  t.on("GET", http::target("/v1.41/tasks", {{"filters", R"({"service":{"svc1":true}})"}}), 200, old_tasks);
+  t.on("GET", kCurrentTasks, 200, "[]");  // none runs the new spec yet
+  docker::Client c(t);
+  ops::WaitOptions wo;
+  wo.timeout = std::chrono::milliseconds(300);
+  ops::WaitTarget target{"demo_web", docker::ServiceMode::Replicated, 2, "2026-12-01T10:00:00Z", false};
+  auto s = ops::wait_converged(c, {target}, wo);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().why.find("demo_web: 0/2 running") != std::string::npos);
 }
