@@ -35,11 +35,14 @@ namespace detail {
 Result<std::string> read_manifest_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
-  // Read at most one byte past the limit: a pipe or a device has no size to check first.
-  std::string text(kMaxManifestBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  // Read at most one byte past the limit (a pipe or a device has no size to check first), in
+  // chunks: a buffer of the limit's size, zeroed, would cost a small file's deploy ~1,000 page
+  // faults, a third of its CPU time.
+  std::string text;
+  char chunk[64 * 1024];
+  while (text.size() <= kMaxManifestBytes && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
-  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > kMaxManifestBytes)
     return Error{ErrorKind::Usage, path, fmt::format("the manifest is larger than {} MiB; hcl reads compose files up "
                                                      "to that size",
