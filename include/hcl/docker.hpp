@@ -403,10 +403,13 @@ struct LogSink {
 };
 
 // Nodes, services and tasks read together (three requests at once), for views such as `hcl ps`.
-// Networks and services, asked for at once: what a deploy is planned against.
-struct NetworksAndServices {
+// The objects a stack is made of, asked for at once: what a deploy is planned against (and what
+// `hcl down` removes). Secrets and configs only when asked for: most stacks have none.
+struct StackObjects {
   std::vector<Network> networks;
   std::vector<Service> services;
+  std::vector<FileObject> secrets;
+  std::vector<FileObject> configs;
 };
 
 // Which tasks cluster_state() asks for.
@@ -468,7 +471,8 @@ class Client {
   Result<NetworkCreated> create_network(const NetworkSpec& spec);
   Status remove_network(const std::string& id_or_name);
 
-  Result<NetworksAndServices> networks_and_services();
+  // Networks and services, and secrets and/or configs when asked: one round trip, however many.
+  Result<StackObjects> stack_objects(bool secrets = false, bool configs = false);
   // Nodes, services and tasks, asked for at once.
   Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID

@@ -310,9 +310,14 @@ Result<std::vector<Network>> Client::networks() {
   return decode(*r, fmt::format("GET {}/networks", transport_.describe()), decode_networks);
 }
 
-Result<NetworksAndServices> Client::networks_and_services() {
-  auto build = [](const std::string& v) {
-    return std::vector<http::Request>{{"GET", "/v" + v + "/networks"}, {"GET", "/v" + v + "/services"}};
+Result<StackObjects> Client::stack_objects(bool secrets, bool configs) {
+  std::vector<std::string> paths{"/networks", "/services"};
+  if (secrets) paths.push_back("/secrets");
+  if (configs) paths.push_back("/configs");
+  auto build = [&](const std::string& v) {
+    std::vector<http::Request> reqs;
+    for (const auto& p : paths) reqs.push_back({"GET", "/v" + v + p});
+    return reqs;
   };
   auto rs = send_versioned(build);
   auto reqs = build(api_version_.value_or(kMaxApiVersion));
@@ -321,11 +326,19 @@ Result<NetworksAndServices> Client::networks_and_services() {
     if (!rs[i]) return rs[i].error();
     if (rs[i]->status >= 400) return Error{http::error_kind(rs[i]->status), what(i), server_message(*rs[i])};
   }
+  StackObjects out;
   auto networks = decode(*rs[0], what(0), decode_networks);
   if (!networks) return networks.error();
+  out.networks = std::move(*networks);
   auto services = decode(*rs[1], what(1), decode_services);
   if (!services) return services.error();
-  return NetworksAndServices{std::move(*networks), std::move(*services)};
+  out.services = std::move(*services);
+  for (std::size_t i = 2; i < rs.size(); ++i) {
+    auto files = decode(*rs[i], what(i), decode_file_objects);
+    if (!files) return files.error();
+    (paths[i] == "/secrets" ? out.secrets : out.configs) = std::move(*files);
+  }
+  return out;
 }
 
 Result<Network> Client::network(const std::string& id_or_name) {

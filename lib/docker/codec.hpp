@@ -91,6 +91,8 @@ ServiceSpec decode_spec(const nlohmann::json& j);
 struct Service;
 Service decode_service(const nlohmann::json& j);
 std::vector<Service> decode_services(const nlohmann::json& j);  // a GET /services body
+struct FileObject;
+std::vector<FileObject> decode_file_objects(const nlohmann::json& j);  // a GET /secrets or /configs body
 
 // Decodes the JSON array of a GET /tasks or GET /nodes answer into structs while it arrives:
 // fed each piece of the body as the transport receives it (Transport::stream_all), it keeps

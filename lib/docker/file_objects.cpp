@@ -31,6 +31,12 @@ FileObject decode_file_object(const json& j) {
 
 }  // namespace
 
+std::vector<FileObject> decode_file_objects(const json& j) {
+  std::vector<FileObject> out;
+  for (const json& o : j.get_ref<const json::array_t&>()) out.push_back(decode_file_object(o));
+  return out;
+}
+
 std::string to_string(FileObjectKind kind) { return kind == FileObjectKind::Secret ? "secret" : "config"; }
 
 Result<std::vector<FileObject>> Client::file_objects(FileObjectKind kind) {
@@ -38,12 +44,7 @@ Result<std::vector<FileObject>> Client::file_objects(FileObjectKind kind) {
   auto r = call("GET", path);
   if (!r) return r.error();
   std::string what = fmt::format("GET {}{}", transport_.describe(), path);
-  auto list = decode(*r, what, [](const json& j) {
-    std::vector<FileObject> out;
-    for (const json& o : j.get_ref<const json::array_t&>()) out.push_back(decode_file_object(o));
-    return out;
-  });
-  return list;
+  return decode(*r, what, decode_file_objects);
 }
 
 Result<std::string> Client::create_file_object(FileObjectKind kind, const FileObjectSpec& spec) {

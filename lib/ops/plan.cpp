@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace hcl::ops {
 
@@ -121,12 +122,9 @@ struct FileObjects {
 
 // What a secret or config needs: the existing object (external, or the same content), or a new
 // one; then the project's older versions of it, to remove once the services have moved.
-Status plan_file_objects(docker::Client& api, docker::FileObjectKind kind, const std::vector<manifest::FileObjectDef>& defs,
-                         const std::string& project, Plan& plan) {
-  if (defs.empty()) return ok();
-  auto listed = api.file_objects(kind);
-  if (!listed) return listed.error();
-  FileObjects objects{std::move(*listed)};
+Status plan_file_objects(docker::FileObjectKind kind, const std::vector<manifest::FileObjectDef>& defs,
+                         std::vector<docker::FileObject> listed, const std::string& project, Plan& plan) {
+  FileObjects objects{std::move(listed)};
   for (const auto& def : defs) {
     FileObjectChange c;
     c.kind = kind;
@@ -235,7 +233,7 @@ Result<ServiceChange> plan_service(const manifest::ServiceDef& def, const manife
   return c;
 }
 
-void plan_prune(const manifest::Project& project, const docker::NetworksAndServices& cluster,
+void plan_prune(const manifest::Project& project, const docker::StackObjects& cluster,
                 const std::set<std::string>& wanted_networks, Plan& plan) {
   std::set<std::string> wanted;
   for (const auto& def : project.services) wanted.insert(def.spec.name);
@@ -258,7 +256,8 @@ void plan_prune(const manifest::Project& project, const docker::NetworksAndServi
 }  // namespace
 
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune) {
-  auto cluster = api.networks_and_services();  // at once: an unchanged deploy is these two answers
+  // All at once: an unchanged deploy is these answers, one round trip.
+  auto cluster = api.stack_objects(!project.secrets.empty(), !project.configs.empty());
   if (!cluster) return cluster.error();
   auto version = api.api_version();  // known from those answers: no request
   if (!version) return version.error();
@@ -269,9 +268,9 @@ Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, 
   plan.project = project.name;
   std::set<std::string> wanted_networks;
   plan_networks(project, cluster->networks, plan, wanted_networks);
-  for (auto [kind, defs] : {std::pair{docker::FileObjectKind::Secret, &project.secrets},
-                            std::pair{docker::FileObjectKind::Config, &project.configs}})
-    if (auto s = plan_file_objects(api, kind, *defs, project.name, plan); !s) return s.error();
+  for (auto [kind, defs, listed] : {std::tuple{docker::FileObjectKind::Secret, &project.secrets, &cluster->secrets},
+                                    std::tuple{docker::FileObjectKind::Config, &project.configs, &cluster->configs}})
+    if (auto s = plan_file_objects(kind, *defs, std::move(*listed), project.name, plan); !s) return s.error();
 
   std::map<std::string, std::string> net_name_by_id;
   for (const auto& n : cluster->networks) net_name_by_id[n.id] = n.name;

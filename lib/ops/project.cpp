@@ -42,7 +42,7 @@ Result<std::vector<ProjectSummary>> list_projects(docker::Client& api) {
 }
 
 Result<DownReport> down_project(docker::Client& api, const std::string& project, const WaitOptions& options) {
-  auto cluster = api.networks_and_services();
+  auto cluster = api.stack_objects();
   if (!cluster) return cluster.error();
   const auto* services = &cluster->services;
   const auto* networks = &cluster->networks;
