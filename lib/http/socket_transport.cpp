@@ -9,7 +9,8 @@
 // (curl_transport.cpp); make_transport() picks.
 //
 // What it does, as the curl transport does it: keep-alive (idle connections are reused, and a
-// request whose reused connection turns out closed is sent once more on a new one), requests
+// read whose reused connection turns out closed is sent once more on a new one; a write is
+// not: see retry()), requests
 // at once over parallel connections (up to kMaxConnections, the rest wait for one), connect
 // and request timeouts (the connect timeout covers name resolution), bodies handed to a sink
 // as they arrive, Content-Length, chunked and until-close bodies, cancellation checked every
@@ -197,9 +198,14 @@ class SocketTransport final : public detail::BatchTransport {
     t.head.clear();
     t.response = Response{};
     t.keep_alive = true;
-    if (!idle_.empty()) {
-      t.fd = idle_.back();
+    while (!idle_.empty()) {
+      int fd = idle_.back();
       idle_.pop_back();
+      if (!still_open(fd)) {
+        ::close(fd);
+        continue;
+      }
+      t.fd = fd;
       t.reused = true;
       return;
     }
@@ -262,9 +268,22 @@ class SocketTransport final : public detail::BatchTransport {
     finish(t, false);
   }
 
-  // A reused connection that the server had closed: send again on a new one, once.
+  // An idle connection the server has not closed: nothing to read on it, no hang-up. Closed
+  // ones are found here, before a request is written to them, so that the rare case retry()
+  // cannot repair (a write on a connection closed under it) stays rare.
+  static bool still_open(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }
+
+  static bool is_read(const Request& r) { return r.method == "GET" || r.method == "HEAD"; }
+
+  // A reused connection that the server had closed: send again on a new one, once, when that
+  // is safe: a read, or a write the server cannot have had whole. A write it may have received
+  // and acted on before closing is never sent twice (closed() says its outcome is unknown).
   bool retry(Transfer& t, const std::vector<Address>& addresses) {
     if (!t.reused || t.received || t.retried) return false;
+    if (!is_read(*t.request) && t.sent == t.out.size()) return false;
     ::close(t.fd);
     t.fd = -1;
     t.retried = true;
@@ -459,6 +478,12 @@ class SocketTransport final : public detail::BatchTransport {
     if (retry(t, addresses)) return;
     if (t.phase == Phase::Body && t.framing == Framing::UntilClose && err == 0) {
       finish(t, false);
+      return;
+    }
+    if (!t.received && t.reused && !is_read(*t.request)) {
+      fail(t, ErrorKind::Unreachable,
+           "the connection closed after the request was sent, before any answer: it may have been applied, "
+           "and hcl does not send a write twice; look at the cluster's state before trying again");
       return;
     }
     if (!t.received) {
