@@ -7,6 +7,14 @@ constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 
 }  // namespace
 
+std::string redact(std::string text, std::string_view secret) {
+  if (secret.empty()) return text;
+  constexpr std::string_view kMark = "[redacted]";
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMark.size()))
+    text.replace(at, secret.size(), kMark);
+  return text;
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
   for (const auto& p : parts) {

@@ -12,6 +12,10 @@ namespace hcl::text {
 // "a, b, c".
 std::string join(const std::vector<std::string>& parts, std::string_view sep = ", ");
 
+// `text` with every occurrence of `secret` (when not empty) replaced by "[redacted]": for what a
+// server sends back, which may echo the credentials it was sent.
+std::string redact(std::string text, std::string_view secret);
+
 // Standard base64 (RFC 4648 §4, with padding), as Go's StdEncoding writes it.
 std::string base64_encode(std::string_view bytes);
 

@@ -68,6 +68,9 @@ http::Request Kv::request(std::string method, std::string target) const {
 
 Result<http::Response> Kv::check(Result<http::Response> r, const http::Request& req) const {
   if (!r) return r.error();
+  // A server or a proxy may echo the request's headers back (in an error, a check's output):
+  // the token goes no further than the request.
+  r->body = text::redact(std::move(r->body), token_);
   if (r->status >= 400)
     return Error{http::error_kind(r->status), fmt::format("{} {}{}", req.method, transport_.describe(), req.target),
                  server_message(*r)};

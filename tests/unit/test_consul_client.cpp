@@ -2,6 +2,8 @@
 // both transports.
 #include <hcl/consul.hpp>
 #include <hcl/http.hpp>
+#include <hcl/kv.hpp>
+#include <hcl/text.hpp>
 
 #include "consul_test_server.hpp"
 #include "local_endpoint.hpp"
@@ -9,8 +11,11 @@
 
 #include <doctest/doctest.h>
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 using namespace hcl;
 using hcl::testing::ConsulTestServer;
@@ -142,4 +147,73 @@ TEST_CASE_TEMPLATE("Consul unreachable is an Unreachable error naming the endpoi
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == ErrorKind::Unreachable);
   CHECK(r.error().what.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}
+
+namespace {
+
+// A hostile server (or a proxy) on loopback that echoes every request's headers back: as an
+// error body, and as the output of a health check.
+struct EchoingServer {
+  httplib::Server srv;
+  int port = 0;
+  std::thread thread;
+  static std::string headers_of(const httplib::Request& req) {
+    std::string out;
+    for (const auto& [name, value] : req.headers) out += name + ": " + value + "\n";
+    return out;
+  }
+  EchoingServer() {
+    srv.Get("/v1/catalog/nodes", [](const httplib::Request& req, httplib::Response& res) {
+      res.status = 500;
+      res.set_content("cannot serve this request:\n" + headers_of(req), "text/plain");
+    });
+    srv.Get("/v1/health/state/any", [](const httplib::Request& req, httplib::Response& res) {
+      nlohmann::json check = {{"Node", "n1"}, {"CheckID", "echo"}, {"Name", "echo"}, {"Status", "critical"},
+                              {"Output", headers_of(req)}};
+      res.set_content(nlohmann::json::array({check}).dump(), "application/json");
+    });
+    srv.Get("/v1/kv/k", [](const httplib::Request& req, httplib::Response& res) {
+      res.status = 403;
+      res.set_content("ACL not found for " + req.get_header_value("X-Consul-Token"), "text/plain");
+    });
+    port = srv.bind_to_any_port("127.0.0.1");
+    thread = std::thread([this] { srv.listen_after_bind(); });
+    while (!srv.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~EchoingServer() {
+    srv.stop();
+    thread.join();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("a token a server echoes back reaches no error and no check output", Over, HCL_TRANSPORTS) {
+  EchoingServer server;
+  const std::string token = "8f2b7c1e-secret-token-4d1a";
+  auto transport = Over::make(hcl::testing::local_endpoint(server.port), {});
+  consul::Client client(*transport, token);
+
+  auto nodes = client.catalog_nodes();
+  REQUIRE_FALSE(nodes.ok());
+  CHECK(nodes.error().message().find("[redacted]") != std::string::npos);  // the echo came, scrubbed
+  CHECK(nodes.error().message().find(token) == std::string::npos);
+
+  auto checks = client.checks_in_state("any");
+  REQUIRE(checks.ok());
+  REQUIRE(checks->size() == 1);
+  CHECK(checks->front().output.find("X-Consul-Token: [redacted]") != std::string::npos);
+  CHECK(checks->front().output.find(token) == std::string::npos);
+
+  consul::Kv kv(*transport, token);
+  auto value = kv.get("k");
+  REQUIRE_FALSE(value.ok());
+  CHECK(value.error().message().find(token) == std::string::npos);
+}
+
+TEST_CASE("redact replaces every occurrence of the secret, and nothing when there is none") {
+  CHECK(text::redact("a tok b tok", "tok") == "a [redacted] b [redacted]");
+  CHECK(text::redact("tokentok", "tok") == "[redacted]en[redacted]");
+  CHECK(text::redact("nothing here", "") == "nothing here");
+  CHECK(text::redact("red red", "red") == "[redacted] [redacted]");  // the mark, which holds "red", is not searched
 }
