@@ -24,6 +24,13 @@ Error bad(const std::string& source, std::string_view text, const std::string& w
 Result<http::Endpoint> parse_host_port(std::string_view rest, int default_port, const std::string& source,
                                        std::string_view text) {
   http::Endpoint ep;
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    // USER:PASSWORD@HOST: not sent, and not printed either, not even in this message.
+    std::string shown = fmt::format("{}***@{}", text.substr(0, text.size() - rest.size()), rest.substr(at + 1));
+    return bad(source, shown,
+               "a user or password in the address is not supported (shown as ***): Consul takes a token "
+               "(CONSUL_HTTP_TOKEN), the engine TLS client certificates");
+  }
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.empty()) return bad(source, text, "no host given");
   if (rest.find('/') != std::string_view::npos) return bad(source, text, "a path is not allowed here");

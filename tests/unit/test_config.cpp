@@ -80,6 +80,23 @@ TEST_CASE("malformed DOCKER_HOST values name the variable and the value") {
   }
 }
 
+TEST_CASE("a password in an address is refused and never printed, not even in the error") {
+  // Found from outside: DOCKER_HOST=tcp://user:s3cret@master:2378 answered "write IPv6 addresses
+  // in brackets" after the whole value, password included.
+  for (const char* text : {"tcp://user:s3cret@master:2378", "http://user:s3cret@host", "user:s3cret@master"}) {
+    CAPTURE(text);
+    auto r = parse_docker_host(text, "DOCKER_HOST");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Usage);
+    CHECK(r.error().message().find("s3cret") == std::string::npos);
+    CHECK(r.error().message().find("***@") != std::string::npos);
+    CHECK(r.error().why.find("user or password") != std::string::npos);
+  }
+  auto consul = parse_consul_addr("https://u:s3cret@consul.local:8501", "CONSUL_HTTP_ADDR");
+  REQUIRE_FALSE(consul.ok());
+  CHECK(consul.error().what == "CONSUL_HTTP_ADDR=https://***@consul.local:8501");
+}
+
 TEST_CASE("CONSUL_HTTP_ADDR forms") {
   auto plain = parse_consul_addr("127.0.0.1:8500", "CONSUL_HTTP_ADDR");
   REQUIRE(plain.ok());
