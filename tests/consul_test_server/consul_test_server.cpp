@@ -60,6 +60,17 @@ void ConsulTestServer::start() {
   m.http.set_keep_alive_timeout(2);  // idle connections give their worker back soon
   m.http.set_payload_max_length(64 * 1024 * 1024);
   auto dispatch = [&m](const httplib::Request& req, httplib::Response& res) {
+    // httplib adds the fields of an application/x-www-form-urlencoded body to the query's
+    // parameters; Consul reads parameters from the URL only (a DELETE whose body is "recurse"
+    // deletes one key, not the prefix). The handlers see the URL's parameters alone.
+    if (req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+      httplib::Request url_only = req;
+      url_only.params.clear();
+      if (auto q = req.target.find('?'); q != std::string::npos)
+        httplib::detail::parse_query_text(req.target.substr(q + 1), url_only.params);
+      m.router.dispatch(url_only, res);
+      return;
+    }
     m.router.dispatch(req, res);
   };
   m.http.Get(".*", dispatch);

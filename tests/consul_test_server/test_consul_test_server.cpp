@@ -439,6 +439,25 @@ TEST_CASE("kv: put, get, raw, flags, recurse, keys") {
   CHECK(bad_flags->body == "strconv.ParseUint: parsing \"abc\": invalid syntax");
 }
 
+TEST_CASE("kv: parameters come from the URL only, never from a form-encoded body") {
+  // Found from outside: DELETE /v1/kv/x/ with the body "recurse" sent as a form deleted the whole
+  // prefix, as httplib merges form fields into the parameters; Consul reads the URL alone.
+  Running s;
+  REQUIRE(s.put("/v1/kv/x/a", "1")->status == 200);
+  REQUIRE(s.put("/v1/kv/x/b", "2")->status == 200);
+  auto del = s.client->Delete("/v1/kv/x/", "recurse", "application/x-www-form-urlencoded");
+  REQUIRE(del);
+  CHECK(del->body == "true");
+  CHECK(s.get("/v1/kv/x/a")->status == 200);
+  CHECK(s.get("/v1/kv/x/b")->status == 200);
+  // A form-encoded PUT stores its body as the value, as Consul does, and ?flags still counts.
+  auto put = s.client->Put("/v1/kv/form?flags=7", "a=b&cas=0", "application/x-www-form-urlencoded");
+  REQUIRE(put);
+  CHECK(put->body == "true");
+  CHECK(s.get("/v1/kv/form?raw")->body == "a=b&cas=0");
+  CHECK(s.get_json("/v1/kv/form")[0]["Flags"] == 7);
+}
+
 TEST_CASE("kv: check-and-set and delete") {
   Running s;
   CHECK(s.put("/v1/kv/lock?cas=0", "first")->body == "true");
