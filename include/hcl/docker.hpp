@@ -31,6 +31,13 @@ inline constexpr const char* kMaxApiVersion = "1.52";
 // 17.06). Engines before 20.10 (API 1.41) are not tested.
 inline constexpr const char* kMinApiVersion = "1.30";
 
+// The most of a node or task list hcl reads, decoded as it arrives: 16 MiB of JSON and 20,000
+// elements (the benchmark's simulated cluster: 10,000 tasks in 13 MB; a cluster of Raspberry
+// Pis has hundreds). Beyond either, the command stops with an error naming the limit, in
+// bounded memory; answers read whole stop at http::kMaxAnswerBytes.
+inline constexpr std::uint64_t kMaxListBytes = 16u << 20;
+inline constexpr std::size_t kMaxListItems = 20000;
+
 using Labels = std::map<std::string, std::string>;
 
 struct EngineVersion {

@@ -79,7 +79,16 @@ struct Request {
   std::string body;
   // Overrides Timeouts::request for this request (blocking queries, streams); zero: no limit.
   std::optional<Millis> timeout;
+  // The most bytes of the answer's body taken; past it the transfer stops and ends in an error
+  // naming the limit. Unset: kMaxAnswerBytes for an answer read whole, none for one handed to a
+  // sink (a list decoded as it arrives sets its own; a log or event stream has none).
+  std::optional<std::uint64_t> max_body;
 };
+
+// The most bytes of an answer read whole (4 MiB: 6,000 services; Consul's largest value is
+// 512 KiB): a server that sends more is not one hcl is made for, and its answer, decoded, would
+// take many times that in memory.
+constexpr std::uint64_t kMaxAnswerBytes = 4u << 20;
 
 struct Response {
   int status = 0;

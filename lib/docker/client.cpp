@@ -144,9 +144,16 @@ std::optional<VersionRefusal> version_refusal(const http::Response& r, const std
 std::vector<Result<http::Response>> Client::send_versioned(
     const std::function<std::vector<http::Request>(const std::string&)>& build, StreamHandler on_data,
     const SinkFactory* sinks) {
-  auto send = [&](const std::vector<http::Request>& reqs) {
+  auto send = [&](std::vector<http::Request> reqs) {
     if (on_data != nullptr) return std::vector<Result<http::Response>>{transport_.stream(reqs.front(), *on_data)};
-    if (sinks != nullptr) return transport_.stream_all(reqs, (*sinks)());
+    if (sinks != nullptr) {
+      auto made = (*sinks)();
+      // A list decoded as it arrives keeps its structs, not its text: it may be larger than an
+      // answer read whole, but not endless.
+      for (std::size_t i = 0; i < reqs.size() && i < made.size(); ++i)
+        if (made[i] && !reqs[i].max_body) reqs[i].max_body = kMaxListBytes;
+      return transport_.stream_all(reqs, made);
+    }
     if (reqs.size() == 1) return std::vector<Result<http::Response>>{transport_.send(reqs.front())};
     return transport_.send_all(reqs);
   };

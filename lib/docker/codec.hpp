@@ -119,6 +119,7 @@ std::unique_ptr<ListDecoder> node_list_decoder(std::vector<SwarmNode>& out);
 struct Event;
 class EventLines {
  public:
+  static constexpr std::size_t kMaxEventBytes = 1u << 20;
   // `what` names the request in errors ("GET http://master:2378/events").
   explicit EventLines(std::string what) : what_(std::move(what)) {}
   // The next piece of the stream: on_event for each complete event, in order. False once

@@ -25,12 +25,17 @@ namespace {
 // one of its addresses. `Item` gets a new element per object of the array; `Assign` is called
 // for each string, integer and boolean with the item, the path and the value, and returns false
 // when a member it reads has a value of the wrong type.
+// Bounds on what a hostile answer can make hcl keep: elements (each a struct of some hundred
+// bytes, however short its JSON: `{},{},...`) and nesting (each level lengthens the path).
+constexpr std::size_t kMaxDepth = 32;
+
 template <class Item, class Assign>
 class ListSax final : public json_push::Handler {
  public:
   ListSax(std::vector<Item>& out, Assign assign) : out_(out), assign_(std::move(assign)) {}
 
   bool start_array() override {
+    if (marks_.size() >= kMaxDepth) return fail("values nested deeper than 32 levels");
     if (marks_.empty() && !path_.empty()) return fail("the answer must be a JSON array");
     if (marks_.size() == 1) return fail("each element must be a JSON object");  // [[...]]: no item to fill
     marks_.push_back(path_.size());
@@ -39,7 +44,11 @@ class ListSax final : public json_push::Handler {
   }
   bool start_object() override {
     if (marks_.empty()) return fail("the answer must be a JSON array, not an object");
-    if (marks_.size() == 1) out_.emplace_back();
+    if (marks_.size() >= kMaxDepth) return fail("values nested deeper than 32 levels");
+    if (marks_.size() == 1) {
+      if (out_.size() >= kMaxListItems) return fail(fmt::format("more than {} elements, the most hcl reads", kMaxListItems));
+      out_.emplace_back();
+    }
     marks_.push_back(path_.size());
     path_ += '/';
     return true;
@@ -226,6 +235,11 @@ bool EventLines::feed(std::string_view piece, const std::function<bool(const Eve
     }
   }
   pending_.erase(0, start);
+  // An event is a line of some hundred bytes; one that never ends is not an event.
+  if (!stopped_ && pending_.size() > kMaxEventBytes) {
+    error_ = Error{ErrorKind::Server, what_, "a line longer than 1 MiB: not the engine's event stream"};
+    stopped_ = true;
+  }
   return !stopped_;
 }
 

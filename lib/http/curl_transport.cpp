@@ -130,14 +130,22 @@ struct Transfer {
   char error_buffer[CURL_ERROR_SIZE] = {};
   const BodySink* on_data = nullptr;  // where a successful answer's body goes; nullptr: into response.body
   bool stopped_by_callback = false;
+  std::uint64_t body_bytes = 0;
+  std::uint64_t too_large = 0;  // the limit the answer went past (Request::max_body or its default)
   std::chrono::steady_clock::time_point started;
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
+  bool to_sink = t->on_data != nullptr && t->response.status < 400;
+  t->body_bytes += n;
+  if (auto limit = detail::body_limit(*t->request, to_sink); limit != 0 && t->body_bytes > limit) {
+    t->too_large = limit;
+    return 0;  // CURLE_WRITE_ERROR
+  }
   // Error bodies are always kept whole so that the client can quote the server's message.
-  if (t->on_data != nullptr && t->response.status < 400) {
+  if (to_sink) {
     if (!(*t->on_data)(std::string_view(data, n))) {
       t->stopped_by_callback = true;
       return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
@@ -204,7 +212,10 @@ class CurlTransport final : public detail::BatchTransport {
       CURLcode code = codes[i];
       if (code == CURLE_WRITE_ERROR && t.stopped_by_callback) code = CURLE_OK;
       std::optional<Error> error;
-      if (code != CURLE_OK) error = classify(t, code);
+      if (code == CURLE_WRITE_ERROR && t.too_large != 0)
+        error = detail::answer_too_large(BatchTransport::what(*t.request), t.too_large);
+      else if (code != CURLE_OK)
+        error = classify(t, code);
       results.push_back(outcome(*t.request, elapsed, cancelled, std::move(error), std::move(t.response)));
       give_back(std::move(t.easy));
     }

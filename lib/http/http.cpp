@@ -80,6 +80,14 @@ bool plain_request_to_tls_server(const Response& r) {
   return r.status == 400 && r.body.starts_with("Client sent an HTTP request to an HTTPS server");
 }
 
+Error answer_too_large(std::string what, std::uint64_t limit) {
+  std::string size = limit % (1u << 20) == 0 ? fmt::format("{} MiB", limit >> 20) : fmt::format("{} bytes", limit);
+  return {ErrorKind::Server, std::move(what),
+          fmt::format("the answer is larger than {}, the most hcl reads of it: not an answer hcl expects from "
+                      "this endpoint",
+                      size)};
+}
+
 Error plain_request_to_tls_server_error(std::string what) {
   return {ErrorKind::Tls, std::move(what),
           "the server speaks TLS (HTTPS) but TLS was not asked for: use --tlsverify with certificates "

@@ -107,6 +107,7 @@ class SocketTransport final : public detail::BatchTransport {
     std::string out;          // the request as sent
     std::size_t sent = 0;
     bool received = false;    // any byte of the answer came
+    std::uint64_t body_bytes = 0;
     std::string head;
     Response response;
     Framing framing = Framing::None;
@@ -195,6 +196,7 @@ class SocketTransport final : public detail::BatchTransport {
     t.phase = Phase::Sending;
     t.sent = 0;
     t.received = false;
+    t.body_bytes = 0;
     t.head.clear();
     t.response = Response{};
     t.keep_alive = true;
@@ -297,7 +299,15 @@ class SocketTransport final : public detail::BatchTransport {
 
   void deliver(Transfer& t, std::string_view data) {
     if (data.empty()) return;
-    if (t.sink != nullptr && t.response.status < 400) {
+    bool to_sink = t.sink != nullptr && t.response.status < 400;
+    t.body_bytes += data.size();
+    if (auto limit = detail::body_limit(*t.request, to_sink); limit != 0 && t.body_bytes > limit) {
+      t.keep_alive = false;
+      t.error = detail::answer_too_large(what(t), limit);
+      finish(t, false);
+      return;
+    }
+    if (to_sink) {
       if (!(*t.sink)(data)) {
         t.keep_alive = false;  // the rest of the answer is never read
         finish(t, false);

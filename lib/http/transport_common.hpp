@@ -15,6 +15,15 @@ namespace hcl::http::detail {
 // REDACTED, for the request log.
 std::string redact(std::string url);
 
+// The most body bytes a request takes (Request::max_body, or its default), 0 for no limit;
+// to_sink: the answer goes to a sink, not into Response::body.
+inline std::uint64_t body_limit(const Request& r, bool to_sink) {
+  return r.max_body.value_or(to_sink ? 0 : kMaxAnswerBytes);
+}
+
+// The error for an answer past that limit.
+Error answer_too_large(std::string what, std::uint64_t limit);
+
 // Go's HTTP servers (dockerd) answer a plain request on a TLS port with a 400 saying so.
 bool plain_request_to_tls_server(const Response& r);
 

@@ -119,6 +119,10 @@ bool Parser::feed(std::string_view piece) {
       case Token::String:
       case Token::Key:
         p = scan_string(p, end);
+        if (raw_.size() > kMaxTokenBytes) {
+          here();
+          return fail("a string longer than 1 MiB");
+        }
         if (p == end) break;  // the string goes on in the next piece
         here();
         if (!end_string()) return false;
@@ -133,6 +137,7 @@ bool Parser::feed(std::string_view piece) {
         p = q;
         here();
         if (!number && raw_.size() > 5) return fail("invalid literal '" + raw_.substr(0, 6) + "...'");
+        if (raw_.size() > 4096) return fail("a number longer than 4096 digits");
         if (p == end) break;
         if (!(number ? end_number() : end_literal())) return false;
         continue;  // the byte after the token is looked at as structure

@@ -9,6 +9,7 @@
 // included; an integer that fits neither 64-bit type is reported as a float.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ class Handler {
   virtual bool start_array() = 0;
   virtual bool end_array() = 0;
 };
+
+// The longest string (or key) a parse takes: far beyond any name, label or message of the
+// engine's, and what keeps one hostile string from taking memory without end.
+inline constexpr std::size_t kMaxTokenBytes = 1u << 20;
 
 class Parser {
  public:

@@ -356,3 +356,24 @@ TEST_CASE("a malformed or cut-off list body is an error naming the endpoint, wha
   t.on("GET", "/v1.41/tasks", 200, R"([{"ID": 42}])");
   CHECK(c.cluster_state().error().why == "unexpected answer from the engine: /ID has a value of the wrong type or out of range");
 }
+
+TEST_CASE("a hostile list stops at its limits: elements, nesting, bytes; with an error naming them") {
+  // Found from outside: 1 M nodes took `hcl nodes` to 1.4 GB. `{}` costs a few bytes of JSON
+  // and a whole struct in memory, so the elements are counted, not only the bytes.
+  std::string many = "[";
+  for (std::size_t i = 0; i <= docker::kMaxListItems; ++i) many += i ? ",{}" : "{}";
+  many += "]";
+  const std::string deep = "[{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}]";
+  for (const auto& [body, why] : {std::pair{many, std::string("more than 20000 elements")},
+                                  std::pair{deep, std::string("nested deeper than 32 levels")}}) {
+    CAPTURE(why);
+    PiecewiseTransport t(4096);
+    recorded_cluster(t);
+    t.on("GET", "/v1.41/tasks", 200, body);
+    docker::Client c(t);
+    auto state = c.cluster_state();
+    REQUIRE_FALSE(state.ok());
+    CHECK(state.error().kind == ErrorKind::Server);
+    CHECK(state.error().why.find(why) != std::string::npos);
+  }
+}

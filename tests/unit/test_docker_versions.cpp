@@ -255,3 +255,18 @@ TEST_CASE("a remembered version a since-changed engine refuses is negotiated aga
   CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/v1.51/nodes"});
   CHECK(c.known_api_version() == "1.51");
 }
+
+TEST_CASE("an event stream line that never ends stops the stream at 1 MiB with an error") {
+  docker::EventLines lines("GET http://recorded:2378/events");
+  std::string piece(64 * 1024, 'x');
+  bool going = true;
+  std::size_t fed = 0;
+  while (going && fed < (4u << 20)) {
+    going = lines.feed(piece, [](const docker::Event&) { return true; });
+    fed += piece.size();
+  }
+  CHECK_FALSE(going);
+  CHECK(fed <= docker::EventLines::kMaxEventBytes + piece.size());
+  REQUIRE(lines.error());
+  CHECK(lines.error()->why.find("longer than 1 MiB") != std::string::npos);
+}

@@ -66,6 +66,13 @@ struct Server {
         return sink.write(piece.data(), piece.size());
       });
     });
+    srv.Get("/endless", [](const httplib::Request&, httplib::Response& res) {
+      // A hostile server's answer: pieces of 64 KiB, chunked, until the client goes away.
+      res.set_chunked_content_provider("application/json", [](size_t, httplib::DataSink& sink) {
+        std::string piece(64 * 1024, 'x');
+        return sink.write(piece.data(), piece.size());
+      });
+    });
     srv.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.method + ":" + req.body, "text/plain");
     });
@@ -178,6 +185,36 @@ TEST_CASE("stream_all hands each body to its sink as it arrives; error bodies st
     REQUIRE(stopped.front().ok());
     CHECK(got < 200000);
     CHECK(t->send({"GET", "/hello"}).ok());
+  }
+}
+
+TEST_CASE("an endless answer stops at its limit with an error naming it; memory stays bounded") {
+  // Found from outside: a 1 GB answer to GET /services took `hcl ps` to 2.1 GB.
+  Server s;
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    auto t = transport.make(s.endpoint(), {});
+    auto whole = t->send({"GET", "/endless"});
+    REQUIRE_FALSE(whole.ok());
+    CHECK(whole.error().kind == ErrorKind::Server);
+    CHECK(whole.error().why.find("larger than 4 MiB") != std::string::npos);
+    CHECK(whole.error().what.find("/endless") != std::string::npos);
+
+    std::size_t taken = 0;
+    http::Request limited{"GET", "/endless"};
+    limited.max_body = 1u << 20;
+    auto streamed = t->stream(limited, [&](std::string_view piece) {
+      taken += piece.size();
+      return true;
+    });
+    REQUIRE_FALSE(streamed.ok());
+    CHECK(streamed.error().why.find("larger than 1 MiB") != std::string::npos);
+    CHECK(taken <= limited.max_body);
+
+    // The transport goes on after it: the next request is answered.
+    auto next = t->send({"GET", "/hello"});
+    REQUIRE(next.ok());
+    CHECK(next->status == 200);
   }
 }
 

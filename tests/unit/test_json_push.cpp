@@ -133,6 +133,15 @@ TEST_CASE("push parser: errors name the byte") {
   CHECK(push("[\"\xff\"]", 1).error == "invalid string: ill-formed UTF-8 at byte 4");
 }
 
+TEST_CASE("push parser: a string or number without end is refused at its limit, not kept") {
+  // Found from outside: a 1 GB JSON string in /nodes was read whole.
+  std::string big = "[\"" + std::string(json_push::kMaxTokenBytes + 10, 'a') + "\"]";
+  auto got = push(big, 64 * 1024);
+  CHECK_FALSE(got.ok);
+  CHECK(got.error.starts_with("a string longer than 1 MiB at byte "));
+  CHECK(push("[" + std::string(5000, '7') + "]", 1000).error.starts_with("a number longer than 4096 digits"));
+}
+
 TEST_CASE("push parser: a handler that returns false stops it, with no error of its own") {
   struct Stop final : json_push::Handler {
     int strings = 0;
