@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
+#include <new>
 #include <cstdlib>
 #include <optional>
 #include <csignal>
@@ -282,7 +284,9 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
 
 }  // namespace
 
-int run(int argc, char** argv) {
+namespace {
+
+int run_command(int argc, char** argv) {
   Context ctx;
   ctx.color = color_wanted();
   CLI::App app{"hcl: manage a small Docker swarm + Consul cluster (Hypriot Cluster Lab style)", "hcl"};
@@ -295,6 +299,27 @@ int run(int argc, char** argv) {
   ctx.remember();
   std::fflush(stdout);
   return s ? ctx.exit_code : report(s.error());
+}
+
+}  // namespace
+
+// Errors are values, but the libraries underneath (the standard library, yaml-cpp, CLI11) throw:
+// one that got past the code meant to catch it is still reported on one line with status 1,
+// never an abort and a core dump.
+int run(int argc, char** argv) {
+  try {
+    return run_command(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    fmt::print(stderr, "hcl: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "hcl: error: unexpected failure: {}\n", e.what());
+  } catch (...) {
+    std::fflush(stdout);
+    fmt::print(stderr, "hcl: error: unexpected failure\n");
+  }
+  return exit_status(ErrorKind::Failed);
 }
 
 }  // namespace hcl::cli

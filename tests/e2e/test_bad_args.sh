@@ -88,6 +88,8 @@ cases=$(cat <<'TABLE'
 2	-p 'Bad Name!': a project name takes lowercase letters	-	deploy BAD/../good/loadbalancing/docker-compose.yml -p 'Bad Name!'
 2	--timeout=0: must be at least 1ms	-	deploy BAD/cycle.yml --timeout 0
 2	hcl down: name the project with -p PROJECT or give its manifest	-	down
+2	BAD: cannot read the config file: it is a directory	-	--config BAD config
+2	/dev/zero: cannot read the config file: it is a character device, not a regular file	-	--config /dev/zero nodes
 TABLE
 )
 
@@ -111,4 +113,5 @@ while IFS=$'\t' read -r want fragment envs words; do
   expect_eq "$out" "" "$label: nothing on stdout"
 done <<<"$cases"
 expect_le 30 "$n" "at least 30 malformed command lines"
+
 finish

@@ -218,6 +218,22 @@ TEST_CASE("the Consul token: file wins over variable, never part of an origin") 
   CHECK(missing.error().message().find("/nonexistent/token") != std::string::npos);
 }
 
+TEST_CASE("the config file: a directory or a device is an error naming it, not an exception or an endless read") {
+  TempDir dir;
+  Flags flags;
+  flags.config_file = dir.path.string();
+  auto d = resolve(flags, env_of({}));
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().kind == ErrorKind::Usage);
+  CHECK(d.error().what == dir.path.string());
+  CHECK(d.error().why == "cannot read the config file: it is a directory");
+
+  flags.config_file = "/dev/zero";
+  auto z = resolve(flags, env_of({}));
+  REQUIRE_FALSE(z.ok());
+  CHECK(z.error().message() == "/dev/zero: cannot read the config file: it is a character device, not a regular file");
+}
+
 TEST_CASE("Docker TLS: DOCKER_TLS_VERIFY with DOCKER_CERT_PATH, and missing files named") {
   TempDir dir;
   dir.write("certs/ca.pem", "x");
