@@ -90,6 +90,8 @@ cases=$(cat <<'TABLE'
 2	hcl down: name the project with -p PROJECT or give its manifest	-	down
 2	BAD: cannot read the config file: it is a directory	-	--config BAD config
 2	/dev/zero: cannot read the config file: it is a character device, not a regular file	-	--config /dev/zero nodes
+2	CONSUL_HTTP_TOKEN_FILE=/etc: cannot read the token file: it is a directory	CONSUL_HTTP_TOKEN_FILE=/etc	kv get foo
+2	CONSUL_HTTP_TOKEN_FILE=/dev/zero: cannot read the token file: it is a character device	CONSUL_HTTP_TOKEN_FILE=/dev/zero	kv get foo
 TABLE
 )
 
@@ -113,5 +115,21 @@ while IFS=$'\t' read -r want fragment envs words; do
   expect_eq "$out" "" "$label: nothing on stdout"
 done <<<"$cases"
 expect_le 30 "$n" "at least 30 malformed command lines"
+
+# A token with a line break would write a header of its own into every Consul request: refused,
+# named by its source, the token itself never printed.
+for token in $'s3cr3t\r\nX-Injected: yes' $'s3cr3t\nX-Injected: yes' $'s3cr3t\e[2J'; do
+  CONSUL_HTTP_TOKEN=$token hcl -v kv get foo
+  label="CONSUL_HTTP_TOKEN=$(printf '%q' "$token") hcl -v kv get foo"
+  expect_rc 2 "$label"
+  expect_err "hcl: error: CONSUL_HTTP_TOKEN: the token" "$label: names the variable"
+  expect_no "s3cr3t" "$label: the token is not printed"
+  expect_eq "$(requests)" 0 "$label: nothing was sent"
+done
+printf 's3cr3t\nX-Injected: yes\n' >"$WORK/token"
+CONSUL_HTTP_TOKEN_FILE=$WORK/token hcl -v kv get foo
+expect_rc 2 "a token file of two lines"
+expect_err "hcl: error: CONSUL_HTTP_TOKEN_FILE=$WORK/token: the token must be one line" "a token file of two lines: named"
+expect_no "s3cr3t" "a token file of two lines: the token is not printed"
 
 finish
