@@ -92,6 +92,11 @@ cases=$(cat <<'TABLE'
 2	/dev/zero: cannot read the config file: it is a character device, not a regular file	-	--config /dev/zero nodes
 2	CONSUL_HTTP_TOKEN_FILE=/etc: cannot read the token file: it is a directory	CONSUL_HTTP_TOKEN_FILE=/etc	kv get foo
 2	CONSUL_HTTP_TOKEN_FILE=/dev/zero: cannot read the token file: it is a character device	CONSUL_HTTP_TOKEN_FILE=/dev/zero	kv get foo
+2	BAD: cannot read the manifest: it is a directory	-	deploy BAD --dry-run
+2	/dev/zero: cannot read the manifest: it is a character device, not a regular file	-	deploy /dev/zero --dry-run
+2	/dev/zero: cannot read the env file: it is a character device	-	deploy BAD/../good/loadbalancing/docker-compose.yml --env-file /dev/zero --dry-run
+2	BAD: cannot read the env file: it is a directory	-	deploy BAD/../good/loadbalancing/docker-compose.yml --env-file BAD --dry-run
+2	--env-file=/dev/zero: cannot read the file: it is a character device	-	run --env-file /dev/zero img
 TABLE
 )
 
@@ -132,4 +137,19 @@ expect_rc 2 "a token file of two lines"
 expect_err "hcl: error: CONSUL_HTTP_TOKEN_FILE=$WORK/token: the token must be one line" "a token file of two lines: named"
 expect_no "s3cr3t" "a token file of two lines: the token is not printed"
 
+# Endless streams stop at the cap (a pipe is a manifest, `hcl deploy <(generate)`), in bounded
+# memory: the address space is capped far below what reading them whole would take.
+capped_hcl() {
+  (ulimit -v 1000000 && exec "$HCL" "$@") >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  out=$(cat "$WORK/out") err=$(cat "$WORK/err")
+}
+capped_hcl -v deploy <(cat /dev/zero) --dry-run
+expect_rc 2 "an endless manifest stream"
+expect_err "the manifest is larger than 4 MiB; hcl reads compose files up to that size" "an endless manifest stream: the cap"
+expect_eq "$(requests)" 0 "an endless manifest stream: nothing was sent"
+capped_hcl -v deploy "$BAD/../good/loadbalancing/docker-compose.yml" --env-file <(cat /dev/urandom) --dry-run
+expect_rc 2 "an endless env file stream"
+expect_err "the env file is larger than 4 MiB; hcl reads env files up to that size" "an endless env file stream: the cap"
+expect_eq "$(requests)" 0 "an endless env file stream: nothing was sent"
 finish
