@@ -327,6 +327,23 @@ TEST_CASE("hostile files: directories and devices named as such, streams read, e
         "bad.env:2:1: expected KEY=VALUE, not 'root password is hunter2 and \\x1b[2...'");
 }
 
+TEST_CASE("hostile YAML: control characters and a second document are errors with their position") {
+  CHECK(error_of(load_yaml(std::string("services:\n  web:\n    image: busy") + '\0' + "box\n")) ==
+        "compose.yml:3:16: the manifest holds a control character (byte 0x00); YAML files hold text only");
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: busy\x1b[2Jbox\n")) ==
+        "compose.yml:3:16: the manifest holds a control character (byte 0x1B); YAML files hold text only");
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: \"busy\\0box\"\n")) ==
+        "compose.yml:3:12: a value cannot hold a NUL character (\\0)");
+  // Tabs and CRLF line ends are text.
+  CHECK(spec_of(load_yaml("services:\r\n  web:\r\n    image: busybox\r\n    command: [\"a\tb\"]\r\n")).args ==
+        std::vector<std::string>{"a\tb"});
+
+  CHECK(error_of(load_yaml("services:\n  web: {image: busybox}\n---\nservices:\n  db: {image: redis}\n")) ==
+        "compose.yml:4:1: a second YAML document (after '---') starts here; a compose file is one document");
+  // A leading '---' and a trailing one with nothing after it are one document.
+  CHECK(spec_of(load_yaml("---\nservices:\n  web: {image: busybox}\n---\n")).image == "busybox:latest");
+}
+
 // --- extends, !reset, !override ---------------------------------------------------------------
 
 TEST_CASE("extends: within the file, merged as the compose specification merges") {
