@@ -3,6 +3,7 @@
 #include "app.hpp"
 
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <hcl/ops/version.hpp>
 
@@ -68,15 +69,17 @@ int usage_error(const CLI::App& app, const std::string& message, const std::vect
     if (!flag && top) text = fmt::format("unknown command '{}'", word);
     if (auto s = suggestion(app, word); !s.empty()) text += fmt::format(" (did you mean '{}'?)", s);
   }
-  fmt::print(stderr, "hcl: error: {}\nRun 'hcl --help' for usage.\n", text);
+  fmt::print(stderr, "hcl: error: {}\nRun 'hcl --help' for usage.\n", safe_text(text, true));
   return exit_status(ErrorKind::Usage);
 }
 
+// Messages quote servers and input (a task's error, a name): their control characters are shown
+// escaped, the line breaks between the errors of a manifest kept.
 int report(const Error& e) {
   if (e.kind == ErrorKind::Partial) {
-    fmt::print(stderr, "hcl: warning: partial answer: {}\n", e.message());
+    fmt::print(stderr, "hcl: warning: partial answer: {}\n", safe_text(e.message(), true));
   } else {
-    fmt::print(stderr, "hcl: error: {}\n", e.message());
+    fmt::print(stderr, "hcl: error: {}\n", safe_text(e.message(), true));
   }
   return exit_status(e.kind);
 }

@@ -83,7 +83,7 @@ Status run_list(Context& ctx, ListOptions& o) {
   std::sort(nets->begin(), nets->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   if (o.list.quiet) {
     std::string names;
-    for (const auto& n : *nets) names += n.name + "\n";
+    for (const auto& n : *nets) names += safe_text(n.name) + "\n";
     ctx.out(names);
   } else if (o.list.format == Format::Json) {
     ctx.out(output::networks_json(*nets));

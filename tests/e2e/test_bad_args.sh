@@ -22,6 +22,7 @@ cases=$(cat <<'TABLE'
 2	a command is required	-	
 2	unknown command 'nodez' (did you mean 'nodes'?)	-	nodez
 2	unknown command 'delpoy' (did you mean 'deploy'?)	-	delpoy x.yml
+2	unknown command 'no\x1b[2Jdes'	-	$'no\e[2Jdes'
 2	unknown flag '--formt' (did you mean '--format'?)	-	nodes --formt json
 2	unknown flag '--replica': hcl run's flags come before IMAGE	-	run -d --replica 2 img
 2	--format 'yaml': expected table, json or a template with placeholders such as {{.Name}}	-	nodes --format yaml
