@@ -33,8 +33,10 @@ constexpr KeyRule kTopKeys[] = {
 namespace detail {
 
 Result<std::string> read_manifest_text(const std::string& path) {
-  // Streams too: `hcl deploy <(generate)` is a pipe.
-  return files::read_bounded(path, {"the manifest", "compose files", kMaxManifestBytes, true});
+  // Streams too: `hcl deploy <(generate)` is a pipe, and `-` standard input (as for docker
+  // compose -f -; the project is then the current directory's).
+  return files::read_bounded(path == "-" ? "/dev/stdin" : path,
+                             {"the manifest", "compose files", kMaxManifestBytes, true});
 }
 
 std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,

@@ -7,7 +7,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -308,6 +310,18 @@ TEST_CASE("hostile files: directories and devices named as such, streams read, e
   auto piped = load(fifo, {});
   writer.join();
   CHECK(spec_of(piped).image == "busybox:latest");
+  // And so is standard input, named `-`.
+  int saved_stdin = ::dup(0);
+  int manifest_fd = ::open(dir.file.c_str(), O_RDONLY);
+  REQUIRE(manifest_fd >= 0);
+  ::dup2(manifest_fd, 0);
+  ::close(manifest_fd);
+  LoadOptions named;
+  named.project = "demo";  // not the test's working directory's name
+  auto from_stdin = load("-", named);
+  ::dup2(saved_stdin, 0);
+  ::close(saved_stdin);
+  CHECK(spec_of(from_stdin).image == "busybox:latest");
 
   // env_file and --env-file: devices and directories are errors, not empty files.
   CHECK(error_of(load_yaml(svc("    env_file: /dev/urandom\n"))) ==
