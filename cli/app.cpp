@@ -3,12 +3,15 @@
 #include "app.hpp"
 
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <hcl/ops/version.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
+#include <new>
 #include <cstdlib>
 #include <optional>
 #include <csignal>
@@ -66,15 +69,17 @@ int usage_error(const CLI::App& app, const std::string& message, const std::vect
     if (!flag && top) text = fmt::format("unknown command '{}'", word);
     if (auto s = suggestion(app, word); !s.empty()) text += fmt::format(" (did you mean '{}'?)", s);
   }
-  fmt::print(stderr, "hcl: error: {}\nRun 'hcl --help' for usage.\n", text);
+  fmt::print(stderr, "hcl: error: {}\nRun 'hcl --help' for usage.\n", safe_text(text, true));
   return exit_status(ErrorKind::Usage);
 }
 
+// Messages quote servers and input (a task's error, a name): their control characters are shown
+// escaped, the line breaks between the errors of a manifest kept.
 int report(const Error& e) {
   if (e.kind == ErrorKind::Partial) {
-    fmt::print(stderr, "hcl: warning: partial answer: {}\n", e.message());
+    fmt::print(stderr, "hcl: warning: partial answer: {}\n", safe_text(e.message(), true));
   } else {
-    fmt::print(stderr, "hcl: error: {}\n", e.message());
+    fmt::print(stderr, "hcl: error: {}\n", safe_text(e.message(), true));
   }
   return exit_status(e.kind);
 }
@@ -282,7 +287,9 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
 
 }  // namespace
 
-int run(int argc, char** argv) {
+namespace {
+
+int run_command(int argc, char** argv) {
   Context ctx;
   ctx.color = color_wanted();
   CLI::App app{"hcl: manage a small Docker swarm + Consul cluster (Hypriot Cluster Lab style)", "hcl"};
@@ -295,6 +302,27 @@ int run(int argc, char** argv) {
   ctx.remember();
   std::fflush(stdout);
   return s ? ctx.exit_code : report(s.error());
+}
+
+}  // namespace
+
+// Errors are values, but the libraries underneath (the standard library, yaml-cpp, CLI11) throw:
+// one that got past the code meant to catch it is still reported on one line with status 1,
+// never an abort and a core dump.
+int run(int argc, char** argv) {
+  try {
+    return run_command(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    fmt::print(stderr, "hcl: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "hcl: error: unexpected failure: {}\n", e.what());
+  } catch (...) {
+    std::fflush(stdout);
+    fmt::print(stderr, "hcl: error: unexpected failure\n");
+  }
+  return exit_status(ErrorKind::Failed);
 }
 
 }  // namespace hcl::cli

@@ -1,5 +1,6 @@
 // hcl down: remove a project's services and the networks, secrets and configs it created.
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <hcl/ops/project.hpp>
 #include <hcl/manifest.hpp>
@@ -38,7 +39,7 @@ Status run_down(Context& ctx, const DownOptions& o) {
   for (const auto& n : report->secrets) s += "removed secret " + n + "\n";
   for (const auto& n : report->configs) s += "removed config " + n + "\n";
   if (s.empty()) s = fmt::format("project {}: nothing to remove\n", project);
-  ctx.out(s);
+  ctx.out(safe_text(s, true));  // the names are the engine's
   if (o.keep_consul) return ok();
   // The project's Consul registrations (`hcl sync`, `deploy --register`) go with it.
   ops::SyncScope scope;

@@ -28,7 +28,8 @@ int color(ops::Verdict v) { return v == ops::Verdict::Pass ? 32 : v == ops::Verd
 
 // Reasons are the diagnosis (endpoints, errors): never cut, --no-trunc or not.
 std::string line(Context& ctx, const ops::HealthCheckResult& r) {
-  return fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), r.id, r.reason);
+  return fmt::format("{}  {:<13} {}\n", ctx.paint(ops::to_string(r.verdict), color(r.verdict)), safe_text(r.id),
+                     safe_text(r.reason));
 }
 
 // Re-checks whenever the engine reports a node or service event or Consul's checks change (a
@@ -84,7 +85,7 @@ Status run_health(Context& ctx, HealthOptions& o) {
   if (o.list.quiet) {
     std::string s;
     for (const auto& r : results)
-      if (r.verdict != ops::Verdict::Pass) s += r.id + "\n";
+      if (r.verdict != ops::Verdict::Pass) s += safe_text(r.id) + "\n";
     ctx.out(s);
   } else if (o.list.format == Format::Json) {
     ctx.out(output::health_json(results));

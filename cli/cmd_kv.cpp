@@ -1,6 +1,7 @@
 // hcl kv get|put|ls|rm|watch: Consul's key/value store. Values are bytes: what `put` reads is
 // stored unchanged and `get` writes it back unchanged (no newline added).
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <hcl/config.hpp>
 #include <hcl/kv.hpp>
@@ -140,7 +141,7 @@ Status run_list(Context& ctx, ListOptions& o) {
     return ok();
   }
   std::string text;
-  for (const auto& k : *keys) text += k + "\n";
+  for (const auto& k : *keys) text += safe_text(k) + "\n";
   ctx.out(text);
   return ok();
 }

@@ -22,7 +22,7 @@ Status run_ls(Context& ctx, LsOptions& o) {
   if (!projects) return projects.error();
   if (o.list.quiet) {
     std::string s;
-    for (const auto& p : *projects) s += p.name + "\n";
+    for (const auto& p : *projects) s += safe_text(p.name) + "\n";
     ctx.out(s);
   } else if (o.list.format == Format::Json) {
     ctx.out(output::projects_json(*projects));

@@ -83,7 +83,7 @@ Status run_list(Context& ctx, ListOptions& o) {
   std::sort(nets->begin(), nets->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   if (o.list.quiet) {
     std::string names;
-    for (const auto& n : *nets) names += n.name + "\n";
+    for (const auto& n : *nets) names += safe_text(n.name) + "\n";
     ctx.out(names);
   } else if (o.list.format == Format::Json) {
     ctx.out(output::networks_json(*nets));
@@ -117,7 +117,7 @@ Status run_inspect(Context& ctx, const InspectOptions& o) {
   for (const auto& [k, v] : n->labels) s += fmt::format("Label:       {}={}\n", k, v);
   // The engine counts only its own endpoints: for an overlay network, those on the manager hcl asked.
   if (n->containers) s += fmt::format("Containers:  {} (on the engine at {})\n", *n->containers, (*docker)->endpoint());
-  ctx.out(s);
+  ctx.out(safe_text(s, true));  // every field is the engine's
   return ok();
 }
 

@@ -86,7 +86,7 @@ Status run_nodes(Context& ctx, NodesOptions& opts) {
 
   if (opts.list.quiet) {
     std::string names;
-    for (const auto& n : report->nodes) names += n.name + "\n";
+    for (const auto& n : report->nodes) names += safe_text(n.name) + "\n";
     ctx.out(names);
   } else if (opts.list.format == Format::Json) {
     ctx.out(output::nodes_json(report->nodes));

@@ -40,7 +40,7 @@ Status run_ps(Context& ctx, PsOptions& o) {
     *state = docker::ClusterState{};  // let go of it before encoding: at 10,000 tasks it is some 10 MB
     if (o.list.quiet) {
       std::string s;
-      for (const auto& r : rows) s += r.name + "\n";
+      for (const auto& r : rows) s += safe_text(r.name) + "\n";
       ctx.out(s);
     } else if (o.list.format == Format::Json) {
       ctx.out(output::tasks_json(rows));

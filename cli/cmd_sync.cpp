@@ -28,7 +28,8 @@ struct SyncOptions {
 
 std::string instance_line(const consul::ServiceInstance& i) {
   auto task = i.meta.count("hcl-task") ? i.meta.at("hcl-task").substr(0, 12) : std::string("?");
-  return fmt::format("{}  {}:{}  on {}  (task {})", i.name, i.address, i.port, i.node, task);
+  // Consul's text, shown escaped: the line also holds colours of hcl's own.
+  return safe_text(fmt::format("{}  {}:{}  on {}  (task {})", i.name, i.address, i.port, i.node, task));
 }
 
 std::string task_of(const consul::ServiceInstance& i) { return i.meta.count("hcl-task") ? i.meta.at("hcl-task") : ""; }

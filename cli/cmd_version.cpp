@@ -1,5 +1,6 @@
 // hcl version: hcl's version and the servers'.
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <hcl/output.hpp>
 #include <hcl/ops/version.hpp>
@@ -36,7 +37,7 @@ Status run_version(Context& ctx, const VersionOptions& o) {
                        r.consul->datacenter, r.consul_endpoint);
     else
       s += fmt::format("consul:  unavailable at {}\n", r.consul_endpoint);
-    ctx.out(s);
+    ctx.out(safe_text(s, true));  // versions and names as the servers gave them
   }
   // hcl's own version is always printed; an unreachable server makes the answer partial. An
   // engine hcl cannot speak to is the error every other command would meet.

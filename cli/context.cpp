@@ -1,4 +1,5 @@
 #include "context.hpp"
+#include "table.hpp"
 
 #include <fmt/format.h>
 
@@ -90,7 +91,7 @@ Result<http::Transport*> Context::consul_transport() {
 
 void Context::out(std::string_view text) const { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-void Context::warn(std::string_view text) const { fmt::print(stderr, "hcl: warning: {}\n", text); }
+void Context::warn(std::string_view text) const { fmt::print(stderr, "hcl: warning: {}\n", safe_text(text, true)); }
 
 std::string Context::paint(std::string_view text, int code) const {
   if (!color) return std::string(text);

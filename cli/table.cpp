@@ -7,6 +7,8 @@
 
 #include "context.hpp"
 
+#include <hcl/text.hpp>
+
 #include <algorithm>
 
 namespace hcl::cli {
@@ -20,14 +22,46 @@ void Table::add(std::vector<Cell> row) {
 
 namespace {
 
+// Printable ASCII (and line breaks if kept): most text is, and needs no copy (hcl ps at 10,000
+// tasks renders some 100,000 cells, twice).
+bool plain(std::string_view text, bool keep_newlines) {
+  return std::all_of(text.begin(), text.end(), [&](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return (c >= 0x20 && c < 0x7f) || (keep_newlines && c == '\n');
+  });
+}
+
+}  // namespace
+
+std::string safe_text(std::string_view text, bool keep_newlines) {
+  if (plain(text, keep_newlines)) return std::string(text);
+  if (!keep_newlines) return text::escape_controls(text);
+  std::string out;
+  for (std::size_t at = 0; at <= text.size();) {
+    std::size_t end = std::min(text.find('\n', at), text.size());
+    out += text::escape_controls(text.substr(at, end - at));
+    if (end < text.size()) out += '\n';
+    at = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
 // The table's text, handed to `write` line by line (`flush_at` bytes at a time, 0: at the end).
 void render(const Context& ctx, const std::vector<std::string>& headers, std::size_t count,
             const std::function<std::vector<Cell>(std::size_t)>& row, std::size_t flush_at,
             const std::function<void(std::string_view)>& write) {
   std::vector<size_t> width(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
+  // Every cell may come from a server: escaped before it is measured.
+  auto made_safe = [](std::vector<Cell> cells) {
+    for (auto& c : cells)
+      if (!plain(c.text, false)) c.text = text::escape_controls(c.text);
+    return cells;
+  };
   for (size_t r = 0; r < count; ++r) {
-    auto cells = row(r);
+    auto cells = made_safe(row(r));
     for (size_t i = 0; i < cells.size() && i < width.size(); ++i) width[i] = std::max(width[i], cells[i].text.size());
   }
 
@@ -53,7 +87,7 @@ void render(const Context& ctx, const std::vector<std::string>& headers, std::si
     }
   };
   line(std::vector<Cell>(headers.begin(), headers.end()));
-  for (size_t r = 0; r < count; ++r) line(row(r));
+  for (size_t r = 0; r < count; ++r) line(made_safe(row(r)));
   write(out);
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hcl::cli {
@@ -28,6 +29,13 @@ class Table {
   std::vector<std::string> headers_;
   std::vector<std::vector<Cell>> rows_;
 };
+
+// Text from a server (names, task messages) or a file, made safe to show on a terminal:
+// control characters and broken UTF-8 as \xNN escapes (text::escape_controls), so that an
+// escape sequence in a task's error cannot clear the screen or fake a line; with
+// `keep_newlines`, line breaks stay (multi-line error messages). Plain text is returned as it
+// is. JSON output never goes through here: it stays exact.
+std::string safe_text(std::string_view text, bool keep_newlines = false);
 
 // Writes `count` rows made on demand by `row` (asked twice for each: for the column widths,
 // then for the text) to the context's output in pieces of about 64 KB, for listings too long to

@@ -112,6 +112,37 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
+std::string escape_controls(std::string_view s) {
+  return excerpt(s, std::string_view::npos);
+}
+
+std::string excerpt(std::string_view s, std::size_t max_chars) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  std::size_t shown = 0;
+  for (std::size_t i = 0; i < s.size(); ++shown) {
+    if (shown == max_chars) return out + "...";
+    auto byte = static_cast<unsigned char>(s[i]);
+    std::size_t n = utf8_length(s, i);
+    if (n == 0 || byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+      i += 1;
+    } else if (byte == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) {  // U+0080-U+009F
+      auto c1 = static_cast<unsigned char>(s[i + 1]);
+      out += "\\u00";
+      out += kHex[c1 >> 4];
+      out += kHex[c1 & 15];
+      i += 2;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   static constexpr std::uint32_t k[64] = {
       0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,

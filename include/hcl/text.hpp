@@ -35,6 +35,14 @@ inline bool valid_utf8(std::string_view s) { return invalid_utf8(s) == std::stri
 // Appends code point `cp` (at most U+10FFFF) as UTF-8.
 void append_utf8(std::string& out, std::uint32_t cp);
 
+// `s` safe to show on a terminal: control characters (C0, DEL, C1) and bytes that are not UTF-8
+// written as \xNN (C1 as \u0080-\u009f), everything else as it is. For text from servers and
+// files, which may hold escape sequences that would rewrite the screen.
+std::string escape_controls(std::string_view s);
+// At most `max_chars` characters of `s`, escaped, with "..." when cut: a line of a file quoted in
+// an error, without printing a whole secret that happened to be on it.
+std::string excerpt(std::string_view s, std::size_t max_chars = 32);
+
 // The SHA-256 digest of `bytes` (FIPS 180-4), as 64 lower-case hex digits: names content, such as
 // a secret's, whose bytes the swarm does not give back.
 std::string sha256_hex(std::string_view bytes);

@@ -3,12 +3,12 @@
 
 #include "file.hpp"
 
+#include <hcl/files.hpp>
+
 #include <fmt/format.h>
 
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 
 namespace hcl::config {
@@ -261,18 +261,34 @@ Result<http::TlsOptions> consul_tls(const Lookup& lk) {
   return t;
 }
 
+// A token is sent as the X-Consul-Token header: a line break in it would end the header and
+// start another of the token's choosing, and other control characters make a request servers
+// refuse. The message names the source, never the token.
+Status check_token(const std::string& token, const std::string& source) {
+  if (token.find('\n') != std::string::npos)
+    return Error{ErrorKind::Usage, source, "the token must be one line; it is sent as an HTTP header"};
+  for (char c : token)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return Error{ErrorKind::Usage, source, "the token holds a control character; it is sent as an HTTP header"};
+  return ok();
+}
+
+// Tokens are UUIDs, or a little longer: a file bigger than this is not a token.
+constexpr std::size_t kMaxTokenFileBytes = 4 * 1024;
+
 // The token file wins over the token, as for the consul CLI. Only the origin is kept for
 // display; error messages name the file, never its contents.
 Status resolve_consul_token(const Lookup& lk, Config& cfg) {
   if (auto tf = first(lk.from_env("CONSUL_HTTP_TOKEN_FILE"), lk.from_file("consul.token_file"))) {
-    std::ifstream in(tf->value);
-    if (!in) return Error{ErrorKind::Usage, fmt::format("{}={}", tf->origin.name, tf->value), "cannot read the token file"};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    cfg.consul_token = trim(ss.str());
+    std::string source = fmt::format("{}={}", tf->origin.name, tf->value);
+    auto text = files::read_bounded(tf->value, {"the token file", "token files", kMaxTokenFileBytes});
+    if (!text) return Error{ErrorKind::Usage, source, text.error().why};
+    cfg.consul_token = trim(*text);
+    if (auto s = check_token(cfg.consul_token, source); !s) return s;
     cfg.consul_token_origin = tf->origin;
   } else if (auto tok = first(lk.from_env("CONSUL_HTTP_TOKEN"), lk.from_file("consul.token"))) {
     cfg.consul_token = trim(tok->value);
+    if (auto s = check_token(cfg.consul_token, tok->origin.name); !s) return s;
     cfg.consul_token_origin = tok->origin;
   }
   return ok();

@@ -1,5 +1,7 @@
 #include "file.hpp"
 
+#include <hcl/files.hpp>
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -8,6 +10,9 @@
 
 namespace hcl::config {
 namespace {
+
+// Far more than any settings file needs.
+constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
 // Every key the file may set; kept in one list so that a typo is an error, not a silent no-op.
 constexpr std::array<std::string_view, 18> kKnownKeys = {
@@ -60,15 +65,17 @@ Status walk(const YAML::Node& node, const std::string& prefix, const std::string
 
 Result<FileSettings> load_file(const std::string& path) {
   FileSettings out;
+  // Read first, with a cap and regular files only: yaml-cpp's own LoadFile throws std::ios_base
+  // errors for a directory and reads a device such as /dev/zero until memory runs out.
+  auto text = files::read_bounded(path, {"the config file", "config files", kMaxConfigBytes});
+  if (!text) return text.error();
   try {
-    YAML::Node root = YAML::LoadFile(path);
+    YAML::Node root = YAML::Load(*text);
     if (root.IsNull()) return out;  // an empty file sets nothing
     if (!root.IsMap())
       return Error{ErrorKind::Usage, where(path, root.Mark()), "the config file must be a mapping of settings"};
     auto s = walk(root, "", path, out);
     if (!s) return s.error();
-  } catch (const YAML::BadFile&) {
-    return Error{ErrorKind::Usage, path, "cannot read the config file"};
   } catch (const YAML::Exception& e) {
     return Error{ErrorKind::Usage, where(path, e.mark), e.msg};
   }

@@ -71,8 +71,11 @@ void read_env_file_entry(const Node& item, Context& ctx, EnvList& env) {
   if (!required && !std::filesystem::exists(p, ec)) return;
   auto lines = read_env_file(shown, ctx.diag, raw);
   if (!lines) {
+    const std::string& why = lines.error().why;
     ctx.diag.error(path_node->where,
-                   fmt::format("env_file '{}' cannot be read (paths are relative to the manifest's directory)", *text));
+                   why == "cannot read the env file"
+                       ? fmt::format("env_file '{}' cannot be read (paths are relative to the manifest's directory)", *text)
+                       : fmt::format("env_file '{}': {}", *text, why));
     return;
   }
   for (const auto& line : *lines) {

@@ -81,7 +81,13 @@ config::Env include_vars(const Include& inc, const fs::path& including_dir, cons
   for (const auto& [path, node] : files) {
     auto lines = read_env_file(path, ctx.diag);
     if (!lines) {
-      if (node) ctx.diag.error(node->where, fmt::format("include.env_file '{}' cannot be read", node->text));
+      const std::string& why = lines.error().why;
+      if (node)
+        ctx.diag.error(node->where, why == "cannot read the env file"
+                                        ? fmt::format("include.env_file '{}' cannot be read", node->text)
+                                        : fmt::format("include.env_file '{}': {}", node->text, why));
+      else
+        ctx.diag.error({path, 1, 1}, why);
       continue;
     }
     for (const auto& l : *lines)

@@ -1,10 +1,13 @@
 // ${VAR} interpolation as compose does it, and the KEY=VALUE files that feed it.
 #include "loader.hpp"
 
+#include <hcl/files.hpp>
+#include <hcl/text.hpp>
+
 #include <fmt/format.h>
 
 #include <cctype>
-#include <fstream>
+#include <algorithm>
 #include <set>
 
 namespace hcl::manifest {
@@ -186,19 +189,16 @@ void interpolate_tree(Node& root, const config::Env& lookup, Diagnostics& diag) 
     if (!e.key.starts_with("x-")) t.walk(e.value);
 }
 
-std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag, bool raw) {
-  std::error_code ec;
-  if (auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxManifestBytes) {
-    diag.error({path, 1, 1}, fmt::format("the file has {} bytes; hcl reads env files up to {} MiB", size,
-                                         kMaxManifestBytes / (1024 * 1024)));
-    return std::vector<EnvLine>{};
-  }
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
+Result<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag, bool raw) {
+  // Pipes too (`--env-file <(decrypt secrets.env)`); devices and directories are refused.
+  auto content = files::read_bounded(path, {"the env file", "env files", kMaxManifestBytes, true});
+  if (!content) return content.error();
   std::vector<EnvLine> out;
-  std::string line;
   int number = 0;
-  while (std::getline(in, line)) {
+  for (std::size_t at = 0; at < content->size();) {
+    std::size_t end = std::min(content->find('\n', at), content->size());
+    std::string line = content->substr(at, end - at);
+    at = end + 1;
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::size_t start = line.find_first_not_of(" \t");
@@ -210,7 +210,8 @@ std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagn
     std::string key = trim(rest.substr(0, eq));
     bool bad_key = key.empty() || key.find_first_of(" \t'\"") != std::string::npos;
     if (bad_key) {
-      diag.error(where, fmt::format("expected KEY=VALUE, not '{}'", trim(rest)));
+      // An excerpt only: the line may be a secret, or not an env file's at all (/etc/shadow).
+      diag.error(where, fmt::format("expected KEY=VALUE, not '{}'", text::excerpt(trim(rest))));
       continue;
     }
     if (eq == std::string_view::npos) {
@@ -223,7 +224,8 @@ std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagn
     }
     auto value = env_value(rest.substr(eq + 1));
     if (!value) {
-      diag.error(where, fmt::format("the value of {} has a quote that is not closed (or text after it)", key));
+      diag.error(where, fmt::format("the value of {} has a quote that is not closed (or text after it)",
+                                    text::excerpt(key)));
       continue;
     }
     out.push_back({key, std::move(*value), where});

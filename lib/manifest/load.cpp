@@ -2,14 +2,14 @@
 // name, the services in dependency order, and the collected errors.
 #include "loader.hpp"
 
+#include <hcl/files.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <tuple>
 
 namespace hcl::manifest {
@@ -33,21 +33,10 @@ constexpr KeyRule kTopKeys[] = {
 namespace detail {
 
 Result<std::string> read_manifest_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
-  // Read at most one byte past the limit (a pipe or a device has no size to check first), in
-  // chunks: a buffer of the limit's size, zeroed, would cost a small file's deploy ~1,000 page
-  // faults, a third of its CPU time.
-  std::string text;
-  char chunk[64 * 1024];
-  while (text.size() <= kMaxManifestBytes && in.read(chunk, sizeof chunk).gcount() > 0)
-    text.append(chunk, static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) return Error{ErrorKind::Usage, path, "cannot read the manifest"};
-  if (text.size() > kMaxManifestBytes)
-    return Error{ErrorKind::Usage, path, fmt::format("the manifest is larger than {} MiB; hcl reads compose files up "
-                                                     "to that size",
-                                                     kMaxManifestBytes / (1024 * 1024))};
-  return text;
+  // Streams too: `hcl deploy <(generate)` is a pipe, and `-` standard input (as for docker
+  // compose -f -; the project is then the current directory's).
+  return files::read_bounded(path == "-" ? "/dev/stdin" : path,
+                             {"the manifest", "compose files", kMaxManifestBytes, true});
 }
 
 std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,
@@ -171,7 +160,7 @@ Result<config::Env> variables(const LoadOptions& options, const Context& ctx, Di
   std::error_code ec;
   if (options.env_file || std::filesystem::exists(path, ec)) {
     auto lines = read_env_file(path, diag);
-    if (!lines) return Error{ErrorKind::Usage, path, "cannot read the env file"};
+    if (!lines) return lines.error();
     for (const auto& l : *lines)
       if (l.value) dotenv[l.key] = *l.value;
   }

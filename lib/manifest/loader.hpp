@@ -35,8 +35,9 @@ struct EnvLine {
 };
 // A file of KEY=VALUE lines (the .env file, env_file): # comments, blank lines, `export K=V`,
 // '...' and "..." quoting (with `raw`: each value as written after the '='). Bad lines are reported
-// as FILE:LINE:COL. nullopt when unreadable.
-std::optional<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag, bool raw = false);
+// as FILE:LINE:COL, quoting at most a short excerpt of the line. An error (naming the path) when
+// it cannot be read, is a directory or a device, or is larger than kMaxManifestBytes.
+Result<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics& diag, bool raw = false);
 
 // --- the loading context ------------------------------------------------------------------
 struct Context {

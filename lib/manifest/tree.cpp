@@ -69,6 +69,9 @@ class Converter {
       case YAML::NodeType::Scalar:
         out.kind = Node::Kind::Scalar;
         out.text = in.Scalar();
+        // Raw control characters are refused before parsing; a quoted "\0" still makes one, which
+        // no argument, variable or name can hold (the kernel's strings end at it).
+        if (out.text.find('\0') != std::string::npos) diag_.error(out.where, "a value cannot hold a NUL character (\\0)");
         return true;
       case YAML::NodeType::Sequence:
         out.kind = Node::Kind::Seq;
@@ -203,9 +206,28 @@ Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagno
                  fmt::format("the manifest is not valid UTF-8 (byte 0x{:02X}); YAML files are UTF-8",
                              static_cast<unsigned char>(text[bad]))};
   }
+  // YAML allows no control character but tab and line breaks in a file; yaml-cpp passes them
+  // through into values (a NUL in an image name reached the engine), where they only do harm.
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\r') continue;
+    std::size_t line_start = i == 0 ? std::string::npos : text.rfind('\n', i - 1);
+    line_start = line_start == std::string::npos ? 0 : line_start + 1;
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(i), '\n'));
+    return Error{ErrorKind::Usage, Location{file, line, static_cast<int>(i - line_start) + 1}.str(),
+                 fmt::format("the manifest holds a control character (byte 0x{:02X}); YAML files hold text only", c)};
+  }
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    // Every document is parsed, so that a second one is refused rather than silently dropped.
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    for (std::size_t d = 1; d < documents.size(); ++d) {
+      if (documents[d].IsNull()) continue;  // a trailing '---' with nothing after it
+      const YAML::Mark m = documents[d].Mark();
+      return Error{ErrorKind::Usage, Location{file, m.line + 1, m.column + 1}.str(),
+                   "a second YAML document (after '---') starts here; a compose file is one document"};
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp gives this one the message "bad file".
     return Error{ErrorKind::Usage, Location{file, e.mark.line + 1, e.mark.column + 1}.str(), "the manifest nests too deeply"};

@@ -1,20 +1,25 @@
 #include <hcl/ops/run.hpp>
 
+#include <hcl/files.hpp>
 #include <hcl/swarm/labels.hpp>
 #include <hcl/swarm/networks.hpp>
 #include <hcl/swarm/restart.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <random>
 #include <thread>
 
 namespace hcl::ops {
 namespace {
+
+// As large as a compose file may be.
+constexpr std::size_t kMaxEnvFileBytes = 4 * 1024 * 1024;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -234,19 +239,25 @@ Result<docker::PortSpec> parse_publish(std::string_view text, const std::string&
 }
 
 Result<std::vector<std::string>> read_docker_env_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error{ErrorKind::Usage, fmt::format("--env-file={}", path), "cannot read the file"};
+  // Pipes too (`--env-file <(decrypt secrets.env)`), up to the size of a compose file's.
+  auto content = files::read_bounded(path, {"the file", "env files", kMaxEnvFileBytes, true});
+  if (!content) return Error{ErrorKind::Usage, fmt::format("--env-file={}", path), content.error().why};
   std::vector<std::string> out;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
+  int n = 0;
+  for (std::size_t at = 0; at < content->size();) {
+    std::size_t end = std::min(content->find('\n', at), content->size());
+    std::string line = content->substr(at, end - at);
+    at = end + 1;
+    ++n;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     size_t start = line.find_first_not_of(" \t");
     if (start == std::string::npos || line[start] == '#') continue;
     line = line.substr(start);
     auto eq = line.find('=');
     std::string key = line.substr(0, eq);
+    // An excerpt only: the line may be a secret, or not an env file's at all.
     if (key.empty() || key.find_first_of(" \t") != std::string::npos)
-      return Error{ErrorKind::Usage, fmt::format("{}:{}", path, n), fmt::format("'{}' is not KEY=VALUE", line)};
+      return Error{ErrorKind::Usage, fmt::format("{}:{}", path, n), fmt::format("'{}' is not KEY=VALUE", text::excerpt(line))};
     if (eq == std::string::npos) {
       if (const char* v = std::getenv(key.c_str())) out.push_back(key + "=" + v);
       continue;

@@ -2,6 +2,7 @@
 // point: hostnames and service names are ASCII, the ellipsis and box lines are one column each), and
 // colours are applied after a cell was cut and padded, so escape codes never shift anything.
 #include <hcl/ops/viz.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -221,7 +222,18 @@ size_t display_width(std::string_view text) {
   return w;
 }
 
-std::string render_text(const Picture& p, const TextOptions& o) {
+std::string render_text(const Picture& picture, const TextOptions& o) {
+  // The names are the engine's: shown with their control characters escaped, so that the only
+  // escape sequences in the picture are its own colours, and the widths count what is shown.
+  Picture p = picture;
+  auto safe = [](std::string& s) { s = text::escape_controls(s); };
+  auto safe_task = [&](VizTask& t) { safe(t.service), safe(t.state); };
+  for (auto& n : p.nodes) {
+    safe(n.name), safe(n.role), safe(n.state), safe(n.architecture);
+    for (auto& t : n.tasks) safe_task(t);
+  }
+  for (auto& t : p.unplaced) safe_task(t);
+  for (auto& s : p.services) safe(s.name);
   size_t width = std::max<size_t>(o.width, 1);
   std::vector<Line> lines;
   if (!o.title.empty()) lines.push_back(fit({{o.title, kBold}}, width));

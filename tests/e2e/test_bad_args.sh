@@ -22,6 +22,7 @@ cases=$(cat <<'TABLE'
 2	a command is required	-	
 2	unknown command 'nodez' (did you mean 'nodes'?)	-	nodez
 2	unknown command 'delpoy' (did you mean 'deploy'?)	-	delpoy x.yml
+2	unknown command 'no\x1b[2Jdes'	-	$'no\e[2Jdes'
 2	unknown flag '--formt' (did you mean '--format'?)	-	nodes --formt json
 2	unknown flag '--replica': hcl run's flags come before IMAGE	-	run -d --replica 2 img
 2	--format 'yaml': expected table, json or a template with placeholders such as {{.Name}}	-	nodes --format yaml
@@ -88,6 +89,15 @@ cases=$(cat <<'TABLE'
 2	-p 'Bad Name!': a project name takes lowercase letters	-	deploy BAD/../good/loadbalancing/docker-compose.yml -p 'Bad Name!'
 2	--timeout=0: must be at least 1ms	-	deploy BAD/cycle.yml --timeout 0
 2	hcl down: name the project with -p PROJECT or give its manifest	-	down
+2	BAD: cannot read the config file: it is a directory	-	--config BAD config
+2	/dev/zero: cannot read the config file: it is a character device, not a regular file	-	--config /dev/zero nodes
+2	CONSUL_HTTP_TOKEN_FILE=/etc: cannot read the token file: it is a directory	CONSUL_HTTP_TOKEN_FILE=/etc	kv get foo
+2	CONSUL_HTTP_TOKEN_FILE=/dev/zero: cannot read the token file: it is a character device	CONSUL_HTTP_TOKEN_FILE=/dev/zero	kv get foo
+2	BAD: cannot read the manifest: it is a directory	-	deploy BAD --dry-run
+2	/dev/zero: cannot read the manifest: it is a character device, not a regular file	-	deploy /dev/zero --dry-run
+2	/dev/zero: cannot read the env file: it is a character device	-	deploy BAD/../good/loadbalancing/docker-compose.yml --env-file /dev/zero --dry-run
+2	BAD: cannot read the env file: it is a directory	-	deploy BAD/../good/loadbalancing/docker-compose.yml --env-file BAD --dry-run
+2	--env-file=/dev/zero: cannot read the file: it is a character device	-	run --env-file /dev/zero img
 TABLE
 )
 
@@ -111,4 +121,36 @@ while IFS=$'\t' read -r want fragment envs words; do
   expect_eq "$out" "" "$label: nothing on stdout"
 done <<<"$cases"
 expect_le 30 "$n" "at least 30 malformed command lines"
+
+# A token with a line break would write a header of its own into every Consul request: refused,
+# named by its source, the token itself never printed.
+for token in $'s3cr3t\r\nX-Injected: yes' $'s3cr3t\nX-Injected: yes' $'s3cr3t\e[2J'; do
+  CONSUL_HTTP_TOKEN=$token hcl -v kv get foo
+  label="CONSUL_HTTP_TOKEN=$(printf '%q' "$token") hcl -v kv get foo"
+  expect_rc 2 "$label"
+  expect_err "hcl: error: CONSUL_HTTP_TOKEN: the token" "$label: names the variable"
+  expect_no "s3cr3t" "$label: the token is not printed"
+  expect_eq "$(requests)" 0 "$label: nothing was sent"
+done
+printf 's3cr3t\nX-Injected: yes\n' >"$WORK/token"
+CONSUL_HTTP_TOKEN_FILE=$WORK/token hcl -v kv get foo
+expect_rc 2 "a token file of two lines"
+expect_err "hcl: error: CONSUL_HTTP_TOKEN_FILE=$WORK/token: the token must be one line" "a token file of two lines: named"
+expect_no "s3cr3t" "a token file of two lines: the token is not printed"
+
+# Endless streams stop at the cap (a pipe is a manifest, `hcl deploy <(generate)`), in bounded
+# memory: the address space is capped far below what reading them whole would take.
+capped_hcl() {
+  (ulimit -v 1000000 && exec "$HCL" "$@") >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  out=$(cat "$WORK/out") err=$(cat "$WORK/err")
+}
+capped_hcl -v deploy <(cat /dev/zero) --dry-run
+expect_rc 2 "an endless manifest stream"
+expect_err "the manifest is larger than 4 MiB; hcl reads compose files up to that size" "an endless manifest stream: the cap"
+expect_eq "$(requests)" 0 "an endless manifest stream: nothing was sent"
+capped_hcl -v deploy "$BAD/../good/loadbalancing/docker-compose.yml" --env-file <(cat /dev/urandom) --dry-run
+expect_rc 2 "an endless env file stream"
+expect_err "the env file is larger than 4 MiB; hcl reads env files up to that size" "an endless env file stream: the cap"
+expect_eq "$(requests)" 0 "an endless env file stream: nothing was sent"
 finish

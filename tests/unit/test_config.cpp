@@ -235,6 +235,61 @@ TEST_CASE("the Consul token: file wins over variable, never part of an origin") 
   CHECK(missing.error().message().find("/nonexistent/token") != std::string::npos);
 }
 
+TEST_CASE("the config file: a directory or a device is an error naming it, not an exception or an endless read") {
+  TempDir dir;
+  Flags flags;
+  flags.config_file = dir.path.string();
+  auto d = resolve(flags, env_of({}));
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().kind == ErrorKind::Usage);
+  CHECK(d.error().what == dir.path.string());
+  CHECK(d.error().why == "cannot read the config file: it is a directory");
+
+  flags.config_file = "/dev/zero";
+  auto z = resolve(flags, env_of({}));
+  REQUIRE_FALSE(z.ok());
+  CHECK(z.error().message() == "/dev/zero: cannot read the config file: it is a character device, not a regular file");
+}
+
+TEST_CASE("the Consul token: line breaks and control characters refused, naming the source, never the token") {
+  TempDir dir;
+  auto refused = [](const Result<Config>& r, const std::string& source) {
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Usage);
+    CHECK(r.error().what == source);
+    CHECK(r.error().message().find("s3cr3t") == std::string::npos);
+  };
+  refused(resolve({}, env_of({{"CONSUL_HTTP_TOKEN", "s3cr3t\r\nX-Injected: yes"}})), "CONSUL_HTTP_TOKEN");
+  refused(resolve({}, env_of({{"CONSUL_HTTP_TOKEN", "s3cr3t\x1b[2J"}})), "CONSUL_HTTP_TOKEN");
+  auto lf = resolve({}, env_of({{"CONSUL_HTTP_TOKEN", "s3cr3t\nX-Injected: yes"}}));
+  refused(lf, "CONSUL_HTTP_TOKEN");
+  CHECK(lf.error().why == "the token must be one line; it is sent as an HTTP header");
+
+  std::string two_lines = dir.write("two", "s3cr3t\nX-Injected: yes\n");
+  refused(resolve({}, env_of({{"CONSUL_HTTP_TOKEN_FILE", two_lines}})), "CONSUL_HTTP_TOKEN_FILE=" + two_lines);
+  std::string crlf = dir.write("crlf", "s3cr3t\r\n");
+  auto ok_crlf = resolve({}, env_of({{"CONSUL_HTTP_TOKEN_FILE", crlf}}));
+  REQUIRE(ok_crlf.ok());  // one line with its line break, as an editor on Windows writes it
+  CHECK(ok_crlf->consul_token == "s3cr3t");
+
+  std::string big = dir.write("big", std::string(5000, 'a'));
+  auto b = resolve({}, env_of({{"CONSUL_HTTP_TOKEN_FILE", big}}));
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().message() ==
+        "CONSUL_HTTP_TOKEN_FILE=" + big + ": the token file is larger than 4 KiB; hcl reads token files up to that size");
+  for (std::string not_a_file : {dir.path.string(), std::string("/dev/zero")}) {
+    auto r = resolve({}, env_of({{"CONSUL_HTTP_TOKEN_FILE", not_a_file}}));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().what == "CONSUL_HTTP_TOKEN_FILE=" + not_a_file);
+    CHECK(r.error().why.starts_with("cannot read the token file: it is a "));
+  }
+
+  std::string cfg = dir.write("c.yaml", "consul:\n  token: \"s3cr3t\\r\\nX-Injected: yes\"\n");
+  Flags flags;
+  flags.config_file = cfg;
+  refused(resolve(flags, env_of({})), cfg + ":2:10: consul.token");
+}
+
 TEST_CASE("Docker TLS: DOCKER_TLS_VERIFY with DOCKER_CERT_PATH, and missing files named") {
   TempDir dir;
   dir.write("certs/ca.pem", "x");

@@ -7,8 +7,14 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace hcl;
@@ -273,7 +279,7 @@ TEST_CASE("every file read is bounded: the manifest, env files, aliases") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().why == "the manifest is larger than 4 MiB; hcl reads compose files up to that size");
   CHECK(error_of(load_files(svc("    env_file: big.env\n"), {{"big.env", "A=" + std::string(4 * 1024 * 1024, 'a')}})) ==
-        "big.env:1:1: the file has 4194306 bytes; hcl reads env files up to 4 MiB");
+        "compose.yml:4:15: env_file 'big.env': the env file is larger than 4 MiB; hcl reads env files up to that size");
   // a seccomp profile is read up to its limit only, even from a file without an end
   CHECK(error_of(load_yaml(svc("    security_opt: [\"seccomp=/dev/zero\"]\n"))) ==
         "compose.yml:4:20: security_opt seccomp profile '/dev/zero' is empty, missing or too large");
@@ -284,6 +290,72 @@ TEST_CASE("every file read is bounded: the manifest, env files, aliases") {
   std::string laughs = billion_laughs();
   CHECK(error_of(load_yaml("x-" + laughs + "services:\n  web: {image: busybox}\n")).find("too large once its aliases") !=
         std::string::npos);
+}
+
+TEST_CASE("hostile files: directories and devices named as such, streams read, env lines quoted short") {
+  // A directory as the manifest is not "empty"; a device is not read at all.
+  auto dir = write("services:\n  web: {image: busybox}\n");
+  auto d = load(dir.dir.string(), {});
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().what == dir.dir.string());
+  CHECK(d.error().why == "cannot read the manifest: it is a directory");
+  auto z = load("/dev/zero", {});
+  REQUIRE_FALSE(z.ok());
+  CHECK(z.error().message() == "/dev/zero: cannot read the manifest: it is a character device, not a regular file");
+
+  // A pipe is a manifest (`hcl deploy <(generate)`).
+  auto fifo = (dir.dir / "fifo.yml").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] { std::ofstream(fifo) << "services:\n  web: {image: busybox}\n"; });
+  auto piped = load(fifo, {});
+  writer.join();
+  CHECK(spec_of(piped).image == "busybox:latest");
+  // And so is standard input, named `-`.
+  int saved_stdin = ::dup(0);
+  int manifest_fd = ::open(dir.file.c_str(), O_RDONLY);
+  REQUIRE(manifest_fd >= 0);
+  ::dup2(manifest_fd, 0);
+  ::close(manifest_fd);
+  LoadOptions named;
+  named.project = "demo";  // not the test's working directory's name
+  auto from_stdin = load("-", named);
+  ::dup2(saved_stdin, 0);
+  ::close(saved_stdin);
+  CHECK(spec_of(from_stdin).image == "busybox:latest");
+
+  // env_file and --env-file: devices and directories are errors, not empty files.
+  CHECK(error_of(load_yaml(svc("    env_file: /dev/urandom\n"))) ==
+        "compose.yml:4:15: env_file '/dev/urandom': cannot read the env file: it is a character device, not a regular file");
+  CHECK(error_of(load_files(svc("    env_file: conf\n"), {{"conf/x", ""}})) ==
+        "compose.yml:4:15: env_file 'conf': cannot read the env file: it is a directory");
+  LoadOptions o;
+  o.env_file = dir.dir.string();
+  auto e = load(dir.file, o);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().message() == dir.dir.string() + ": cannot read the env file: it is a directory");
+
+  // A line that is not KEY=VALUE is named by file:line and quoted short and escaped: it may be
+  // a secret, or a line of /etc/shadow.
+  CHECK(error_of(load_files(svc("    env_file: bad.env\n"),
+                            {{"bad.env", "A=1\nroot password is hunter2 and \x1b[2J more secret words\n"}})) ==
+        "bad.env:2:1: expected KEY=VALUE, not 'root password is hunter2 and \\x1b[2...'");
+}
+
+TEST_CASE("hostile YAML: control characters and a second document are errors with their position") {
+  CHECK(error_of(load_yaml(std::string("services:\n  web:\n    image: busy") + '\0' + "box\n")) ==
+        "compose.yml:3:16: the manifest holds a control character (byte 0x00); YAML files hold text only");
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: busy\x1b[2Jbox\n")) ==
+        "compose.yml:3:16: the manifest holds a control character (byte 0x1B); YAML files hold text only");
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: \"busy\\0box\"\n")) ==
+        "compose.yml:3:12: a value cannot hold a NUL character (\\0)");
+  // Tabs and CRLF line ends are text.
+  CHECK(spec_of(load_yaml("services:\r\n  web:\r\n    image: busybox\r\n    command: [\"a\tb\"]\r\n")).args ==
+        std::vector<std::string>{"a\tb"});
+
+  CHECK(error_of(load_yaml("services:\n  web: {image: busybox}\n---\nservices:\n  db: {image: redis}\n")) ==
+        "compose.yml:4:1: a second YAML document (after '---') starts here; a compose file is one document");
+  // A leading '---' and a trailing one with nothing after it are one document.
+  CHECK(spec_of(load_yaml("---\nservices:\n  web: {image: busybox}\n---\n")).image == "busybox:latest");
 }
 
 // --- extends, !reset, !override ---------------------------------------------------------------

@@ -51,6 +51,18 @@ TEST_CASE("env files: comments, blanks, bare keys from the environment, errors w
   auto missing = ops::read_docker_env_file("/nonexistent/env");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().what == "--env-file=/nonexistent/env");
+  // A line of a file that is not an env file is quoted short and escaped, never whole.
+  std::ofstream(path) << "root password is hunter2 and\x1b[2J more secret words\n";
+  auto secret = ops::read_docker_env_file(path);
+  REQUIRE_FALSE(secret.ok());
+  CHECK(secret.error().why == "'root password is hunter2 and\\x1b[2J...' is not KEY=VALUE");
+  // Endless devices and directories are refused before anything is read.
+  for (std::string not_a_file : {std::string("/dev/zero"), std::string(dir)}) {
+    auto r2 = ops::read_docker_env_file(not_a_file);
+    REQUIRE_FALSE(r2.ok());
+    CHECK(r2.error().what == "--env-file=" + not_a_file);
+    CHECK(r2.error().why.starts_with("cannot read the file: it is a "));
+  }
   std::remove(path.c_str());
   ::rmdir(dir);
 }

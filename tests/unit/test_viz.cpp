@@ -253,3 +253,28 @@ TEST_CASE("viz: xml_escape keeps valid UTF-8 and replaces what XML forbids") {
   CHECK(output::xml_escape("\xED\xA0\x80") == "\xEF\xBF\xBD");          // a surrogate
   CHECK(output::xml_escape("cut\xE2\x80") == "cut\xEF\xBF\xBD\xEF\xBF\xBD");
 }
+
+TEST_CASE("viz: names from the engine are shown with their control characters escaped") {
+  ops::Picture p;
+  ops::VizNode n;
+  n.name = "evil\x1b[2Jnode";
+  n.role = "manager";
+  n.state = "ready";
+  n.architecture = "x86_64\r";
+  ops::VizTask t;
+  t.service = "web\x07";
+  t.slot = 1;
+  t.state = "running";
+  n.tasks.push_back(t);
+  p.nodes.push_back(n);
+  p.services.push_back({"web\x07", 0, 1, 1});
+  for (bool color : {false, true}) {
+    auto text = ops::render_text(p, {200, color, ""});
+    CHECK(text.find("evil\\x1b[2Jnode") != std::string::npos);
+    CHECK(text.find("x86_64\\x0d") != std::string::npos);
+    CHECK(text.find("web\\x07") != std::string::npos);
+    CHECK(text.find('\a') == std::string::npos);
+    CHECK(text.find('\r') == std::string::npos);
+    CHECK(text.find("\x1b[2J") == std::string::npos);
+  }
+}
