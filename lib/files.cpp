@@ -45,7 +45,11 @@ Result<std::string> read_bounded(const std::string& path, const Limits& limits) 
   // without blocking (a pipe's open would wait for a writer that may never come), and checked
   // on the descriptor, which is what will be read.
   bool wait_for_writer = S_ISFIFO(st.st_mode) && limits.streams;
+  // hcl's SIGINT and SIGTERM handlers do not restart calls: EINTR is the user's Ctrl-C, while a
+  // pipe waits for its writer or its next bytes.
+  auto interrupted = [&] { return Error{ErrorKind::Interrupted, path, "interrupted while waiting for it"}; };
   Fd in{::open(path.c_str(), O_RDONLY | O_CLOEXEC | (wait_for_writer ? 0 : O_NONBLOCK))};
+  if (in.fd < 0 && errno == EINTR) return interrupted();
   if (in.fd < 0) return refuse(cannot);
   if (::fstat(in.fd, &st) != 0) return refuse(cannot);
   bool stream = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(in.fd));
@@ -65,7 +69,7 @@ Result<std::string> read_bounded(const std::string& path, const Limits& limits) 
   char chunk[64 * 1024];
   while (text.size() <= limits.max_bytes) {
     ssize_t n = ::read(in.fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) return interrupted();
     if (n < 0) return refuse(cannot);
     if (n == 0) break;
     text.append(chunk, static_cast<std::size_t>(n));

@@ -1,4 +1,5 @@
 // Transport-independent pieces of the HTTP layer: endpoint rendering, URL encoding, headers.
+#include <hcl/files.hpp>
 #include <hcl/http.hpp>
 
 #include "transport_common.hpp"
@@ -81,11 +82,10 @@ bool plain_request_to_tls_server(const Response& r) {
 }
 
 Error answer_too_large(std::string what, std::uint64_t limit) {
-  std::string size = limit % (1u << 20) == 0 ? fmt::format("{} MiB", limit >> 20) : fmt::format("{} bytes", limit);
   return {ErrorKind::Server, std::move(what),
           fmt::format("the answer is larger than {}, the most hcl reads of it: not an answer hcl expects from "
                       "this endpoint",
-                      size)};
+                      files::size_text(static_cast<std::size_t>(limit)))};
 }
 
 Error plain_request_to_tls_server_error(std::string what) {

@@ -153,4 +153,15 @@ capped_hcl -v deploy "$BAD/../good/loadbalancing/docker-compose.yml" --env-file 
 expect_rc 2 "an endless env file stream"
 expect_err "the env file is larger than 4 MiB; hcl reads env files up to that size" "an endless env file stream: the cap"
 expect_eq "$(requests)" 0 "an endless env file stream: nothing was sent"
+
+# Ctrl-C while a named pipe waits for its writer: interrupted (130), not "cannot read" (2).
+mkfifo "$WORK/fifo.yml"
+"$HCL" deploy "$WORK/fifo.yml" --dry-run >"$WORK/out" 2>"$WORK/err" &
+waiting=$!
+sleep 0.3
+kill -INT "$waiting"
+wait "$waiting"
+rc=$? out=$(cat "$WORK/out") err=$(cat "$WORK/err")
+expect_rc 130 "Ctrl-C while the manifest's pipe waits for a writer"
+expect_err "fifo.yml: interrupted while waiting for it" "Ctrl-C while the manifest's pipe waits: says so"
 finish
