@@ -19,7 +19,13 @@ Error bad(const std::string& source, std::string_view text, std::string why) {
   return Error{ErrorKind::Usage, fmt::format("{} '{}'", source, text), std::move(why)};
 }
 
+// As swarmkit checks a key (constraint.go: ^(?i)[a-z_][a-z0-9\-_.]+$), and one of the keys it
+// knows. A key with '=' or '!' in it would read back as another constraint.
 bool valid_key(const std::string& key) {
+  if (std::any_of(key.begin(), key.end(), [](char c) {
+        return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+      }))
+    return false;
   static const char* fixed[] = {"node.id", "node.hostname", "node.role", "node.platform.os", "node.platform.arch"};
   for (const char* k : fixed)
     if (key == k) return true;
@@ -28,9 +34,13 @@ bool valid_key(const std::string& key) {
   return false;
 }
 
+// Printable ASCII (as swarmkit's value pattern), without what reads as a pattern, an operator
+// or a space.
 bool plain_value(const std::string& v) {
   return !v.empty() && std::none_of(v.begin(), v.end(), [](char c) {
-    return c == '*' || c == '?' || c == '/' || c == '~' || c == '=' || c == '!' || std::isspace(static_cast<unsigned char>(c));
+    auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u >= 0x7f || c == '*' || c == '?' || c == '/' || c == '~' || c == '=' || c == '!' ||
+           c == '<' || c == '>';
   });
 }
 

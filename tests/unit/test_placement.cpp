@@ -50,6 +50,28 @@ TEST_CASE("malformed constraints name the source and the text") {
   }
 }
 
+TEST_CASE("a constraint hcl accepts reads back the same from the expression the engine is given") {
+  // Found by fuzz_constraint: a key holding '=' ("node.labels.x.=\t\t==v") was accepted, and its
+  // expression "node.labels.x.===v" read back as another constraint. Keys are what swarmkit
+  // takes (letters, digits, - _ .); values printable ASCII without operators.
+  for (std::string bad : {std::string("node.labels.x.=\t\t==v"), std::string("node.labels.a!b==v"),
+                          std::string("node.labels.z\xc3\xa9==v"), std::string("node.labels.zone==a\x01b"),
+                          std::string("node.labels.zone==caf\xc3\xa9"), std::string("node.labels.zone==<3"),
+                          std::string("node.labels.zone==a\0b", 21)}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_constraint(bad, "--constraint").ok());
+  }
+  for (const char* good : {"node.labels.rack-1_a.b==r:1", "engine.labels.os==debian(12)", "node.id==abc+d"}) {
+    CAPTURE(good);
+    auto c = parse_constraint(good, "--constraint");
+    REQUIRE(c.ok());
+    auto again = parse_constraint(c->expression(), "--constraint");
+    REQUIRE(again.ok());
+    CHECK(again->key == c->key);
+    CHECK(again->value == c->value);
+  }
+}
+
 TEST_CASE("classic constraint: entries leave the environment and become constraints") {
   auto r = split_classic_env({"A=1", "constraint:node==master", "B=2", "constraint:storage!=hdd"}, "environment");
   REQUIRE(r.ok());
