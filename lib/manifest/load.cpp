@@ -352,9 +352,18 @@ std::vector<ParsedService> read_services(const Node& root, const Node& top, bool
                                          Declared& declared) {
   std::vector<ParsedService> parsed;
   const Entry* services = top.entry("services");
+  // Each service read takes some kilobytes; thousands would take the memory of a small board.
+  auto too_many = [&](std::size_t n, const Location& where) {
+    if (n <= kMaxServices) return false;
+    ctx.diag.error(where, fmt::format("the manifest has {} services; hcl deploys up to {} from one file", n, kMaxServices));
+    return true;
+  };
   if (format1) {
-    for (const Entry* e : format1_services(top, ctx)) parsed.push_back(read_service(*e, ctx, declared));
+    auto entries = format1_services(top, ctx);
+    if (too_many(entries.size(), top.where)) return parsed;
+    for (const Entry* e : entries) parsed.push_back(read_service(*e, ctx, declared));
   } else if (services && expect_map(services->value, "services", ctx.diag)) {
+    if (too_many(services->value.entries.size(), services->where)) return parsed;
     for (const auto& e : services->value.entries)
       if (!e.key.starts_with("x-")) parsed.push_back(read_service(e, ctx, declared));
     if (parsed.empty()) ctx.diag.error(services->where, "the manifest defines no services");

@@ -109,6 +109,8 @@ class Declared {
 // The most a compose file may have; and how many files include and extends may read in all.
 constexpr std::uintmax_t kMaxManifestBytes = 4 * 1024 * 1024;
 constexpr int kMaxOtherFiles = 64;
+// The most services of one project (a large stack has some dozens).
+constexpr std::size_t kMaxServices = 2000;
 // The most nodes the other files may bring, and the most extends may make by copying: a few
 // small files cannot be made to take gigabytes.
 constexpr std::size_t kMaxOtherNodes = 1000000;

@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <string_view>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <sstream>
 
 namespace hcl::manifest {
 
@@ -52,7 +56,59 @@ namespace {
 // Aliases are copied, so a few lines of anchors can expand to millions of nodes (and yaml-cpp
 // lets an anchor contain its own alias, which never ends): both are cut off.
 constexpr int kMaxDepth = 64;
-constexpr std::size_t kMaxNodes = 200000;
+constexpr std::size_t kMaxNodes = 50000;
+// The most keys, values and items a file may have as written (a large compose file has a few
+// thousand). yaml-cpp's tree takes ~550 bytes for each: a 4 MiB file of 195,000 one-line
+// services took 418 MB and 30 s before the alias limit above stopped it. So they are counted
+// first, as yaml-cpp's parser reports them, keeping nothing, and the tree is built only for a
+// file under the limit.
+constexpr std::size_t kMaxEvents = 40000;
+
+struct TooManyValues {
+  YAML::Mark mark;
+};
+
+class ValueCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { count(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    count(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    count(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void count(const YAML::Mark& m) {
+    if (++n_ > kMaxEvents) throw TooManyValues{m};
+  }
+  std::size_t n_ = 0;
+};
+
+// Error when the text has more than kMaxEvents keys and values; a syntax error is left to the
+// parse that follows, which reports it.
+std::optional<Error> too_many_values(const std::string& text, const std::string& file) {
+  try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ValueCounter counter;
+    while (parser.HandleNextDocument(counter)) {
+    }
+  } catch (const TooManyValues& t) {
+    return Error{ErrorKind::Usage, Location{file, t.mark.line + 1, t.mark.column + 1}.str(),
+                 fmt::format("the manifest has more than {} keys and values by here; hcl reads compose files up to "
+                             "that many",
+                             kMaxEvents)};
+  } catch (const YAML::Exception&) {
+  }
+  return std::nullopt;
+}
 
 class Converter {
  public:
@@ -217,6 +273,7 @@ Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagno
     return Error{ErrorKind::Usage, Location{file, line, static_cast<int>(i - line_start) + 1}.str(),
                  fmt::format("the manifest holds a control character (byte 0x{:02X}); YAML files hold text only", c)};
   }
+  if (auto e = too_many_values(text, file)) return *e;
   YAML::Node root;
   try {
     // Every document is parsed, so that a second one is refused rather than silently dropped.

@@ -358,6 +358,26 @@ TEST_CASE("hostile YAML: control characters and a second document are errors wit
   CHECK(spec_of(load_yaml("---\nservices:\n  web: {image: busybox}\n---\n")).image == "busybox:latest");
 }
 
+TEST_CASE("hostile sizes: a file of too many values stops before its tree is built; too many services") {
+  // Found from outside: a 50 MB manifest of 1.7 M services took 71 s and 3.3 GB before a limit
+  // applied, with a message about aliases it did not have. Under the 4 MiB cap, 195,000 one-line
+  // services still took 418 MB and 30 s.
+  std::string many = "services:\n";
+  for (int i = 0; i < 15000; ++i) many += "  s" + std::to_string(i) + ": {image: x}\n";
+  CHECK(error_of(load_yaml(many)) ==
+        "compose.yml:10001:10: the manifest has more than 40000 keys and values by here; hcl reads compose files up "
+        "to that many");
+  std::string services = "services:\n";
+  for (int i = 0; i < 2001; ++i) services += "  s" + std::to_string(i) + ": {image: x}\n";
+  CHECK(error_of(load_yaml(services)) == "compose.yml:1:1: the manifest has 2001 services; hcl deploys up to 2000 from one file");
+  // An alias bomb is still the alias limit's, with its own message.
+  std::string bomb = "x-a: &a [1, 2, 3, 4, 5, 6, 7, 8]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+                     "x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nx-d: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+                     "x-e: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nx-f: &f [*e, *e, *e, *e, *e, *e, *e, *e]\n"
+                     "services:\n  web: {image: x, labels: *f}\n";
+  CHECK(error_of(load_yaml(bomb)).find("too large once its aliases are expanded") != std::string::npos);
+}
+
 // --- extends, !reset, !override ---------------------------------------------------------------
 
 TEST_CASE("extends: within the file, merged as the compose specification merges") {
