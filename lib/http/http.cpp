@@ -1,6 +1,7 @@
 // Transport-independent pieces of the HTTP layer: endpoint rendering, URL encoding, headers.
 #include <hcl/files.hpp>
 #include <hcl/http.hpp>
+#include <hcl/text.hpp>
 
 #include "transport_common.hpp"
 
@@ -81,6 +82,18 @@ bool plain_request_to_tls_server(const Response& r) {
   return r.status == 400 && r.body.starts_with("Client sent an HTTP request to an HTTPS server");
 }
 
+Error redirect_error(std::string what, const Response& r) {
+  std::string to = redact(r.header("Location"));
+  // A user and password in the URL are not shown.
+  if (auto scheme = to.find("://"); scheme != std::string::npos) {
+    auto at = to.find('@', scheme + 3);
+    if (at != std::string::npos && at < to.find('/', scheme + 3)) to.replace(scheme + 3, at - scheme - 3, "***");
+  }
+  return {ErrorKind::Server, std::move(what),
+          fmt::format("the server answered HTTP {}, a redirect{}; hcl follows none: give the endpoint's own address",
+                      r.status, to.empty() ? "" : " to " + text::escape_controls(to))};
+}
+
 Error answer_too_large(std::string what, std::uint64_t limit) {
   return {ErrorKind::Server, std::move(what),
           fmt::format("the answer is larger than {}, the most hcl reads of it: not an answer hcl expects from "
@@ -107,6 +120,13 @@ Result<Response> BatchTransport::outcome(const Request& r, Millis elapsed, bool 
   }
   if (!endpoint_.tls && plain_request_to_tls_server(response)) {
     Error e = plain_request_to_tls_server_error(what(r));
+    log({r.method, url, response.status, elapsed, e.why});
+    return e;
+  }
+  if (response.status >= 300 && response.status < 400) {
+    // Neither the engine's API nor Consul's redirects; a proxy or a web server in their place
+    // does, and its answer is no JSON ("unexpected end of input" said nothing).
+    Error e = redirect_error(what(r), response);
     log({r.method, url, response.status, elapsed, e.why});
     return e;
   }

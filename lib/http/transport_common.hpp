@@ -21,6 +21,9 @@ inline std::uint64_t body_limit(const Request& r, bool to_sink) {
   return r.max_body.value_or(to_sink ? 0 : kMaxAnswerBytes);
 }
 
+// The error for an answer that redirects (3xx), naming where to, without credentials.
+Error redirect_error(std::string what, const Response& r);
+
 // The error for an answer past that limit.
 Error answer_too_large(std::string what, std::uint64_t limit);
 
