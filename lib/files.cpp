@@ -1,6 +1,8 @@
 #include <hcl/files.hpp>
 
+#include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <fcntl.h>
@@ -40,7 +42,14 @@ Result<std::string> read_bounded(const std::string& path, const Limits& limits) 
   const std::string cannot = "cannot read " + std::string(limits.noun);
   auto refuse = [&](std::string why) { return Error{ErrorKind::Usage, path, std::move(why)}; };
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return refuse(cannot);
+  // Why not, in the system's words ("no such file or directory", "permission denied", "too
+  // many levels of symbolic links"): "cannot read" alone left the user guessing.
+  auto failed = [&] {
+    std::string why = std::strerror(errno);
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    return refuse(cannot + ": " + why);
+  };
+  if (::stat(path.c_str(), &st) != 0) return failed();
   // A named pipe is opened blocking, to wait for its writer as `cat` would; anything else
   // without blocking (a pipe's open would wait for a writer that may never come), and checked
   // on the descriptor, which is what will be read.
@@ -50,8 +59,8 @@ Result<std::string> read_bounded(const std::string& path, const Limits& limits) 
   auto interrupted = [&] { return Error{ErrorKind::Interrupted, path, "interrupted while waiting for it"}; };
   Fd in{::open(path.c_str(), O_RDONLY | O_CLOEXEC | (wait_for_writer ? 0 : O_NONBLOCK))};
   if (in.fd < 0 && errno == EINTR) return interrupted();
-  if (in.fd < 0) return refuse(cannot);
-  if (::fstat(in.fd, &st) != 0) return refuse(cannot);
+  if (in.fd < 0) return failed();
+  if (::fstat(in.fd, &st) != 0) return failed();
   bool stream = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(in.fd));
   if (!S_ISREG(st.st_mode) && !(stream && limits.streams)) {
     if (S_ISDIR(st.st_mode)) return refuse(cannot + ": it is a directory");
@@ -70,7 +79,7 @@ Result<std::string> read_bounded(const std::string& path, const Limits& limits) 
   while (text.size() <= limits.max_bytes) {
     ssize_t n = ::read(in.fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) return interrupted();
-    if (n < 0) return refuse(cannot);
+    if (n < 0) return failed();
     if (n == 0) break;
     text.append(chunk, static_cast<std::size_t>(n));
   }

@@ -72,10 +72,11 @@ void read_env_file_entry(const Node& item, Context& ctx, EnvList& env) {
   auto lines = read_env_file(shown, ctx.diag, raw);
   if (!lines) {
     const std::string& why = lines.error().why;
+    auto because = unreadable_because(why, "the env file");
     ctx.diag.error(path_node->where,
-                   why == "cannot read the env file"
-                       ? fmt::format("env_file '{}' cannot be read (paths are relative to the manifest's directory)", *text)
-                       : fmt::format("env_file '{}': {}", *text, why));
+                   because ? fmt::format("env_file '{}' cannot be read: {} (paths are relative to the manifest's directory)",
+                                         *text, *because)
+                           : fmt::format("env_file '{}': {}", *text, why));
     return;
   }
   for (const auto& line : *lines) {

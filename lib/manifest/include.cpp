@@ -83,9 +83,10 @@ config::Env include_vars(const Include& inc, const fs::path& including_dir, cons
     if (!lines) {
       const std::string& why = lines.error().why;
       if (node)
-        ctx.diag.error(node->where, why == "cannot read the env file"
-                                        ? fmt::format("include.env_file '{}' cannot be read", node->text)
-                                        : fmt::format("include.env_file '{}': {}", node->text, why));
+        if (auto because = unreadable_because(why, "the env file"))
+          ctx.diag.error(node->where, fmt::format("include.env_file '{}' cannot be read: {}", node->text, *because));
+        else
+          ctx.diag.error(node->where, fmt::format("include.env_file '{}': {}", node->text, why));
       else
         ctx.diag.error({path, 1, 1}, why);
       continue;

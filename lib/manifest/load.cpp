@@ -48,9 +48,10 @@ std::optional<Node> read_other_manifest(const std::string& path, const Location&
   }
   auto text = read_manifest_text(path);
   if (!text) {
-    bool unreadable = text.error().why == "cannot read the manifest";
-    ctx.diag.error(asked_at, unreadable ? fmt::format("{} '{}' cannot be read", what, path)
-                                        : fmt::format("{} '{}': {}", what, path, text.error().why));
+    const std::string& why = text.error().why;
+    auto because = unreadable_because(why, "the manifest");
+    ctx.diag.error(asked_at, because ? fmt::format("{} '{}' cannot be read: {}", what, path, *because)
+                                     : fmt::format("{} '{}': {}", what, path, why));
     return std::nullopt;
   }
   auto tree = parse_yaml(*text, path, ctx.diag);

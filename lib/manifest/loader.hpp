@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -113,9 +114,17 @@ constexpr int kMaxOtherFiles = 64;
 constexpr std::size_t kMaxServices = 2000;
 // The most nodes the other files may bring, and the most extends may make by copying: a few
 // small files cannot be made to take gigabytes.
-constexpr std::size_t kMaxOtherNodes = 1000000;
+constexpr std::size_t kMaxOtherNodes = 150000;
 // A compose file's text, refused when larger than kMaxManifestBytes.
 Result<std::string> read_manifest_text(const std::string& path);
+// The system's reason when `why` is files::read_bounded's "cannot read NOUN: REASON" ("no such
+// file or directory"), for a message of the caller's own; nullopt for another error (a
+// directory, a device, a size), whose message stands as it is.
+inline std::optional<std::string_view> unreadable_because(std::string_view why, std::string_view noun) {
+  std::string prefix = "cannot read " + std::string(noun) + ": ";
+  if (!why.starts_with(prefix) || why.substr(prefix.size()).starts_with("it is ")) return std::nullopt;
+  return why.substr(prefix.size());
+}
 // Another compose file (included, or extended from), parsed and interpolated with `vars` (the
 // manifest's when not given); its problems are reported at `asked_at`, where `what` names it.
 std::optional<Node> read_other_manifest(const std::string& path, const Location& asked_at, std::string_view what,

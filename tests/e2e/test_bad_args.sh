@@ -84,7 +84,7 @@ cases=$(cat <<'TABLE'
 2	--flags=x: expected flags (a whole number from 0 to 18446744073709551615)	-	kv put k v --flags x
 2	--cas: cannot be combined with --recurse	-	kv rm k -r --cas 3
 2	--wait=11m: at most 10m (Consul's longest blocking query)	-	kv watch k --wait 11m
-2	/nonexistent.yml: cannot read the manifest	-	deploy /nonexistent.yml
+2	/nonexistent.yml: cannot read the manifest: no such file or directory	-	deploy /nonexistent.yml
 2	BAD/cycle.yml:4:18: dependency cycle: a -> b -> c -> a	-	deploy BAD/cycle.yml
 2	-p 'Bad Name!': a project name takes lowercase letters	-	deploy BAD/../good/loadbalancing/docker-compose.yml -p 'Bad Name!'
 2	--timeout=0: must be at least 1ms	-	deploy BAD/cycle.yml --timeout 0

@@ -213,7 +213,7 @@ TEST_CASE("config file errors carry file:line:col") {
   flags.config_file = (dir.path / "missing.yaml").string();
   auto m = resolve(flags, env_of({}));
   REQUIRE_FALSE(m.ok());
-  CHECK(m.error().why == "cannot read the config file");
+  CHECK(m.error().why == "cannot read the config file: no such file or directory");
 }
 
 TEST_CASE("the Consul token: file wins over variable, never part of an origin") {

@@ -55,7 +55,7 @@ TEST_CASE("read_bounded: too large, missing, a directory, a device: errors namin
 
   auto missing = files::read_bounded((dir.path / "none").string(), kSmall);
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.error().why == "cannot read the test file");
+  CHECK(missing.error().why == "cannot read the test file: no such file or directory");
 
   auto directory = files::read_bounded(dir.path.string(), kSmallStreams);
   REQUIRE_FALSE(directory.ok());

@@ -218,7 +218,7 @@ TEST_CASE("manifest: variables come from hcl's environment before the .env file"
   REQUIRE_FALSE(m.ok());
   CHECK(m.error().kind == ErrorKind::Usage);
   CHECK(m.error().what == kGood + "/dotenv/nowhere.env");
-  CHECK(m.error().why == "cannot read the env file");
+  CHECK(m.error().why == "cannot read the env file: no such file or directory");
 }
 
 TEST_CASE("manifest: ignored keys are warnings with their positions") {
@@ -292,7 +292,7 @@ TEST_CASE("manifest: a missing file") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == ErrorKind::Usage);
   CHECK(r.error().what == kData + "/manifests/nowhere.yml");
-  CHECK(r.error().why == "cannot read the manifest");
+  CHECK(r.error().why == "cannot read the manifest: no such file or directory");
 }
 
 // tests/data/manifests/bad: one broken manifest per file, and expected.txt with, per file, the

@@ -480,7 +480,7 @@ TEST_CASE("extends: another file, chains, and what cannot be extended") {
   CHECK(error_of(load_files("services:\n  web:\n    image: nginx\n    extends: {file: nowhere.yml, service: a}\n", {})).starts_with(
       "compose.yml:4:5: extends.file '"));
   CHECK(error_of(load_files("services:\n  web:\n    image: nginx\n    extends: {file: nowhere.yml, service: a}\n", {})).ends_with(
-      "nowhere.yml' cannot be read"));
+      "nowhere.yml' cannot be read: no such file or directory"));
   CHECK(error_of(load_yaml("services:\n  a:\n    image: busybox\n    extends: b\n  b:\n    image: busybox\n"
                            "    extends: a\n")) ==
         "compose.yml:4:5: extends cycle: a -> b -> a\ncompose.yml:7:5: extends cycle: b -> a -> b");
@@ -546,7 +546,7 @@ TEST_CASE("include: names defined twice, cycles, missing files, at their positio
   CHECK(cycle.starts_with("b.yml:1:11: include cycle: "));
   CHECK(cycle.ends_with("a.yml -> b.yml -> a.yml"));
   CHECK(error_of(load_files("include: [gone.yml]\nservices:\n  web: {image: busybox}\n", {})).ends_with(
-      "gone.yml' cannot be read"));
+      "gone.yml' cannot be read: no such file or directory"));
   CHECK(error_of(load_files("include: [gone.yml]\nservices:\n  web: {image: busybox}\n", {})).starts_with(
       "compose.yml:1:11: include '"));
   CHECK(error_of(load_files("include: [bad.yml]\nservices:\n  web: {image: busybox}\n",
