@@ -16,6 +16,7 @@
 // as they arrive, Content-Length, chunked and until-close bodies, cancellation checked every
 // 100 ms, and the request log.
 #include <hcl/http.hpp>
+#include <hcl/text.hpp>
 
 #include "transport_common.hpp"
 
@@ -28,6 +29,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <strings.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -369,10 +371,17 @@ class SocketTransport final : public detail::BatchTransport {
       t.framing = Framing::Length;
       char* end = nullptr;
       t.remaining = std::strtoull(length.c_str(), &end, 10);
-      if (end == length.c_str() || *end != '\0') {
-        fail(t, ErrorKind::Server, fmt::format("the server's answer is not valid HTTP (Content-Length: {})", length));
+      if (end == length.c_str() || *end != '\0' || !std::isdigit(static_cast<unsigned char>(length[0]))) {
+        fail(t, ErrorKind::Server,
+             fmt::format("the server's answer is not valid HTTP (Content-Length: {})", text::escape_controls(length)));
         return;
       }
+      // Two lengths that differ: which one ends the answer is anyone's guess (RFC 9112, 6.3).
+      for (const Header& h : t.response.headers)
+        if (strcasecmp(h.name.c_str(), "Content-Length") == 0 && h.value != length) {
+          fail(t, ErrorKind::Server, "the server's answer is not valid HTTP (two different Content-Length headers)");
+          return;
+        }
     } else {
       t.framing = Framing::UntilClose;
       t.keep_alive = false;

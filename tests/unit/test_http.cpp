@@ -448,6 +448,17 @@ TEST_CASE("the curl transport sends a write on a connection of its own, which li
   CHECK(s.connections == 2);
 }
 
+TEST_CASE("an answer with two different Content-Length headers is refused") {
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    RawServer s({{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nok"}});
+    auto t = transport.make(s.endpoint(), {});
+    auto r = t->send({"GET", "/a"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Server);
+  }
+}
+
 TEST_CASE("a redirect is an error naming it and where to, without credentials; never followed") {
   // Found from outside: a 302 or 307 (a proxy in the engine's place) ended in "unexpected end of
   // input at byte 1".
