@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <sys/stat.h>
@@ -50,6 +51,9 @@ Result<http::Endpoint> parse_host_port(std::string_view rest, int default_port, 
     port = rest.substr(colon + 1);
   }
   if (host.empty()) return bad(source, text, "no host given");
+  // "12345" would be looked up as the address 0.0.48.57: a port given without its host.
+  if (std::all_of(host.begin(), host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return bad(source, text, fmt::format("'{}' is a number, not a host: write HOST:PORT, like master:{}", host, host));
   for (char c : host)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':'))
       return bad(source, text, fmt::format("'{}' is not a host name or address", host));

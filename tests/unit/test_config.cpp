@@ -70,7 +70,7 @@ TEST_CASE("DOCKER_HOST forms") {
 TEST_CASE("malformed DOCKER_HOST values name the variable and the value") {
   for (const char* text : {"tcp://master:notaport", "tcp://:2375", "tcp://master:0", "tcp://master:70000",
                            "ssh://pi@master", "unix://relative.sock", "foo://x", "", "tcp://ma ster:1",
-                           "tcp://master:2375/path", "tcp://fd00::1:2375"}) {
+                           "tcp://master:2375/path", "tcp://fd00::1:2375", "12345", "tcp://2376"}) {
     CAPTURE(text);
     auto r = parse_docker_host(text, "DOCKER_HOST");
     REQUIRE_FALSE(r.ok());
