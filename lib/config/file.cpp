@@ -3,6 +3,7 @@
 #include <hcl/files.hpp>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
@@ -43,7 +44,13 @@ Status walk(const YAML::Node& node, const std::string& prefix, const std::string
     const YAML::Node& key_node = item.first;
     const YAML::Node& value = item.second;
     std::string key = prefix.empty() ? key_node.Scalar() : prefix + "." + key_node.Scalar();
+    // A key given twice: which one counts would be a guess (manifests refuse it too).
+    if (auto seen = out.find(key); seen != out.end())
+      return Error{ErrorKind::Usage, where(path, key_node.Mark()),
+                   fmt::format("'{}' is set twice (first at {})", key, seen->second.location)};
     if (value.IsMap()) {
+      if (known(key))
+        return Error{ErrorKind::Usage, where(path, value.Mark()), fmt::format("'{}' takes a single value, not a mapping", key)};
       if (!is_section(key))
         return Error{ErrorKind::Usage, where(path, key_node.Mark()), fmt::format("unknown section '{}'", key)};
       auto s = walk(value, key, path, out);
@@ -76,6 +83,9 @@ Result<FileSettings> load_file(const std::string& path) {
       return Error{ErrorKind::Usage, where(path, root.Mark()), "the config file must be a mapping of settings"};
     auto s = walk(root, "", path, out);
     if (!s) return s.error();
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own words for it are "bad file".
+    return Error{ErrorKind::Usage, where(path, e.mark), "the config file nests too deeply (its settings are two levels)"};
   } catch (const YAML::Exception& e) {
     return Error{ErrorKind::Usage, where(path, e.mark), e.msg};
   }

@@ -214,6 +214,21 @@ TEST_CASE("config file errors carry file:line:col") {
   auto m = resolve(flags, env_of({}));
   REQUIRE_FALSE(m.ok());
   CHECK(m.error().why == "cannot read the config file: no such file or directory");
+
+  // Found from outside: a key set twice was taken silently, a mapping for a value was an
+  // "unknown section", and a file nested 10,000 deep was "bad file".
+  auto error_of = [&](const std::string& name, const std::string& text) {
+    flags.config_file = dir.write(name, text);
+    auto e = resolve(flags, env_of({}));
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().kind == ErrorKind::Usage);
+    return e.error().message();
+  };
+  CHECK(error_of("twice.yaml", "master: m1\nmaster: m2\n") ==
+        (dir.path / "twice.yaml").string() + ":2:1: 'master' is set twice (first at " + (dir.path / "twice.yaml").string() + ":1:9)");
+  CHECK(error_of("map.yaml", "master: {a: b}\n").ends_with("map.yaml:1:9: 'master' takes a single value, not a mapping"));
+  CHECK(error_of("deep.yaml", "a: " + std::string(10000, '[') + std::string(10000, ']') + "\n")
+            .ends_with("the config file nests too deeply (its settings are two levels)"));
 }
 
 TEST_CASE("the Consul token: file wins over variable, never part of an origin") {
