@@ -540,6 +540,8 @@ class Client {
   // Fails, sending nothing, when the spec uses a feature the engine's API version lacks.
   Status check_features(const ServiceSpec& spec, const std::string& what);
   Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
+  // How errors name a request: "GET http://master:2378/v1.51/nodes", at the version it went out.
+  std::string what(std::string_view method, std::string_view path) const;
   // GET of a task list (path with its filters), decoded as it streams in.
   Result<std::vector<Task>> list_tasks(const std::string& path);
   // choose_api_version(); when the windows do not overlap and one bound of the engine's is not

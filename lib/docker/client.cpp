@@ -214,6 +214,10 @@ std::vector<Result<http::Response>> Client::send_versioned(
   return rs;
 }
 
+std::string Client::what(std::string_view method, std::string_view path) const {
+  return fmt::format("{} {}/v{}{}", method, transport_.describe(), api_version_.value_or(kMaxApiVersion), path);
+}
+
 Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body,
                                     const SinkFactory* sinks) {
   auto build = [&](const std::string& v) {
@@ -229,9 +233,7 @@ Result<http::Response> Client::call(const std::string& method, const std::string
   if (!r) return r.error();
   if (r->status >= 400) {
     std::string message = server_message(*r);
-    return Error{engine_error_kind(*r, message),
-                 fmt::format("{} {}/v{}{}", method, transport_.describe(), api_version_.value_or(kMaxApiVersion), path),
-                 message};
+    return Error{engine_error_kind(*r, message), what(method, path), message};
   }
   return std::move(r);
 }
@@ -276,7 +278,7 @@ Result<std::vector<SwarmNode>> Client::nodes() {
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{nodes.sink()}; };
   auto r = call("GET", "/nodes", {}, &sinks);
   if (!r) return r.error();
-  return nodes.finish(fmt::format("GET {}/nodes", transport_.describe()));
+  return nodes.finish(what("GET", "/nodes"));
 }
 
 Result<ClusterState> Client::cluster_state(TaskSelection selection) {
@@ -314,7 +316,7 @@ Result<ClusterState> Client::cluster_state(TaskSelection selection) {
 Result<std::vector<Network>> Client::networks() {
   auto r = call("GET", "/networks");
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/networks", transport_.describe()), decode_networks);
+  return decode(*r, what("GET", "/networks"), decode_networks);
 }
 
 Result<StackObjects> Client::stack_objects(bool secrets, bool configs) {
@@ -354,7 +356,7 @@ Result<Network> Client::network(const std::string& id_or_name) {
     if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no network named {}", id_or_name);
     return r.error();
   }
-  return decode(*r, fmt::format("GET {}/networks/{}", transport_.describe(), id_or_name),
+  return decode(*r, what("GET", "/networks/" + http::encode(id_or_name)),
                 [](const json& j) { return decode_network(j, true); });
 }
 

@@ -43,8 +43,7 @@ Result<std::vector<FileObject>> Client::file_objects(FileObjectKind kind) {
   std::string path = std::string("/") + plural(kind);
   auto r = call("GET", path);
   if (!r) return r.error();
-  std::string what = fmt::format("GET {}{}", transport_.describe(), path);
-  return decode(*r, what, decode_file_objects);
+  return decode(*r, what("GET", path), decode_file_objects);
 }
 
 Result<std::string> Client::create_file_object(FileObjectKind kind, const FileObjectSpec& spec) {

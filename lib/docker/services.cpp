@@ -182,7 +182,7 @@ std::vector<Service> decode_services(const json& j) {
 Result<std::vector<Service>> Client::services() {
   auto r = call("GET", "/services");
   if (!r) return r.error();
-  return decode(*r, fmt::format("GET {}/services", transport_.describe()), decode_services);
+  return decode(*r, what("GET", "/services"), decode_services);
 }
 
 Result<Service> Client::service(const std::string& id_or_name) {
@@ -191,7 +191,7 @@ Result<Service> Client::service(const std::string& id_or_name) {
     if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no service named {}", id_or_name);
     return r.error();
   }
-  return decode(*r, fmt::format("GET {}/services/{}", transport_.describe(), id_or_name),
+  return decode(*r, what("GET", "/services/" + http::encode(id_or_name)),
                 [](const json& j) { return decode_service(j); });
 }
 
@@ -223,7 +223,7 @@ Result<std::vector<Task>> Client::list_tasks(const std::string& path) {
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{tasks.sink()}; };
   auto r = call("GET", path, {}, &sinks);
   if (!r) return r.error();
-  return tasks.finish(fmt::format("GET {}/tasks", transport_.describe()));
+  return tasks.finish(what("GET", path));
 }
 
 Result<std::pair<std::size_t, std::size_t>> Client::service_logs(const std::string& id_or_name, const LogOptions& opts,
