@@ -328,6 +328,22 @@ TEST_CASE("nodes and tasks decode the same whatever pieces their bodies arrive i
   }
 }
 
+namespace {
+// The error of cluster_state() when the engine answers GET /tasks with `body`, in pieces of `piece`
+// bytes; fails the test when there is none.
+Error tasks_error(const std::string& body, std::size_t piece) {
+  PiecewiseTransport t(piece);
+  recorded_cluster(t);
+  t.on("GET", "/v1.41/tasks", 200, body);
+  docker::Client c(t);
+  auto state = c.cluster_state();
+  REQUIRE_FALSE(state.ok());
+  CHECK(state.error().kind == ErrorKind::Server);
+  CHECK(state.error().what == "GET http://recorded:2378/v1.41/tasks");
+  return state.error();
+}
+}  // namespace
+
 TEST_CASE("a malformed or cut-off list body is an error naming the endpoint, whatever the pieces") {
   std::string tasks = read_data("docker/tasks.json");
   const std::vector<std::string> bodies = {tasks.substr(0, tasks.size() / 2), tasks.substr(0, tasks.size() - 3),
@@ -337,15 +353,7 @@ TEST_CASE("a malformed or cut-off list body is an error naming the endpoint, wha
     CAPTURE(body.substr(0, 40));
     for (std::size_t piece : {1, 7, 1 << 20}) {
       CAPTURE(piece);
-      PiecewiseTransport t(piece);
-      recorded_cluster(t);
-      t.on("GET", "/v1.41/tasks", 200, body);
-      docker::Client c(t);
-      auto state = c.cluster_state();
-      REQUIRE_FALSE(state.ok());
-      CHECK(state.error().kind == ErrorKind::Server);
-      CHECK(state.error().what == "GET http://recorded:2378/v1.41/tasks");
-      CHECK(state.error().why.starts_with("unexpected answer from the engine: "));
+      CHECK(tasks_error(body, piece).why.starts_with("unexpected answer from the engine: "));
     }
   }
   PiecewiseTransport t(7);
@@ -367,13 +375,6 @@ TEST_CASE("a hostile list stops at its limits: elements, nesting, bytes; with an
   for (const auto& [body, why] : {std::pair{many, std::string("more than 20000 elements")},
                                   std::pair{deep, std::string("nested deeper than 32 levels")}}) {
     CAPTURE(why);
-    PiecewiseTransport t(4096);
-    recorded_cluster(t);
-    t.on("GET", "/v1.41/tasks", 200, body);
-    docker::Client c(t);
-    auto state = c.cluster_state();
-    REQUIRE_FALSE(state.ok());
-    CHECK(state.error().kind == ErrorKind::Server);
-    CHECK(state.error().why.find(why) != std::string::npos);
+    CHECK(tasks_error(body, 4096).why.find(why) != std::string::npos);
   }
 }

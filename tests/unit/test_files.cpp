@@ -1,6 +1,8 @@
 #include <hcl/files.hpp>
 #include <hcl/text.hpp>
 
+#include "temp_dir.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -14,20 +16,7 @@ using namespace hcl;
 
 namespace {
 
-// A scratch directory removed at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/hcl-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto p = path / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-};
+using hcl::testing::TempDir;
 
 const files::Limits kSmall{"the test file", "test files", 16};
 const files::Limits kSmallStreams{"the test file", "test files", 16, true};
