@@ -69,7 +69,7 @@ defer "kill $!"
 sleep 0.3
 hcl -H tcp://127.0.0.1:23782 nodes --no-consul
 expect_rc 4 "an engine answer that is not JSON"
-expect_err '^hcl: error: GET http://127.0.0.1:23782/nodes: unexpected answer from the engine' "the error names the endpoint"
+expect_err '^hcl: error: GET http://127.0.0.1:23782/v1\.[0-9]+/nodes: unexpected answer from the engine' "the error names the endpoint"
 
 # --- secrets: the Consul token never appears, even with -v -----------------------------------
 CONSUL_HTTP_TOKEN=very-s3cret-token hcl -v nodes
