@@ -71,6 +71,32 @@ hcl -H tcp://127.0.0.1:23782 nodes --no-consul
 expect_rc 4 "an engine answer that is not JSON"
 expect_err '^hcl: error: GET http://127.0.0.1:23782/v1\.[0-9]+/nodes: unexpected answer from the engine' "the error names the endpoint"
 
+# --- a hostile engine's names cannot forge output ----------------------------------------------
+# Found from outside: names and messages were printed raw, so a project named with a line break
+# was two lines of `hcl ls -q` (breaking `for p in $(hcl ls -q)`), and ESC sequences reached the
+# terminal. Text output shows control characters escaped; JSON keeps them exact.
+mkdir -p "$WORK/evil/v1.52"
+echo OK >"$WORK/evil/_ping"
+printf '%s' '[{"ID":"s1","Version":{"Index":1},"Spec":{"Name":"evil_web","Labels":{"com.docker.stack.namespace":"ev\nil\u001b[2J"},"Mode":{"Replicated":{"Replicas":1}},"TaskTemplate":{"ContainerSpec":{"Image":"busybox"}}}}]' \
+  >"$WORK/evil/v1.52/services"
+printf '%s' '[{"ID":"n1","Description":{"Hostname":"no\rde\u0007"},"Spec":{"Role":"manager","Availability":"active"},"Status":{"State":"ready","Addr":"10.0.0.1"}}]' \
+  >"$WORK/evil/v1.52/nodes"
+echo '[]' >"$WORK/evil/v1.52/tasks"
+echo '[]' >"$WORK/evil/v1.52/networks"
+busybox httpd -f -p 127.0.0.1:23783 -h "$WORK/evil" &
+defer "kill $!"
+sleep 0.3
+hcl -H tcp://127.0.0.1:23783 ls -q
+expect_rc 0 "hcl ls -q against an engine whose project name holds control characters"
+expect_eq "$(printf '%s\n' "$out" | wc -l)" 1 "one project, one line"
+expect_eq "$out" 'ev\x0ail\x1b[2J' "the line break and the ESC are shown escaped"
+hcl -H tcp://127.0.0.1:23783 nodes --no-consul
+expect_rc 0 "hcl nodes against an engine whose node name holds control characters"
+expect_out 'no\\x0dde\\x07' "the node's CR and BEL are shown escaped"
+expect_no $'\a' "no raw BEL reaches the terminal"
+hcl -H tcp://127.0.0.1:23783 ls --format json
+expect_out '"ev\\nil\\u001b\[2J"' "JSON keeps the name exact (escaped as JSON)"
+
 # --- secrets: the Consul token never appears, even with -v -----------------------------------
 CONSUL_HTTP_TOKEN=very-s3cret-token hcl -v nodes
 expect_rc 0 "hcl -v nodes with a token"
