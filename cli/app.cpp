@@ -314,15 +314,14 @@ int run(int argc, char** argv) {
     return run_command(argc, argv);
   } catch (const std::bad_alloc&) {
     std::fflush(stdout);
-    fmt::print(stderr, "hcl: error: out of memory\n");
+    return report(Error{ErrorKind::Failed, "", "out of memory"});
   } catch (const std::exception& e) {
     std::fflush(stdout);
-    fmt::print(stderr, "hcl: error: unexpected failure: {}\n", e.what());
+    return report(Error{ErrorKind::Failed, "unexpected failure", e.what()});
   } catch (...) {
     std::fflush(stdout);
-    fmt::print(stderr, "hcl: error: unexpected failure\n");
+    return report(Error{ErrorKind::Failed, "", "unexpected failure"});
   }
-  return exit_status(ErrorKind::Failed);
 }
 
 }  // namespace hcl::cli
