@@ -19,7 +19,10 @@ struct Location {
   std::string file;
   int line = 0;  // 1-based
   int col = 0;   // 1-based
-  std::string str() const;  // "FILE:LINE:COL"
+  // For a value an alias (`web: *defaults`) brought from its anchor: where the alias is used
+  // ("FILE:LINE:COL"), so that a message names the use as well as the anchor's line.
+  std::string via;
+  std::string str() const;  // "FILE:LINE:COL", and " (through the alias at FILE:LINE:COL)"
 };
 
 struct Warning {

@@ -14,7 +14,8 @@ namespace hcl::manifest {
 
 std::string Location::str() const {
   if (line <= 0) return file;
-  return fmt::format("{}:{}:{}", file, line, col);
+  std::string at = fmt::format("{}:{}:{}", file, line, col);
+  return via.empty() ? at : fmt::format("{} (through the alias at {})", at, via);
 }
 
 namespace detail {
@@ -110,6 +111,23 @@ std::optional<Error> too_many_values(const std::string& text, const std::string&
   return std::nullopt;
 }
 
+// YAML anchors come before their aliases, and a key before its value: a value whose position is
+// not after its key's (an item's not after the one before it) is an alias's copy of its anchor.
+bool before(const YAML::Mark& a, const Location& b) {
+  return a.line >= 0 && (a.line + 1 < b.line || (a.line + 1 == b.line && a.column + 1 <= b.col));
+}
+
+// Marks a copied subtree with where the alias that brought it is used (nested aliases keep
+// their own).
+void set_via(Node& n, const std::string& via) {
+  if (n.where.via.empty()) n.where.via = via;
+  for (auto& item : n.items) set_via(item, via);
+  for (auto& e : n.entries) {
+    if (e.where.via.empty()) e.where.via = via;
+    set_via(e.value, via);
+  }
+}
+
 class Converter {
  public:
   Converter(const std::string& file, Diagnostics& diag) : file_(file), diag_(diag) {}
@@ -129,13 +147,19 @@ class Converter {
         // no argument, variable or name can hold (the kernel's strings end at it).
         if (out.text.find('\0') != std::string::npos) diag_.error(out.where, "a value cannot hold a NUL character (\\0)");
         return true;
-      case YAML::NodeType::Sequence:
+      case YAML::NodeType::Sequence: {
         out.kind = Node::Kind::Seq;
+        Location last = out.where;
         for (const auto& item : in) {
           out.items.emplace_back();
+          bool alias = item.Mark().line >= 0 && (before(item.Mark(), out.where) ||
+                                                 (out.items.size() > 1 && before(item.Mark(), last)));
           if (!convert(item, out.items.back(), depth + 1, out.where)) return false;
+          if (alias) set_via(out.items.back(), out.where.str());
+          else last = out.items.back().where;
         }
         return true;
+      }
       case YAML::NodeType::Map:
         out.kind = Node::Kind::Map;
         return convert_map(in, out, depth);
@@ -170,7 +194,9 @@ class Converter {
       Entry e{k.Scalar(), key_at, {}};
       // An empty value's mark points at whatever follows it; the key is the better place.
       Location value_fallback = key_at;
+      bool alias = before(pair.second.Mark(), key_at);
       if (!convert(pair.second, e.value, depth + 1, value_fallback)) return false;
+      if (alias) set_via(e.value, key_at.str());
       if (e.value.is_null()) e.value.where = key_at;
       if (e.key == "<<" && k.Tag() != "!") {
         if (!merge(e.value, merged)) diag_.error(key_at, "a merge key (<<) takes a mapping or a list of mappings");

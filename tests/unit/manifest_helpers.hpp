@@ -71,8 +71,8 @@ inline docker::ServiceSpec spec_of(const Result<Project>& r, const std::string& 
 inline std::string error_of(const Result<Project>& r) {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == ErrorKind::Usage);
-  std::string what = r.error().what;
-  std::string dir = what.substr(0, what.rfind('/') + 1);
+  std::string file = r.error().what.substr(0, r.error().what.find(':'));  // "DIR/compose.yml:3:1 (...)"
+  std::string dir = file.substr(0, file.rfind('/') + 1);
   std::string text = r.error().what + ": " + r.error().why;
   for (auto pos = text.find(dir); pos != std::string::npos; pos = text.find(dir)) text.erase(pos, dir.size());
   return text;

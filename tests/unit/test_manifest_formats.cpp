@@ -378,6 +378,20 @@ TEST_CASE("hostile sizes: a file of too many values stops before its tree is bui
   CHECK(error_of(load_yaml(bomb)).find("too large once its aliases are expanded") != std::string::npos);
 }
 
+TEST_CASE("an error inside an anchor names the alias that used it as well as the anchor's line") {
+  // Found from outside: the message pointed at the anchor only, so with several services using
+  // it there was no telling which one.
+  const std::string text = "x-p: &p \"80:80\"\nx-web: &web\n  image: busybox\n  ports: [\"bad:port\"]\nservices:\n"
+                           "  a: *web\n  b:\n    <<: *web\n    command: [\"true\"]\n  c: {image: busybox, ports: [*p]}\n";
+  std::string e = error_of(load_yaml(text));
+  CHECK(e.find("compose.yml:4:11 (through the alias at compose.yml:6:3): port 'bad:port'") != std::string::npos);
+  CHECK(e.find("compose.yml:4:11 (through the alias at compose.yml:8:5): port 'bad:port'") != std::string::npos);
+  CHECK(e.find("80:80") == std::string::npos);  // the list item brought by an alias is fine
+  // A value that is no alias keeps its plain position.
+  CHECK(error_of(load_yaml("services:\n  a:\n    image: busybox\n    ports: [\"bad:port\"]\n")) ==
+        "compose.yml:4:13: port 'bad:port': 'port' is not a port (1-65535) or a range of ports");
+}
+
 // --- extends, !reset, !override ---------------------------------------------------------------
 
 TEST_CASE("extends: within the file, merged as the compose specification merges") {
