@@ -81,7 +81,8 @@ Status validate_network_spec(const docker::NetworkSpec& spec) {
 }
 
 bool transient_rejection(const docker::Task& task) {
-  return task.state == "rejected" && task.error.find("Pool overlaps with other one") != std::string::npos;
+  return task.state == "rejected" && (task.error.find("Pool overlaps with other one") != std::string::npos ||
+                                      task.error.find("error while removing network: unknown network") != std::string::npos);
 }
 
 }  // namespace hcl::swarm

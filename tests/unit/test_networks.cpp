@@ -53,3 +53,19 @@ TEST_CASE("labels") {
   CHECK(swarm::parse_label("flag", "--label").value().second.empty());
   CHECK_FALSE(swarm::parse_label("=x", "--label").ok());
 }
+
+TEST_CASE("rejections the swarm gets over by itself are transient; others are not") {
+  auto task = [](std::string state, std::string error) {
+    docker::Task t;
+    t.state = std::move(state);
+    t.error = std::move(error);
+    return t;
+  };
+  CHECK(swarm::transient_rejection(task("rejected", "Pool overlaps with other one on this address space")));
+  // A 20.10 node still letting go of the project's previous network of the same name (seen in the
+  // sanitized e2e pass: `down`, then two deploys of the project at once).
+  CHECK(swarm::transient_rejection(
+      task("rejected", "error while removing network: unknown network hcl-e2e-faults_default id q96fcvt98rbhk9g4h4u27sgd5")));
+  CHECK_FALSE(swarm::transient_rejection(task("rejected", "No such image: hcl-lab/nosuch:latest")));
+  CHECK_FALSE(swarm::transient_rejection(task("failed", "Pool overlaps with other one on this address space")));
+}

@@ -14,7 +14,10 @@ Status validate_network_spec(const docker::NetworkSpec& spec);
 // A rejected task the swarm gets over by itself, which no wait counts as a failure: a 28.x
 // manager gives a new overlay network the subnet of one removed moments before, and the nodes
 // refuse tasks on it ("Pool overlaps with other one on this address space") until they have
-// let go of the old one, some 10 s; the swarm retries them and they run.
+// let go of the old one, some 10 s; the swarm retries them and they run. Likewise a 20.10 node
+// still cleaning up a project's network removed moments before, when the project is deployed
+// again with a new one of the same name ("error while removing network: unknown network NAME
+// id ID", seen in the sanitized e2e pass after `down` and two deploys at once).
 bool transient_rejection(const docker::Task& task);
 
 }  // namespace hcl::swarm
