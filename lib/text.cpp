@@ -1,5 +1,7 @@
 #include <hcl/text.hpp>
 
+#include <algorithm>
+
 namespace hcl::text {
 namespace {
 
@@ -13,6 +15,14 @@ std::string redact(std::string text, std::string_view secret) {
   for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMark.size()))
     text.replace(at, secret.size(), kMark);
   return text;
+}
+
+std::string_view next_line(std::string_view text, std::size_t& at) {
+  std::size_t end = std::min(text.find('\n', at), text.size());
+  std::string_view line = text.substr(at, end - at);
+  at = end + 1;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {

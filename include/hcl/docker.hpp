@@ -540,6 +540,9 @@ class Client {
   // Fails, sending nothing, when the spec uses a feature the engine's API version lacks.
   Status check_features(const ServiceSpec& spec, const std::string& what);
   Result<http::Response> call_stream(const std::string& path, const std::function<bool(std::string_view)>& on_data);
+  // GETs of these paths at once (send_versioned; with sinks, their bodies decoded as they
+  // arrive); the first failure, or an error status named by its request, else every answer.
+  Result<std::vector<http::Response>> get_all(const std::vector<std::string>& paths, const SinkFactory* sinks = nullptr);
   // How errors name a request: "GET http://master:2378/v1.51/nodes", at the version it went out.
   std::string what(std::string_view method, std::string_view path) const;
   // GET of a task list (path with its filters), decoded as it streams in.

@@ -12,6 +12,11 @@ namespace hcl::text {
 // "a, b, c".
 std::string join(const std::vector<std::string>& parts, std::string_view sep = ", ");
 
+// The line of `text` that starts at `at`, without its line break (LF or CRLF); `at` moves to the
+// next line's start (past the end after the last). For reading a file line by line:
+// `for (std::size_t at = 0; at < text.size();) { auto line = next_line(text, at); ... }`.
+std::string_view next_line(std::string_view text, std::size_t& at);
+
 // `text` with every occurrence of `secret` (when not empty) replaced by "[redacted]": for what a
 // server sends back, which may echo the credentials it was sent.
 std::string redact(std::string text, std::string_view secret);

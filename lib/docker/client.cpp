@@ -281,34 +281,38 @@ Result<std::vector<SwarmNode>> Client::nodes() {
   return nodes.finish(what("GET", "/nodes"));
 }
 
-Result<ClusterState> Client::cluster_state(TaskSelection selection) {
-  std::vector<std::string> paths{"/nodes", "/services", "/tasks"};
-  if (selection == TaskSelection::DesiredRunning)
-    paths[2] = http::target("/tasks", {{"filters", filters({{"desired-state", {"running"}}})}});
+Result<std::vector<http::Response>> Client::get_all(const std::vector<std::string>& paths, const SinkFactory* sinks) {
   auto build = [&](const std::string& v) {
     std::vector<http::Request> reqs;
     for (const auto& p : paths) reqs.push_back({"GET", "/v" + v + p});
     return reqs;
   };
+  auto rs = send_versioned(build, nullptr, sinks);
+  std::vector<http::Response> out;
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    if (!rs[i]) return rs[i].error();
+    if (rs[i]->status >= 400) return Error{http::error_kind(rs[i]->status), what("GET", paths[i]), server_message(*rs[i])};
+    out.push_back(std::move(*rs[i]));
+  }
+  return out;
+}
+
+Result<ClusterState> Client::cluster_state(TaskSelection selection) {
+  std::vector<std::string> paths{"/nodes", "/services", "/tasks"};
+  if (selection == TaskSelection::DesiredRunning)
+    paths[2] = http::target("/tasks", {{"filters", filters({{"desired-state", {"running"}}})}});
   // Nodes and tasks are decoded while they arrive (the three at once); the services' body is
   // small (200 services: 120 KB) and decoded whole.
   StreamedList<SwarmNode> nodes(node_list_decoder);
   StreamedList<Task> tasks(task_list_decoder);
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{nodes.sink(), {}, tasks.sink()}; };
-  auto rs = send_versioned(build, nullptr, &sinks);
-  auto reqs = build(api_version_.value_or(kMaxApiVersion));
-  for (size_t i = 0; i < rs.size(); ++i) {
-    if (!rs[i]) return rs[i].error();
-    if (rs[i]->status >= 400)
-      return Error{http::error_kind(rs[i]->status), fmt::format("GET {}{}", transport_.describe(), reqs[i].target),
-                   server_message(*rs[i])};
-  }
-  auto what = [&](size_t i) { return fmt::format("GET {}{}", transport_.describe(), reqs[i].target); };
-  auto node_list = nodes.finish(what(0));
+  auto rs = get_all(paths, &sinks);
+  if (!rs) return rs.error();
+  auto node_list = nodes.finish(what("GET", paths[0]));
   if (!node_list) return node_list.error();
-  auto services = decode(*rs[1], what(1), decode_services);
+  auto services = decode((*rs)[1], what("GET", paths[1]), decode_services);
   if (!services) return services.error();
-  auto task_list = tasks.finish(what(2));
+  auto task_list = tasks.finish(what("GET", paths[2]));
   if (!task_list) return task_list.error();
   return ClusterState{std::move(*node_list), std::move(*services), std::move(*task_list)};
 }
@@ -323,27 +327,17 @@ Result<StackObjects> Client::stack_objects(bool secrets, bool configs) {
   std::vector<std::string> paths{"/networks", "/services"};
   if (secrets) paths.push_back("/secrets");
   if (configs) paths.push_back("/configs");
-  auto build = [&](const std::string& v) {
-    std::vector<http::Request> reqs;
-    for (const auto& p : paths) reqs.push_back({"GET", "/v" + v + p});
-    return reqs;
-  };
-  auto rs = send_versioned(build);
-  auto reqs = build(api_version_.value_or(kMaxApiVersion));
-  auto what = [&](size_t i) { return fmt::format("GET {}{}", transport_.describe(), reqs[i].target); };
-  for (size_t i = 0; i < rs.size(); ++i) {
-    if (!rs[i]) return rs[i].error();
-    if (rs[i]->status >= 400) return Error{http::error_kind(rs[i]->status), what(i), server_message(*rs[i])};
-  }
+  auto rs = get_all(paths);
+  if (!rs) return rs.error();
   StackObjects out;
-  auto networks = decode(*rs[0], what(0), decode_networks);
+  auto networks = decode((*rs)[0], what("GET", paths[0]), decode_networks);
   if (!networks) return networks.error();
   out.networks = std::move(*networks);
-  auto services = decode(*rs[1], what(1), decode_services);
+  auto services = decode((*rs)[1], what("GET", paths[1]), decode_services);
   if (!services) return services.error();
   out.services = std::move(*services);
-  for (std::size_t i = 2; i < rs.size(); ++i) {
-    auto files = decode(*rs[i], what(i), decode_file_objects);
+  for (std::size_t i = 2; i < rs->size(); ++i) {
+    auto files = decode((*rs)[i], what("GET", paths[i]), decode_file_objects);
     if (!files) return files.error();
     (paths[i] == "/secrets" ? out.secrets : out.configs) = std::move(*files);
   }

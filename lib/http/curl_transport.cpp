@@ -308,8 +308,7 @@ class CurlTransport final : public detail::BatchTransport {
     // libcurl sends a request again on a new connection when a reused one turns out closed
     // before any answer, writes included: a POST the server had received would be applied
     // twice. A write goes out on a connection of its own, which is never "reused".
-    bool read = r.method == "GET" || r.method == "HEAD";
-    api().easy_setopt(h, CURLOPT_FRESH_CONNECT, read ? 0L : 1L);
+    api().easy_setopt(h, CURLOPT_FRESH_CONNECT, detail::is_read(r) ? 0L : 1L);
     if (r.method == "GET") {
       api().easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (r.method == "HEAD") {

@@ -280,14 +280,12 @@ class SocketTransport final : public detail::BatchTransport {
     return ::poll(&p, 1, 0) == 0;
   }
 
-  static bool is_read(const Request& r) { return r.method == "GET" || r.method == "HEAD"; }
-
   // A reused connection that the server had closed: send again on a new one, once, when that
   // is safe: a read, or a write the server cannot have had whole. A write it may have received
   // and acted on before closing is never sent twice (closed() says its outcome is unknown).
   bool retry(Transfer& t, const std::vector<Address>& addresses) {
     if (!t.reused || t.received || t.retried) return false;
-    if (!is_read(*t.request) && t.sent == t.out.size()) return false;
+    if (!detail::is_read(*t.request) && t.sent == t.out.size()) return false;
     ::close(t.fd);
     t.fd = -1;
     t.retried = true;
@@ -499,7 +497,7 @@ class SocketTransport final : public detail::BatchTransport {
       finish(t, false);
       return;
     }
-    if (!t.received && t.reused && !is_read(*t.request)) {
+    if (!t.received && t.reused && !detail::is_read(*t.request)) {
       fail(t, ErrorKind::Unreachable,
            "the connection closed after the request was sent, before any answer: it may have been applied, "
            "and hcl does not send a write twice; look at the cluster's state before trying again");

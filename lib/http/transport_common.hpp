@@ -15,6 +15,10 @@ namespace hcl::http::detail {
 // REDACTED, for the request log.
 std::string redact(std::string url);
 
+// A read (GET, HEAD): safe to send again when a reused connection turns out closed; a write is
+// never sent twice.
+inline bool is_read(const Request& r) { return r.method == "GET" || r.method == "HEAD"; }
+
 // The most body bytes a request takes (Request::max_body, or its default), 0 for no limit;
 // to_sink: the answer goes to a sink, not into Response::body.
 inline std::uint64_t body_limit(const Request& r, bool to_sink) {

@@ -196,11 +196,8 @@ Result<std::vector<EnvLine>> read_env_file(const std::string& path, Diagnostics&
   std::vector<EnvLine> out;
   int number = 0;
   for (std::size_t at = 0; at < content->size();) {
-    std::size_t end = std::min(content->find('\n', at), content->size());
-    std::string line = content->substr(at, end - at);
-    at = end + 1;
+    std::string line(text::next_line(*content, at));
     ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     std::size_t start = line.find_first_not_of(" \t");
     if (start == std::string::npos || line[start] == '#') continue;
     Location where{path, number, static_cast<int>(start) + 1};

@@ -245,11 +245,8 @@ Result<std::vector<std::string>> read_docker_env_file(const std::string& path) {
   std::vector<std::string> out;
   int n = 0;
   for (std::size_t at = 0; at < content->size();) {
-    std::size_t end = std::min(content->find('\n', at), content->size());
-    std::string line = content->substr(at, end - at);
-    at = end + 1;
+    std::string line(text::next_line(*content, at));
     ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     size_t start = line.find_first_not_of(" \t");
     if (start == std::string::npos || line[start] == '#') continue;
     line = line.substr(start);

@@ -227,9 +227,12 @@ std::string render_text(const Picture& picture, const TextOptions& o) {
   // escape sequences in the picture are its own colours, and the widths count what is shown.
   Picture p = picture;
   auto safe = [](std::string& s) { s = text::escape_controls(s); };
-  auto safe_task = [&](VizTask& t) { safe(t.service), safe(t.state); };
+  auto safe_task = [&](VizTask& t) {
+    safe(t.service);
+    safe(t.state);
+  };
   for (auto& n : p.nodes) {
-    safe(n.name), safe(n.role), safe(n.state), safe(n.architecture);
+    for (std::string* s : {&n.name, &n.role, &n.state, &n.architecture}) safe(*s);
     for (auto& t : n.tasks) safe_task(t);
   }
   for (auto& t : p.unplaced) safe_task(t);

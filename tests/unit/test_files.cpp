@@ -101,3 +101,13 @@ TEST_CASE("escape_controls and excerpt: control characters and broken UTF-8 show
   CHECK(text::excerpt("0123", 4) == "0123");
   CHECK(text::excerpt("ü\x01ü", 2) == "ü\\x01...");
 }
+
+TEST_CASE("next_line walks a text line by line, LF or CRLF, a last line without a break too") {
+  const std::string_view text = "a=1\r\n\nb=2\nlast";
+  std::vector<std::string_view> lines;
+  for (std::size_t at = 0; at < text.size();) lines.push_back(text::next_line(text, at));
+  CHECK(lines == std::vector<std::string_view>{"a=1", "", "b=2", "last"});
+  std::size_t at = 0;
+  CHECK(text::next_line("x\n", at) == "x");
+  CHECK(at == 2);  // past the end: the loop stops, no empty line after a final break
+}
