@@ -227,7 +227,9 @@ void read_depends_on(const Node& node, Context& ctx, ParsedService& out) {
 void read_image(const Node& s, Context& ctx, ParsedService& out) {
   const Node* image = s.get("image");
   if (!image) return;
-  auto text = as_string(*image, "image", ctx.diag);
+  // `image:` with no value is a null, which as_string takes for "not given"; here it is an
+  // image named by nothing.
+  auto text = image->is_null() ? std::optional<std::string>("") : as_string(*image, "image", ctx.diag);
   if (!text) return;
   if (text->empty()) {
     ctx.diag.error(image->where, "image must not be empty");

@@ -480,6 +480,12 @@ TEST_CASE("manifest: the whole file is checked and every error reported") {
                        "compose.yml:10:16: network 'back' is not declared under the top-level networks key");
 }
 
+TEST_CASE("manifest: an image key with no value is an empty image, in every format (found by fuzz_manifest)") {
+  CHECK(error_of(load_yaml("services:\n  web:\n    image:\n")) == "compose.yml:3:5: image must not be empty");
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: ~\n")) == "compose.yml:3:5: image must not be empty");
+  CHECK(error_of(load_yaml("web:\n  image:\n")) == "compose.yml:2:3: image must not be empty");
+}
+
 TEST_CASE("manifest: scale, replicas, endpoint mode and merge keys") {
   CHECK(spec_of(load_yaml("version: '2.2'\n" + svc("    scale: 10\n"))).replicas == 10);
   CHECK(spec_of(load_yaml(svc("    deploy: {replicas: 0}\n"))).replicas == 0);
