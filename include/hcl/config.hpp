@@ -34,6 +34,7 @@ struct Setting {
 // kept as text so that errors can name the flag with the value it had.
 struct Flags {
   std::optional<std::string> host;         // -H/--host
+  std::optional<std::string> context;      // --context (a docker context's name)
   std::optional<std::string> consul;       // --consul
   std::optional<std::string> config_file;  // --config
   bool tls = false;                        // --tls
@@ -49,6 +50,8 @@ Env process_environment();
 
 struct Config {
   Setting<http::Endpoint> docker;
+  // The docker context the engine's endpoint came from, and where its name came from.
+  std::optional<Setting<std::string>> docker_context;
   Setting<http::Endpoint> consul;
   // The Consul ACL token. Never print it: describe it with token_origin only.
   std::string consul_token;
@@ -61,7 +64,30 @@ struct Config {
   http::Timeouts timeouts() const { return {connect_timeout.value, request_timeout.value}; }
 };
 
+// The engine's endpoint, by the docker CLI's precedence: -H, else --context (not both), else
+// DOCKER_HOST, else DOCKER_CONTEXT, else the config file's docker.host, else the docker CLI's
+// currentContext, else the master at kDockerPort. A context is the docker CLI's: its endpoint and
+// TLS files (see DockerContext); the context "default" means none.
 Result<Config> resolve(const Flags& flags, const Env& env);
+
+// A docker context as `docker context create` stores it.
+inline constexpr const char* kDefaultContext = "default";
+struct DockerContext {
+  std::string name, description;
+  std::string host;  // the docker endpoint's Host, as written ("ssh://pi@master", "tcp://...")
+  bool skip_tls_verify = false;
+  std::string tls_ca, tls_cert, tls_key;  // the context's TLS files that exist
+  std::string meta_file;
+};
+// DOCKER_CONFIG, else ~/.docker ("" without either).
+std::string docker_config_dir(const Env& env);
+// Every context there, by name; none when there is no contexts directory.
+Result<std::vector<DockerContext>> docker_contexts(const Env& env);
+// The context NAME (nullopt for "default"); an unknown name is a usage error naming `source`
+// (the flag or variable) and the known contexts.
+Result<std::optional<DockerContext>> docker_context(const Env& env, const std::string& name, const std::string& source);
+// The docker CLI's currentContext (config.json), if it names one.
+Result<std::optional<Setting<std::string>>> current_docker_context(const Env& env);
 
 // DOCKER_HOST syntax: tcp://HOST[:PORT], unix:///PATH, and http(s)://HOST[:PORT]. `source`
 // names where the text came from, for messages ("DOCKER_HOST").

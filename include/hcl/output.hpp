@@ -32,6 +32,11 @@ std::string health_json(const std::vector<ops::HealthCheckResult>& results);
 // "time" (RFC 3339) and "healthy" (the whole cluster's verdict after the change).
 std::string health_change_json(std::string_view time, const ops::HealthCheckResult& result, bool healthy);
 std::string config_json(const config::Config& config);
+// `hcl context ls --format json`: {"current": NAME or null, "contexts": [{"name", "description",
+// "endpoint", "tls", "current"}]}, "default" first (its endpoint: `default_endpoint`, or null when
+// a context is in use).
+std::string contexts_json(const std::vector<config::DockerContext>& contexts, const std::string& current,
+                          const std::string& default_endpoint);
 std::string version_json(const ops::VersionReport& report);
 // One `hcl sync` pass: {"registered": [INSTANCE], "deregistered": [INSTANCE], "unchanged": N,
 // "skipped": ["SERVICE: reason"], "failed": [{"action", "instance", "error"}]}.

@@ -217,9 +217,67 @@ Result<http::TlsOptions> docker_tls_files(const Flags& flags, const Lookup& lk, 
   return t;
 }
 
+// The engine as a docker context gives it: its endpoint, and TLS when it holds TLS files (or
+// says https://), verified unless it says SkipTLSVerify. Named by its meta.json in errors.
+Status use_context(const DockerContext& c, const Setting<std::string>& chosen, Config& cfg) {
+  std::string source = c.meta_file + ": Endpoints.docker.Host";
+  if (c.host.empty()) return Error{ErrorKind::Usage, c.meta_file, fmt::format("docker context '{}' has no docker endpoint", c.name)};
+  auto ep = parse_docker_host(c.host, source);
+  if (!ep) return ep.error();
+  if (ep->kind == http::Endpoint::Kind::Tcp &&
+      (ep->tls || !c.tls_ca.empty() || !c.tls_cert.empty() || !c.tls_key.empty())) {
+    http::TlsOptions t;
+    t.verify = !c.skip_tls_verify;
+    t.ca_file = c.tls_ca;
+    t.cert_file = c.tls_cert;
+    t.key_file = c.tls_key;
+    if (t.cert_file.empty() != t.key_file.empty())
+      return Error{ErrorKind::Tls, t.cert_file.empty() ? t.key_file : t.cert_file,
+                   "a client certificate needs both cert.pem and key.pem"};
+    ep->tls = std::move(t);
+  } else if (ep->kind == http::Endpoint::Kind::Unix) {
+    ep->tls.reset();
+  }
+  cfg.docker = {std::move(*ep), {chosen.origin.level, fmt::format("context {} ({})", c.name, chosen.origin.name)}};
+  cfg.docker_context = chosen;
+  return ok();
+}
+
 Status resolve_docker(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
                       Config& cfg) {
-  auto host = first(Lookup::from_flag(flags.host, "--host"), lk.from_env("DOCKER_HOST"), lk.from_file("docker.host"));
+  // As the docker CLI: -H or --context (never both), then DOCKER_HOST, then DOCKER_CONTEXT; then
+  // hcl's own file, then the docker CLI's current context, which hcl's file is more specific than.
+  if (flags.host && flags.context)
+    return Error{ErrorKind::Usage, "--context", "give either --host or --context, not both"};
+  std::optional<Setting<std::string>> host, context;
+  if (flags.host) {
+    host = Lookup::from_flag(flags.host, "--host");
+  } else if (flags.context) {
+    context = Lookup::from_flag(flags.context, "--context");
+  } else if (auto h = lk.from_env("DOCKER_HOST")) {
+    host = h;
+  } else if (auto c = lk.from_env("DOCKER_CONTEXT")) {
+    context = c;
+  } else if (auto f = lk.from_file("docker.host")) {
+    host = f;
+  } else {
+    auto current = current_docker_context(lk.env);
+    if (!current) return current.error();
+    context = *current;
+  }
+  if (context) {
+    auto c = docker_context(lk.env, context->value, context->origin.name);
+    if (!c) return c.error();
+    if (*c) {
+      if (flags.tls || flags.tlsverify || flags.tlscacert || flags.tlscert || flags.tlskey)
+        return Error{ErrorKind::Usage, context->origin.name,
+                     fmt::format("docker context '{}' brings its own TLS settings; drop the --tls flags", (*c)->name)};
+      return use_context(**c, *context, cfg);
+    }
+    // "default", docker's name for no context: DOCKER_HOST or hcl's own settings.
+    cfg.docker_context = context;
+    host = first(lk.from_env("DOCKER_HOST"), lk.from_file("docker.host"));
+  }
   auto endpoint = endpoint_setting(host, parse_docker_host, master, kDockerPort, master_origin);
   if (!endpoint) return endpoint.error();
   cfg.docker = std::move(*endpoint);

@@ -154,7 +154,10 @@ std::string health_change_json(std::string_view time, const ops::HealthCheckResu
 
 std::string config_json(const config::Config& c) {
   json j;
-  j["docker"] = {{"endpoint", c.docker.value.display()}, {"origin", origin_json(c.docker.origin)}, {"tls", tls_json(c.docker.value)}};
+  j["docker"] = {{"endpoint", c.docker.value.display()}, {"origin", origin_json(c.docker.origin)}, {"tls", tls_json(c.docker.value)},
+                 {"context", c.docker_context ? json{{"name", c.docker_context->value},
+                                                     {"origin", origin_json(c.docker_context->origin)}}
+                                              : json(nullptr)}};
   // The token itself is never output: only whether one is set and where it came from.
   j["consul"] = {{"endpoint", c.consul.value.display()},
                  {"origin", origin_json(c.consul.origin)},
@@ -165,6 +168,24 @@ std::string config_json(const config::Config& c) {
                    {"request_ms", c.request_timeout.value.count()}, {"request_origin", origin_json(c.request_timeout.origin)}};
   j["config_file"] = {{"path", c.config_file.empty() ? json(nullptr) : json(c.config_file)}, {"loaded", c.config_file_loaded}};
   return dump(j);
+}
+
+std::string contexts_json(const std::vector<config::DockerContext>& contexts, const std::string& current,
+                          const std::string& default_endpoint) {
+  json list = json::array();
+  list.push_back({{"name", config::kDefaultContext},
+                  {"description", "hcl's own settings"},
+                  {"endpoint", default_endpoint.empty() ? json(nullptr) : json(default_endpoint)},
+                  {"tls", nullptr},
+                  {"current", current == config::kDefaultContext}});
+  for (const auto& c : contexts) {
+    json tls = nullptr;
+    if (!c.tls_ca.empty() || !c.tls_cert.empty() || !c.tls_key.empty())
+      tls = {{"verify", !c.skip_tls_verify}, {"ca", !c.tls_ca.empty()}, {"client_certificate", !c.tls_cert.empty()}};
+    list.push_back({{"name", c.name}, {"description", c.description}, {"endpoint", c.host}, {"tls", tls},
+                    {"current", c.name == current}});
+  }
+  return dump({{"current", current.empty() ? json(nullptr) : json(current)}, {"contexts", list}});
 }
 
 std::string version_json(const ops::VersionReport& r) {

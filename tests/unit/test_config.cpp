@@ -4,6 +4,7 @@
 #include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -368,4 +369,131 @@ TEST_CASE("the engine's API version is remembered per endpoint, in XDG_STATE_HOM
   CHECK_FALSE(remembered_api_version(env, "tcp://x:1").has_value());
   dir.write("hcl/engines", "tcp://master:2378 1.51\n" + std::string(100 * 1024, '#'));
   CHECK_FALSE(remembered_api_version(env, "tcp://master:2378").has_value());
+}
+
+namespace {
+// The docker CLI's layout: contexts/meta/<sha256 of the name>/meta.json, TLS files beside it.
+const std::string kPiId = "85b42e1702877c851eb7412fe958c8fb447c3207b4798fadab42ea8539046ce1";
+const std::string kTlsId = "edc3330015eb85359db5ec1f3ad21defde2d6d3d009dee5a08c63162f7364035";
+
+void docker_dir(const TempDir& d) {
+  d.write(".docker/contexts/meta/" + kPiId + "/meta.json",
+          R"({"Name":"pi","Metadata":{"Description":"the boards"},"Endpoints":{"docker":{"Host":"unix:///run/pi.sock","SkipTLSVerify":false}}})");
+  d.write(".docker/contexts/meta/" + kTlsId + "/meta.json",
+          R"({"Name":"lab-tls","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://master:2376","SkipTLSVerify":false}}})");
+  for (const char* f : {"ca.pem", "cert.pem", "key.pem"}) d.write(".docker/contexts/tls/" + kTlsId + "/docker/" + f, "PEM\n");
+}
+}  // namespace
+
+TEST_CASE("docker contexts: -H, --context, DOCKER_HOST, DOCKER_CONTEXT, the file, currentContext, in that order") {
+  TempDir d;
+  docker_dir(d);
+  std::string home = d.path.string();
+  auto resolved = [&](Flags f, std::map<std::string, std::string> vars) {
+    vars.emplace("HOME", home);
+    return resolve(f, env_of(vars));
+  };
+  Flags none;
+  Flags ctx_flag;
+  ctx_flag.context = "pi";
+
+  auto by_env = resolved(none, {{"DOCKER_CONTEXT", "pi"}});
+  REQUIRE(by_env.ok());
+  CHECK(by_env->docker.value.display() == "unix:///run/pi.sock");
+  CHECK(by_env->docker.origin.name == "context pi (DOCKER_CONTEXT)");
+  REQUIRE(by_env->docker_context);
+  CHECK(by_env->docker_context->value == "pi");
+  auto shown = nlohmann::json::parse(output::config_json(*by_env));
+  CHECK(shown["docker"]["context"]["name"] == "pi");
+  CHECK(shown["docker"]["context"]["origin"]["name"] == "DOCKER_CONTEXT");
+
+  // DOCKER_HOST beats DOCKER_CONTEXT; --context beats DOCKER_HOST; -H with --context is refused.
+  auto host_env = resolved(none, {{"DOCKER_CONTEXT", "pi"}, {"DOCKER_HOST", "tcp://other:2375"}});
+  REQUIRE(host_env.ok());
+  CHECK(host_env->docker.value.display() == "http://other:2375");
+  CHECK_FALSE(host_env->docker_context);
+  auto flag_over_env = resolved(ctx_flag, {{"DOCKER_HOST", "tcp://other:2375"}});
+  REQUIRE(flag_over_env.ok());
+  CHECK(flag_over_env->docker.value.display() == "unix:///run/pi.sock");
+  CHECK(flag_over_env->docker.origin.level == Origin::Level::Flag);
+  Flags both = ctx_flag;
+  both.host = "tcp://x:1";
+  auto conflict = resolved(both, {});
+  REQUIRE_FALSE(conflict.ok());
+  CHECK(conflict.error().kind == ErrorKind::Usage);
+
+  // currentContext in config.json, below hcl's own file.
+  d.write(".docker/config.json", R"({"auths":{},"currentContext":"lab-tls"})");
+  auto current = resolved(none, {});
+  REQUIRE(current.ok());
+  CHECK(current->docker.value.display() == "https://master:2376");
+  REQUIRE(current->docker.value.tls);
+  CHECK(current->docker.value.tls->verify);
+  CHECK(current->docker.value.tls->ca_file == home + "/.docker/contexts/tls/" + kTlsId + "/docker/ca.pem");
+  CHECK(current->docker.value.tls->key_file == home + "/.docker/contexts/tls/" + kTlsId + "/docker/key.pem");
+  CHECK(current->docker_context->origin.name == home + "/.docker/config.json: currentContext");
+  std::string file = d.write("hcl.yaml", "docker:\n  host: tcp://from-file:2375\n");
+  auto file_wins = resolved(none, {{"HCL_CONFIG", file}});
+  REQUIRE(file_wins.ok());
+  CHECK(file_wins->docker.value.display() == "http://from-file:2375");
+
+  // "default" is docker's name for no context: hcl's own settings.
+  auto dflt = resolved(none, {{"DOCKER_CONTEXT", "default"}});
+  REQUIRE(dflt.ok());
+  CHECK(dflt->docker.value.display() == "http://master:2378");
+
+  // DOCKER_CONFIG moves the directory.
+  auto moved = resolve(none, env_of({{"DOCKER_CONFIG", home + "/.docker"}, {"HOME", "/nonexistent"}, {"DOCKER_CONTEXT", "pi"}}));
+  REQUIRE(moved.ok());
+  CHECK(moved->docker.value.display() == "unix:///run/pi.sock");
+
+  // --tls flags and a context that brings its own.
+  Flags tls_flag = ctx_flag;
+  tls_flag.tlsverify = true;
+  CHECK_FALSE(resolved(tls_flag, {}).ok());
+}
+
+TEST_CASE("docker contexts: an unknown one is a usage error naming the variable and the known ones") {
+  TempDir d;
+  docker_dir(d);
+  auto r = resolve({}, env_of({{"HOME", d.path.string()}, {"DOCKER_CONTEXT", "nosuch"}}));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == ErrorKind::Usage);
+  CHECK(r.error().what == "DOCKER_CONTEXT=nosuch");
+  CHECK(r.error().why.find("known: default, lab-tls, pi") != std::string::npos);
+
+  // A context whose endpoint hcl cannot use says which file holds it; a broken meta.json is named.
+  d.write(".docker/contexts/meta/" + kPiId + "/meta.json", R"({"Name":"pi","Endpoints":{"docker":{"Host":"npipe:////./pipe/x"}}})");
+  auto bad_host = resolve({}, env_of({{"HOME", d.path.string()}, {"DOCKER_CONTEXT", "pi"}}));
+  REQUIRE_FALSE(bad_host.ok());
+  CHECK(bad_host.error().what.find(kPiId + "/meta.json: Endpoints.docker.Host=npipe:") != std::string::npos);
+  d.write(".docker/contexts/meta/" + kPiId + "/meta.json", "{not json");
+  auto broken = resolve({}, env_of({{"HOME", d.path.string()}, {"DOCKER_CONTEXT", "pi"}}));
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.error().what.ends_with(kPiId + "/meta.json"));
+  CHECK(broken.error().kind == ErrorKind::Usage);
+
+  auto listed = docker_contexts(env_of({{"HOME", d.path.string()}}));
+  CHECK_FALSE(listed.ok());  // the broken one is an error there too, not skipped
+  d.write(".docker/contexts/meta/" + kPiId + "/meta.json", R"({"Name":"pi","Endpoints":{"docker":{"Host":"unix:///x"}}})");
+  listed = docker_contexts(env_of({{"HOME", d.path.string()}}));
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 2);
+  CHECK((*listed)[0].name == "lab-tls");
+  CHECK((*listed)[1].host == "unix:///x");
+  // No contexts directory: none, no error.
+  CHECK(docker_contexts(env_of({{"HOME", "/nonexistent"}}))->empty());
+
+  // `hcl context ls --format json`: default first, the one in use marked, TLS described, never read.
+  auto j = nlohmann::json::parse(output::contexts_json(*listed, "lab-tls", ""));
+  CHECK(j["current"] == "lab-tls");
+  REQUIRE(j["contexts"].size() == 3);
+  CHECK(j["contexts"][0]["name"] == "default");
+  CHECK(j["contexts"][0]["endpoint"].is_null());
+  CHECK(j["contexts"][0]["current"] == false);
+  CHECK(j["contexts"][1]["name"] == "lab-tls");
+  CHECK(j["contexts"][1]["current"] == true);
+  CHECK(j["contexts"][1]["endpoint"] == "tcp://master:2376");
+  CHECK(j["contexts"][1]["tls"] == nlohmann::json{{"ca", true}, {"client_certificate", true}, {"verify", true}});
+  CHECK(j["contexts"][2]["tls"].is_null());
 }
