@@ -36,6 +36,8 @@ Status run_config(Context& ctx, const ConfigOptions& o) {
   }
   std::string s;
   s += fmt::format("docker           {}  ({})\n", cfg.docker.value.display(), origin(cfg.docker.origin));
+  if (cfg.docker_context)
+    s += fmt::format("docker context   {}  ({})\n", cfg.docker_context->value, origin(cfg.docker_context->origin));
   s += fmt::format("docker tls       {}\n", tls(cfg.docker.value));
   s += fmt::format("consul           {}  ({})\n", cfg.consul.value.display(), origin(cfg.consul.origin));
   s += fmt::format("consul tls       {}\n", tls(cfg.consul.value));

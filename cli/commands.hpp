@@ -38,6 +38,7 @@ void setup_sync(CLI::App* sub, Context& ctx);     // cmd_sync.cpp
 void setup_viz(CLI::App* sub, Context& ctx);      // cmd_viz.cpp
 void setup_version(CLI::App* sub, Context& ctx);  // cmd_version.cpp
 void setup_config(CLI::App* sub, Context& ctx);   // cmd_config.cpp
+void setup_context(CLI::App* sub, Context& ctx);  // cmd_context.cpp
 void setup_completion(CLI::App* sub, Context& ctx);      // cmd_completion.cpp
 void setup_complete_names(CLI::App* sub, Context& ctx);  // cmd_completion.cpp (hidden __complete)
 void setup_man(CLI::App* sub, Context& ctx);             // cmd_completion.cpp (hidden __man)
@@ -60,6 +61,7 @@ inline constexpr Command kCommands[] = {
     {"viz", "Picture the cluster: nodes side by side with their tasks, live until Ctrl-C", setup_viz},
     {"version", "Show hcl's version and the engine's and Consul's", setup_version},
     {"config", "Show the effective endpoints and settings and where each came from", setup_config},
+    {"context", "List the docker CLI's contexts (ls); * marks the one hcl uses", setup_context},
     {"completion", "Print the completion script for bash, zsh or fish", setup_completion},
     // No summary: hidden from --help (the completion scripts' helper, the man page generator).
     {"__complete", "", setup_complete_names},

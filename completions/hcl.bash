@@ -22,6 +22,7 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
     '/viz') REPLY='viz' ;;
     '/version') REPLY='version' ;;
     '/config') REPLY='config' ;;
+    '/context') REPLY='context' ;;
     '/completion') REPLY='completion' ;;
     'net/create') REPLY='net create' ;;
     'net/ls'|'net/list') REPLY='net ls' ;;
@@ -32,49 +33,53 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
     'kv/ls'|'kv/list') REPLY='kv ls' ;;
     'kv/rm'|'kv/delete') REPLY='kv rm' ;;
     'kv/watch') REPLY='kv watch' ;;
+    'context/ls'|'context/list') REPLY='context ls' ;;
     *) return 1 ;;
   esac
 }
 
 _hcl_commands() {  # PATH: REPLY lists the subcommands
   case "$1" in
-    '') REPLY='nodes net run ps logs rm deploy scale rollback down ls kv health sync viz version config completion' ;;
+    '') REPLY='nodes net run ps logs rm deploy scale rollback down ls kv health sync viz version config context completion' ;;
     'net') REPLY='create ls inspect rm' ;;
     'kv') REPLY='get put ls rm watch' ;;
+    'context') REPLY='ls' ;;
     *) REPLY='' ;;
   esac
 }
 
 _hcl_flags() {  # PATH: REPLY lists the flags, inherited ones too
   case "$1" in
-    '') REPLY='-h --help --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'nodes') REPLY='-h --help --format -q --quiet --no-trunc --no-consul --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'net') REPLY='-h --help --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'net create') REPLY='-h --help -d --driver --subnet --gateway --attachable --no-attachable --internal -l --label --exist-ok --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'net ls') REPLY='-h --help --format -q --quiet --no-trunc --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'net inspect') REPLY='-h --help --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'net rm') REPLY='-h --help --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    '') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'nodes') REPLY='-h --help --format -q --quiet --no-trunc --no-consul --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'net') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'net create') REPLY='-h --help -d --driver --subnet --gateway --attachable --no-attachable --internal -l --label --exist-ok --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'net ls') REPLY='-h --help --format -q --quiet --no-trunc --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'net inspect') REPLY='-h --help --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'net rm') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'run') REPLY='-h --help --name --net --network -e --env --env-file -p --publish --constraint -l --label --replicas -w --workdir -u --user --hostname --entrypoint --restart -d --detach -q --quiet --start-timeout' ;;
-    'ps') REPLY='-h --help -a --all --node -p --project --format -q --quiet --no-trunc --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'logs') REPLY='-h --help -f --follow -t --timestamps -n --tail --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'rm') REPLY='-h --help -f --force --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'deploy') REPLY='-h --help -p --project --env-file --dry-run --prune --wait --register --timeout --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'scale') REPLY='-h --help -p --project --wait --register --timeout --stable-for --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'rollback') REPLY='-h --help -p --project --wait --timeout --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'down') REPLY='-h --help -p --project --timeout --keep-consul --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'ls') REPLY='-h --help --format -q --quiet --no-trunc --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'kv') REPLY='-h --help --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'kv get') REPLY='-h --help --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'kv put') REPLY='-h --help --cas --flags --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'kv ls') REPLY='-h --help --separator --format -q --quiet --no-trunc --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'kv rm') REPLY='-h --help -r --recurse --cas --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'kv watch') REPLY='-h --help --wait --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'health') REPLY='-h --help --services -w --watch --interval --format -q --quiet --no-trunc --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'sync') REPLY='-h --help -p --project -w --watch --interval --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'viz') REPLY='-h --help --once --svg --width --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'version') REPLY='-h --help --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'config') REPLY='-h --help --format --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'completion') REPLY='-h --help --version -H --host --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'ps') REPLY='-h --help -a --all --node -p --project --format -q --quiet --no-trunc --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'logs') REPLY='-h --help -f --follow -t --timestamps -n --tail --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'rm') REPLY='-h --help -f --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'deploy') REPLY='-h --help -p --project --env-file --dry-run --prune --wait --register --timeout --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'scale') REPLY='-h --help -p --project --wait --register --timeout --stable-for --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'rollback') REPLY='-h --help -p --project --wait --timeout --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'down') REPLY='-h --help -p --project --timeout --keep-consul --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'ls') REPLY='-h --help --format -q --quiet --no-trunc --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'kv') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'kv get') REPLY='-h --help --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'kv put') REPLY='-h --help --cas --flags --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'kv ls') REPLY='-h --help --separator --format -q --quiet --no-trunc --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'kv rm') REPLY='-h --help -r --recurse --cas --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'kv watch') REPLY='-h --help --wait --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'health') REPLY='-h --help --services -w --watch --interval --format -q --quiet --no-trunc --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'sync') REPLY='-h --help -p --project -w --watch --interval --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'viz') REPLY='-h --help --once --svg --width --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'version') REPLY='-h --help --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'config') REPLY='-h --help --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'context') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'context ls') REPLY='-h --help --format -q --quiet --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'completion') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     *) REPLY='' ;;
   esac
 }
@@ -196,10 +201,15 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
     'version/--format') REPLY='choice:table json' ;;
     'config/-h'|'config/--help') REPLY='flag' ;;
     'config/--format') REPLY='choice:table json' ;;
+    'context/-h'|'context/--help') REPLY='flag' ;;
+    'context ls/-h'|'context ls/--help') REPLY='flag' ;;
+    'context ls/--format') REPLY='choice:table json' ;;
+    'context ls/-q'|'context ls/--quiet') REPLY='flag' ;;
     'completion/-h'|'completion/--help') REPLY='flag' ;;
     *'/-h'|*'/--help') REPLY='flag' ;;
     *'/--version') REPLY='flag' ;;
     *'/-H'|*'/--host') REPLY='free' ;;
+    *'/-c'|*'/--context') REPLY='free' ;;
     *'/--consul') REPLY='free' ;;
     *'/--config') REPLY='file' ;;
     *'/--tls') REPLY='flag' ;;
@@ -241,7 +251,7 @@ _hcl_positional() {  # PATH N: REPLY is what the Nth positional argument is
 
 _hcl_global() {  # FLAG: true for the flags that say where the cluster is
   case "$1" in
-    '-H'|'--host'|'--consul'|'--config'|'--tls'|'--tlsverify'|'--tlscacert'|'--tlscert'|'--tlskey'|'--connect-timeout'|'--request-timeout') return 0 ;;
+    '-H'|'--host'|'-c'|'--context'|'--consul'|'--config'|'--tls'|'--tlsverify'|'--tlscacert'|'--tlscert'|'--tlskey'|'--connect-timeout'|'--request-timeout') return 0 ;;
     *) return 1 ;;
   esac
 }

@@ -58,4 +58,31 @@ XDG_CONFIG_HOME=$WORK/xdg hcl nodes
 expect_rc 2 "a config file with an unknown key"
 expect_err "config.yaml:2:3: unknown key 'docker.hots'" "the error names file:line:col and the key"
 
+# Docker contexts, made by the docker CLI itself (its own files, its own context IDs), used by
+# hcl as they are. The default engine is made unreachable (HCL_MASTER), so that only the
+# context's endpoint can answer.
+export DOCKER_CONFIG=$WORK/docker-config
+unset DOCKER_HOST DOCKER_CONTEXT
+docker context create lab --description "the lab's master" --docker host=tcp://master:2378 >/dev/null 2>&1 ||
+  fail "docker context create lab"
+HCL_MASTER=nosuch.invalid DOCKER_CONTEXT=lab hcl nodes --no-consul -q
+expect_rc 0 "DOCKER_CONTEXT=lab hcl nodes"
+expect_out '^master$' "DOCKER_CONTEXT: the context's engine answers"
+HCL_MASTER=nosuch.invalid hcl --context lab config --format json
+expect_eq "$(jqo '.docker.endpoint + " " + .docker.context.name + " " + .docker.context.origin.name')" \
+  "http://master:2378 lab --context" "--context: the endpoint, the context and where its name came from"
+docker context use lab >/dev/null 2>&1 || fail "docker context use lab"
+HCL_MASTER=nosuch.invalid hcl nodes --no-consul -q
+expect_rc 0 "after docker context use lab: hcl nodes with nothing set"
+expect_out '^node1$' "docker context use: the context's engine answers"
+hcl context ls
+expect_rc 0 "hcl context ls"
+expect_out '^lab \* +the lab.s master +tcp://master:2378$' "hcl context ls marks the context in use"
+HCL_MASTER=nosuch.invalid DOCKER_HOST=tcp://master:2378 hcl config --format json
+expect_eq "$(jqo '.docker.context')" null "DOCKER_HOST beats the current context"
+DOCKER_CONTEXT=nosuch hcl nodes
+expect_rc 2 "an unknown context"
+expect_err "hcl: error: DOCKER_CONTEXT=nosuch: no such docker context \\(known: default, lab;" "an unknown context: the known ones named"
+unset DOCKER_CONFIG
+
 finish
