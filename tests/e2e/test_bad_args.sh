@@ -160,6 +160,14 @@ expect_rc 2 "an endless env file stream"
 expect_err "the env file is larger than 4 MiB; hcl reads env files up to that size" "an endless env file stream: the cap"
 expect_eq "$(requests)" 0 "an endless env file stream: nothing was sent"
 
+# The reader of hcl's output went away (`hcl ls -q | head -1`): SIGPIPE, as for any Unix tool,
+# which shells show as 141 (README, exit statuses), and no message of hcl's own. The reader here
+# has surely gone before hcl writes.
+( sleep 0.3; exec "$HCL" completion bash 2>"$WORK/err" ) | true
+rc=${PIPESTATUS[0]} out='' err=$(cat "$WORK/err")
+expect_rc 141 "output to a pipe whose reader is gone"
+expect_eq "$err" "" "output to a pipe whose reader is gone: nothing on stderr"
+
 # Ctrl-C while a named pipe waits for its writer: interrupted (130), not "cannot read" (2).
 mkfifo "$WORK/fifo.yml"
 "$HCL" deploy "$WORK/fifo.yml" --dry-run >"$WORK/out" 2>"$WORK/err" &
