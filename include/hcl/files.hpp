@@ -26,6 +26,9 @@ struct Limits {
 // up to that size". A pipe with no writer yet blocks until one opens it; nothing else blocks.
 Result<std::string> read_bounded(const std::string& path, const Limits& limits);
 
+// Whether `path` names a regular file (following symlinks): one that read_bounded would read.
+bool is_regular(const std::string& path);
+
 // "4 MiB", "4 KiB" or "123 bytes".
 std::string size_text(std::size_t bytes);
 

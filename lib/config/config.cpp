@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <sys/stat.h>
 
 namespace hcl::config {
 namespace {
@@ -75,11 +74,6 @@ Result<http::Endpoint> parse_unix(std::string_view path, const std::string& sour
   ep.kind = http::Endpoint::Kind::Unix;
   ep.socket_path = std::string(path);
   return ep;
-}
-
-bool file_exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 std::string trim(std::string s) {
@@ -179,11 +173,11 @@ Result<TlsAsked> docker_tls_asked(const Flags& flags, const Lookup& lk) {
 Result<std::string> docker_tls_file(const Lookup& lk, const std::optional<std::string>& flag, const char* flag_name,
                                     const char* file_key, const std::string& dir, const char* default_name, bool required) {
   if (auto s = first(Lookup::from_flag(flag, flag_name), lk.from_file(file_key))) {
-    if (!file_exists(s->value)) return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
+    if (!files::is_regular(s->value)) return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
     return s->value;
   }
   std::string candidate = dir + "/" + default_name;
-  if (file_exists(candidate)) return candidate;
+  if (files::is_regular(candidate)) return candidate;
   if (required)
     return Error{ErrorKind::Tls, candidate,
                  "TLS verification was asked for but this CA certificate does not exist "
@@ -235,8 +229,6 @@ Status use_context(const DockerContext& c, const Setting<std::string>& chosen, C
       return Error{ErrorKind::Tls, t.cert_file.empty() ? t.key_file : t.cert_file,
                    "a client certificate needs both cert.pem and key.pem"};
     ep->tls = std::move(t);
-  } else if (ep->kind == http::Endpoint::Kind::Unix) {
-    ep->tls.reset();
   }
   cfg.docker = {std::move(*ep), {chosen.origin.level, fmt::format("context {} ({})", c.name, chosen.origin.name)}};
   cfg.docker_context = chosen;
@@ -310,7 +302,7 @@ Result<http::TlsOptions> consul_tls(const Lookup& lk) {
   }
   auto file = [&](const char* var, const char* key, std::string& out) -> Status {
     if (auto s = first(lk.from_env(var), lk.from_file(key))) {
-      if (!file_exists(s->value)) return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
+      if (!files::is_regular(s->value)) return Error{ErrorKind::Tls, fmt::format("{}={}", s->origin.name, s->value), "no such file"};
       out = s->value;
     }
     return ok();
@@ -490,7 +482,7 @@ Result<Config> resolve(const Flags& flags, const Env& env) {
     cfg.config_file = *h + "/.config/hcl/config.yaml";
   }
   FileSettings file;
-  if (!cfg.config_file.empty() && (explicit_file || file_exists(cfg.config_file))) {
+  if (!cfg.config_file.empty() && (explicit_file || files::is_regular(cfg.config_file))) {
     auto loaded = load_file(cfg.config_file);
     if (!loaded) return loaded.error();
     file = std::move(*loaded);

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <sys/stat.h>
 
 namespace hcl::config {
 namespace {
@@ -24,11 +23,6 @@ constexpr std::size_t kMaxMetaBytes = 64 * 1024;
 constexpr std::size_t kMaxDockerConfigBytes = 1024 * 1024;
 // More contexts than anyone has; a directory with more is read no further.
 constexpr std::size_t kMaxContexts = 1000;
-
-bool is_file(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 Result<json> read_json(const std::string& path, const files::Limits& limits) {
   auto text = files::read_bounded(path, limits);
@@ -61,7 +55,7 @@ Result<DockerContext> read_context(const std::string& dir, const std::string& id
   if (c.name.empty()) return Error{ErrorKind::Usage, meta, "the context has no Name"};
   std::string tls = dir + "/contexts/tls/" + id + "/docker";
   for (auto [file, out] : {std::pair{"ca.pem", &c.tls_ca}, {"cert.pem", &c.tls_cert}, {"key.pem", &c.tls_key}})
-    if (is_file(tls + "/" + file)) *out = tls + "/" + file;
+    if (files::is_regular(tls + "/" + file)) *out = tls + "/" + file;
   return c;
 }
 
@@ -83,7 +77,7 @@ Result<std::vector<DockerContext>> docker_contexts(const Env& env) {
   for (; it != end && out.size() < kMaxContexts; it.increment(ec)) {
     if (ec) break;
     std::string id = it->path().filename().string();
-    if (!is_file(it->path().string() + "/meta.json")) continue;
+    if (!files::is_regular(it->path().string() + "/meta.json")) continue;
     auto c = read_context(dir, id);
     if (!c) return c.error();
     out.push_back(std::move(*c));
@@ -96,7 +90,7 @@ Result<std::optional<DockerContext>> docker_context(const Env& env, const std::s
   if (name == kDefaultContext) return std::optional<DockerContext>{};
   std::string dir = docker_config_dir(env);
   std::string id = text::sha256_hex(name);
-  if (!dir.empty() && is_file(dir + "/contexts/meta/" + id + "/meta.json")) {
+  if (!dir.empty() && files::is_regular(dir + "/contexts/meta/" + id + "/meta.json")) {
     auto c = read_context(dir, id);
     if (!c) return c.error();
     return std::optional<DockerContext>{std::move(*c)};
@@ -112,7 +106,7 @@ Result<std::optional<Setting<std::string>>> current_docker_context(const Env& en
   std::string dir = docker_config_dir(env);
   if (dir.empty()) return std::optional<Setting<std::string>>{};
   std::string path = dir + "/config.json";
-  if (!is_file(path)) return std::optional<Setting<std::string>>{};
+  if (!files::is_regular(path)) return std::optional<Setting<std::string>>{};
   auto j = read_json(path, {"the docker CLI's config.json", "docker config files", kMaxDockerConfigBytes});
   if (!j) return j.error();
   std::string name = string_at(*j, "currentContext");
