@@ -47,18 +47,35 @@ std::string explain_client_certificate_refusal(const TlsOptions& tls, std::int64
 std::string format_utc(std::int64_t seconds);
 
 
+// How an ssh:// endpoint is reached: the system's OpenSSH client, with its own configuration,
+// agent, keys and known hosts.
+struct SshOptions {
+  // Empty: the remote's `docker system dial-stdio` (the engine). "HOST:PORT": ssh's own
+  // forwarding (`ssh -W HOST:PORT`) to that address as the remote host sees it (Consul there).
+  std::string forward;
+  // ssh's ControlPath: the connections of one endpoint share one ssh session (one handshake);
+  // empty: every connection is an ssh session of its own. Its directory is made (0700) if missing.
+  std::string control_path;
+  // ssh's ControlPersist, in seconds: how long the shared session outlives its last use, so that
+  // the next command needs no handshake; 0: it ends with the command.
+  int persist_seconds = 0;
+};
+
 struct Endpoint {
-  enum class Kind { Tcp, Unix };
+  enum class Kind { Tcp, Unix, Ssh };
   Kind kind = Kind::Tcp;
-  std::string host;         // Tcp only
-  int port = 0;             // Tcp only
-  std::string socket_path;  // Unix only
+  std::string host;         // Tcp and Ssh
+  int port = 0;             // Tcp; Ssh: 0 for ssh's own default
+  std::string socket_path;  // Unix; Ssh: the engine's socket on the remote host, empty for docker's default
+  std::string user;         // Ssh only: the remote user, empty for ssh's own default
+  SshOptions ssh;           // Ssh only
   std::optional<TlsOptions> tls;
 
   // The URL prefix requests are sent to: "http://master:2378", "https://h:2376",
-  // "http://localhost" for unix sockets.
+  // "http://localhost" for unix sockets and ssh.
   std::string base_url() const;
-  // How users write it: "tcp://master:2378", "https://h:8501", "unix:///var/run/docker.sock".
+  // How users write it: "tcp://master:2378", "https://h:8501", "unix:///var/run/docker.sock",
+  // "ssh://pi@master", "ssh://pi@master -W localhost:8500".
   std::string display() const;
 };
 
@@ -149,7 +166,7 @@ std::unique_ptr<Transport> make_transport(Endpoint endpoint, Timeouts timeouts, 
 std::unique_ptr<Transport> make_curl_transport(Endpoint endpoint, Timeouts timeouts,
                                                Logger logger = {});
 
-// HTTP/1.1 over plain TCP or a unix socket, without libcurl: for endpoints without TLS (it
+// HTTP/1.1 over plain TCP, a unix socket or ssh, without libcurl: for endpoints without TLS (it
 // speaks no TLS itself). The same behaviour, timeouts, messages and log as the curl transport.
 std::unique_ptr<Transport> make_socket_transport(Endpoint endpoint, Timeouts timeouts,
                                                  Logger logger = {});

@@ -4,6 +4,7 @@
 #include "file.hpp"
 
 #include <hcl/files.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -11,10 +12,15 @@
 #include <charconv>
 #include <cstdlib>
 
+#include <unistd.h>
+
 namespace hcl::config {
 namespace {
 
 using Level = Origin::Level;
+
+// How long ssh's shared session outlives a command by default: a script's next command finds it.
+constexpr http::Millis kSshPersist{60'000};
 
 Error bad(const std::string& source, std::string_view text, const std::string& why) {
   return Error{ErrorKind::Usage, fmt::format("{}={}", source, text), why};
@@ -73,6 +79,42 @@ Result<http::Endpoint> parse_unix(std::string_view path, const std::string& sour
   http::Endpoint ep;
   ep.kind = http::Endpoint::Kind::Unix;
   ep.socket_path = std::string(path);
+  return ep;
+}
+
+// ssh://[USER@]HOST[:PORT][/PATH], as the docker CLI reads it: PATH is the engine's socket on
+// the remote host. What goes on ssh's command line, and from there to the remote shell, is held
+// to characters that neither can take for anything but themselves.
+Result<http::Endpoint> parse_ssh(std::string_view rest, const std::string& source, std::string_view text) {
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    return bad(source, text, "an ssh:// address takes no query or fragment: ssh://[USER@]HOST[:PORT][/SOCKET]");
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  std::string_view path = authority.size() < rest.size() ? rest.substr(authority.size()) : std::string_view{};
+  std::string user;
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view u = authority.substr(0, at);
+    if (u.find(':') != std::string_view::npos) {
+      // USER:PASSWORD@HOST: never printed, not even here.
+      std::string shown = fmt::format("ssh://{}:***@{}{}", u.substr(0, u.find(':')), authority.substr(at + 1), path);
+      return bad(source, shown, "a password in the address is not supported (shown as ***): ssh logs in with its keys or agent");
+    }
+    auto user_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; };
+    if (u.empty() || u.front() == '-' || !std::all_of(u.begin(), u.end(), user_char))
+      return bad(source, text, fmt::format("'{}' is not a user name", text::escape_controls(u)));
+    user = std::string(u);
+    authority.remove_prefix(at + 1);
+  }
+  if (!authority.empty() && authority.front() == '-')
+    return bad(source, text, "a host name cannot start with '-'");
+  auto ep = parse_host_port(authority, 0, source, text);
+  if (!ep) return ep.error();
+  if (path == "/") path = {};
+  auto path_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '/'; };
+  if (!std::all_of(path.begin(), path.end(), path_char))
+    return bad(source, text, "the socket path may hold only letters, digits, '.', '_', '-' and '/'");
+  ep->kind = http::Endpoint::Kind::Ssh;
+  ep->user = std::move(user);
+  ep->socket_path = std::string(path);
   return ep;
 }
 
@@ -235,6 +277,26 @@ Status use_context(const DockerContext& c, const Setting<std::string>& chosen, C
   return ok();
 }
 
+// How long ssh's shared session outlives a command (HCL_SSH_PERSIST, docker.ssh_persist; "0"
+// for not at all), and where its control socket lives: $XDG_RUNTIME_DIR/hcl, else /tmp/hcl-UID.
+Status ssh_options(const Lookup& lk, http::SshOptions& ssh) {
+  ssh.persist_seconds = static_cast<int>(kSshPersist.count() / 1000);
+  if (auto p = first(lk.from_env("HCL_SSH_PERSIST"), lk.from_file("docker.ssh_persist"))) {
+    if (p->value == "0" || p->value == "no") {
+      ssh.persist_seconds = 0;
+    } else {
+      auto d = parse_duration(p->value, p->origin.name);
+      if (!d) return d.error();
+      ssh.persist_seconds = static_cast<int>(std::max<long long>(1, (d->count() + 999) / 1000));
+    }
+  }
+  auto runtime = lk.env("XDG_RUNTIME_DIR");
+  std::string dir = runtime && !runtime->empty() && runtime->front() == '/' ? *runtime + "/hcl"
+                                                                             : fmt::format("/tmp/hcl-{}", ::geteuid());
+  ssh.control_path = dir + "/ssh-%C";  // %C: ssh's hash of the local host, user, host and port
+  return ok();
+}
+
 Status resolve_docker(const Flags& flags, const Lookup& lk, const std::string& master, const Origin& master_origin,
                       Config& cfg) {
   // As the docker CLI: -H or --context (never both), then DOCKER_HOST, then DOCKER_CONTEXT; then
@@ -277,6 +339,10 @@ Status resolve_docker(const Flags& flags, const Lookup& lk, const std::string& m
   if (!asked) return asked.error();
   if (cfg.docker.value.kind == http::Endpoint::Kind::Unix) {
     if (asked->tls) return Error{ErrorKind::Usage, cfg.docker.value.display(), "TLS is not used over a unix socket"};
+    return ok();
+  }
+  if (cfg.docker.value.kind == http::Endpoint::Kind::Ssh) {
+    if (asked->tls) return Error{ErrorKind::Usage, cfg.docker.value.display(), "TLS is not used over ssh (ssh encrypts)"};
     return ok();
   }
   bool https = cfg.docker.value.tls.has_value();
@@ -352,6 +418,14 @@ Status resolve_consul(const Flags& flags, const Lookup& lk, const std::string& m
                       Config& cfg) {
   auto addr = first(Lookup::from_flag(flags.consul, "--consul"), lk.from_env("CONSUL_HTTP_ADDR"),
                     lk.from_file("consul.addr"));
+  if (!addr && cfg.docker.value.kind == http::Endpoint::Kind::Ssh) {
+    // Reached over ssh, the engine's host is the way in: Consul through the same ssh session, at
+    // its own default address there.
+    cfg.consul = {cfg.docker.value, {Level::Default, fmt::format("default: through {}", cfg.docker.origin.name)}};
+    cfg.consul.value.ssh.forward = fmt::format("localhost:{}", kConsulPort);
+    cfg.consul.value.socket_path.clear();
+    return resolve_consul_token(lk, cfg);
+  }
   auto endpoint = endpoint_setting(addr, parse_consul_addr, master, kConsulPort, master_origin);
   if (!endpoint) return endpoint.error();
   cfg.consul = std::move(*endpoint);
@@ -389,10 +463,11 @@ Result<http::Endpoint> parse_docker_host(std::string_view text, const std::strin
     if (ep) ep->tls = http::TlsOptions{};  // https:// means TLS; the details are resolved later
     return ep;
   }
-  if (t.starts_with("ssh://") || t.starts_with("npipe://") || t.starts_with("fd://"))
-    return bad(source, text, "hcl supports tcp://, unix://, http:// and https:// engine addresses");
+  if (t.starts_with("ssh://")) return parse_ssh(t.substr(6), source, text);
+  if (t.starts_with("npipe://") || t.starts_with("fd://"))
+    return bad(source, text, "hcl supports tcp://, unix://, ssh://, http:// and https:// engine addresses");
   if (t.find("://") != std::string_view::npos)
-    return bad(source, text, "unknown scheme; use tcp://HOST:PORT or unix:///PATH");
+    return bad(source, text, "unknown scheme; use tcp://HOST:PORT, ssh://[USER@]HOST or unix:///PATH");
   if (t.empty()) return bad(source, text, "empty address");
   // Like the docker CLI, a bare HOST:PORT means tcp.
   return parse_host_port(t, 2375, source, text);
@@ -501,6 +576,8 @@ Result<Config> resolve(const Flags& flags, const Env& env) {
   }
 
   if (auto s = resolve_docker(flags, lk, master, master_origin, cfg); !s) return s.error();
+  if (cfg.docker.value.kind == http::Endpoint::Kind::Ssh)
+    if (auto s = ssh_options(lk, cfg.docker.value.ssh); !s) return s.error();
   if (auto s = resolve_consul(flags, lk, master, master_origin, cfg); !s) return s.error();
 
   cfg.connect_timeout.value = http::Timeouts{}.connect;

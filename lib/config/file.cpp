@@ -16,12 +16,12 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
 // Every key the file may set; kept in one list so that a typo is an error, not a silent no-op.
-constexpr std::array<std::string_view, 18> kKnownKeys = {
+constexpr std::array<std::string_view, 19> kKnownKeys = {
     "master",           "docker.host",       "docker.tls",        "docker.tls_verify",
     "docker.cert_path", "docker.tls_ca",     "docker.tls_cert",   "docker.tls_key",
     "consul.addr",      "consul.token",      "consul.token_file", "consul.ssl",
     "consul.ssl_verify", "consul.cacert",    "consul.client_cert", "consul.client_key",
-    "timeouts.connect", "timeouts.request"};
+    "timeouts.connect", "timeouts.request",  "docker.ssh_persist"};
 
 bool known(const std::string& key) {
   for (auto k : kKnownKeys)

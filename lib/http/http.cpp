@@ -13,13 +13,21 @@
 namespace hcl::http {
 
 std::string Endpoint::base_url() const {
-  if (kind == Kind::Unix) return "http://localhost";
+  if (kind == Kind::Unix || kind == Kind::Ssh) return "http://localhost";
   bool ipv6 = host.find(':') != std::string::npos;
   return fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
 }
 
 std::string Endpoint::display() const {
   if (kind == Kind::Unix) return "unix://" + socket_path;
+  if (kind == Kind::Ssh) {
+    bool ipv6 = host.find(':') != std::string::npos;
+    std::string out = fmt::format("ssh://{}{}{}{}", user.empty() ? "" : user + "@", ipv6 ? "[" : "", host, ipv6 ? "]" : "");
+    if (port != 0) out += fmt::format(":{}", port);
+    out += socket_path;
+    if (!ssh.forward.empty()) out += " -W " + ssh.forward;
+    return out;
+  }
   return base_url();
 }
 

@@ -18,6 +18,7 @@
 #include <hcl/http.hpp>
 #include <hcl/text.hpp>
 
+#include "ssh.hpp"
 #include "transport_common.hpp"
 
 #include <fmt/format.h>
@@ -39,6 +40,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,7 +90,7 @@ class SocketTransport final : public detail::BatchTransport {
   SocketTransport(Endpoint endpoint, Timeouts timeouts, Logger logger)
       : BatchTransport(std::move(endpoint), timeouts, std::move(logger)) {}
   ~SocketTransport() override {
-    for (int fd : idle_) ::close(fd);
+    for (int fd : idle_) close_connection(fd);
   }
 
  private:
@@ -122,8 +124,9 @@ class SocketTransport final : public detail::BatchTransport {
 
   std::string what(const Transfer& t) const { return BatchTransport::what(*t.request); }
 
-  // The endpoint's addresses: resolved once, kept for a minute.
+  // The endpoint's addresses: resolved once, kept for a minute. (ssh resolves its host itself.)
   Result<std::vector<Address>> resolve(Clock::time_point deadline) {
+    if (endpoint_.kind == Endpoint::Kind::Ssh) return std::vector<Address>{Address{}};
     if (endpoint_.kind == Endpoint::Kind::Unix) {
       Address a;
       auto* un = reinterpret_cast<sockaddr_un*>(&a.storage);
@@ -182,7 +185,7 @@ class SocketTransport final : public detail::BatchTransport {
 
   // The request's bytes: request line, headers, body.
   std::string serialize(const Request& r) const {
-    std::string host = endpoint_.kind == Endpoint::Kind::Unix ? "localhost" : endpoint_.base_url().substr(7);
+    std::string host = endpoint_.base_url().substr(7);
     std::string out = fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: hcl/" HCL_VERSION "\r\nAccept: */*\r\n",
                                   r.method, r.target.empty() ? "/" : r.target, host);
     for (const Header& h : r.headers) out += fmt::format("{}: {}\r\n", h.name, h.value);
@@ -206,7 +209,7 @@ class SocketTransport final : public detail::BatchTransport {
       int fd = idle_.back();
       idle_.pop_back();
       if (!still_open(fd)) {
-        ::close(fd);
+        close_connection(fd);
         continue;
       }
       t.fd = fd;
@@ -221,6 +224,18 @@ class SocketTransport final : public detail::BatchTransport {
 
   // Connects to t.address, or the next address that can be tried; sets t.error when none is left.
   void connect_next(Transfer& t, const std::vector<Address>& addresses) {
+    if (endpoint_.kind == Endpoint::Kind::Ssh) {
+      auto child = detail::ssh_start(endpoint_, timeouts_.connect);
+      if (!child) {
+        t.phase = Phase::Done;
+        t.error = Error{child.error().kind, what(t), child.error().why};
+        return;
+      }
+      t.fd = child->fd;
+      ssh_[child->fd] = *child;
+      t.phase = Phase::Sending;  // ssh takes the request at once and sends it once logged in
+      return;
+    }
     int last_error = 0;
     for (; t.address < addresses.size(); ++t.address) {
       const Address& a = addresses[t.address];
@@ -263,7 +278,7 @@ class SocketTransport final : public detail::BatchTransport {
     t.phase = Phase::Done;
     if (t.fd < 0) return;
     if (reusable && t.keep_alive && !t.error) idle_.push_back(t.fd);
-    else ::close(t.fd);
+    else close_connection(t.fd);
     t.fd = -1;
   }
 
@@ -286,11 +301,11 @@ class SocketTransport final : public detail::BatchTransport {
   bool retry(Transfer& t, const std::vector<Address>& addresses) {
     if (!t.reused || t.received || t.retried) return false;
     if (!detail::is_read(*t.request) && t.sent == t.out.size()) return false;
-    ::close(t.fd);
+    close_connection(t.fd);
     t.fd = -1;
     t.retried = true;
     while (!idle_.empty()) {  // the others are as old: let them go too
-      ::close(idle_.back());
+      close_connection(idle_.back());
       idle_.pop_back();
     }
     start(t, addresses);
@@ -493,6 +508,7 @@ class SocketTransport final : public detail::BatchTransport {
   // The connection was closed (n == 0) or broke (err) while a transfer used it.
   void closed(Transfer& t, int err, const std::vector<Address>& addresses) {
     if (retry(t, addresses)) return;
+    if (!t.received && ssh_failed(t)) return;
     if (t.phase == Phase::Body && t.framing == Framing::UntilClose && err == 0) {
       finish(t, false);
       return;
@@ -607,8 +623,11 @@ class SocketTransport final : public detail::BatchTransport {
         return t.phase != Phase::Waiting && t.phase != Phase::Done;
       }));
     };
+    // One connection to an ssh:// endpoint: each more would be an ssh session and a process on
+    // the remote host (`docker system dial-stdio`), which cost more than waiting for the first.
+    std::size_t most = endpoint_.kind == Endpoint::Kind::Ssh ? 1 : kMaxConnections;
     for (auto& t : transfers)
-      if (t.phase == Phase::Waiting && in_flight() < kMaxConnections) start(t, addresses);
+      if (t.phase == Phase::Waiting && in_flight() < most) start(t, addresses);
     std::vector<pollfd> fds;
     std::vector<Transfer*> polled;
     auto now = Clock::now();
@@ -641,7 +660,7 @@ class SocketTransport final : public detail::BatchTransport {
   // What a transfer came to; one cut short by a cancel closes its connection.
   Result<Response> outcome(Transfer& t, bool interrupted, Clock::time_point end) {
     bool cut_short = interrupted && t.phase != Phase::Done;
-    if (cut_short && t.fd >= 0) ::close(t.fd);
+    if (cut_short && t.fd >= 0) close_connection(t.fd);
     if (cut_short) t.fd = -1;
     auto elapsed = std::chrono::duration_cast<Millis>(end - t.started);
     return BatchTransport::outcome(*t.request, elapsed, cut_short, std::move(t.error), std::move(t.response));
@@ -672,7 +691,31 @@ class SocketTransport final : public detail::BatchTransport {
     return results;
   }
 
+  // Closes a connection, and ends its ssh when it has one.
+  void close_connection(int fd) {
+    auto it = ssh_.find(fd);
+    if (it == ssh_.end()) {
+      ::close(fd);
+      return;
+    }
+    detail::ssh_close(it->second);
+    ssh_.erase(it);
+  }
+
+  // A connection of an ssh:// endpoint closed before any answer: when ssh's exit and words say
+  // why (no login, unknown host key, no docker there, host unreachable), that is the error.
+  bool ssh_failed(Transfer& t) {
+    auto it = ssh_.find(t.fd);
+    if (it == ssh_.end()) return false;
+    auto error = detail::ssh_error(detail::ssh_wait(it->second, Millis(2000)), endpoint_, what(t));
+    if (!error) return false;
+    t.error = std::move(*error);
+    finish(t, false);
+    return true;
+  }
+
   std::vector<int> idle_;  // kept-alive connections, the newest last
+  std::map<int, detail::SshChild> ssh_;  // the connections' ssh processes (ssh:// only), by socket
   std::vector<Address> resolved_;
   Clock::time_point resolved_at_;
 };

@@ -53,14 +53,16 @@ cases=$(cat <<'TABLE'
 2	--replicas: only with -d: a one-shot run starts one container	-	run --replicas 3 img
 2	--restart=sometimes: expected no, on-failure or always	-	run -d --restart sometimes img
 2	--label==v: expected KEY=VALUE	-	run -l =v img
-2	--host=ssh://pi@master: hcl supports tcp://, unix://, http:// and https:// engine addresses	-	-H ssh://pi@master nodes
+2	--host=npipe:////./pipe/docker_engine: hcl supports tcp://, unix://, ssh://, http:// and https:// engine addresses	-	-H npipe:////./pipe/docker_engine nodes
+2	--host=ssh://pi:***@master: a password in the address is not supported	-	-H ssh://pi:s3cret@master nodes
+2	--host=ssh://-oProxyCommand=x: a host name cannot start with '-'	-	-H ssh://-oProxyCommand=x nodes
 2	--host=tcp://master:0: '0' is not a port number (1-65535)	-	-H tcp://master:0 nodes
 2	--host=tcp://[::1: unterminated IPv6 address	-	-H 'tcp://[::1' nodes
 2	--host=unix://relative.sock: a unix socket needs an absolute path	-	-H unix://relative.sock nodes
 2	--host=tcp://a:b:c: write IPv6 addresses in brackets: [::1]:2375	-	-H tcp://a:b:c nodes
 2	--host=tcp://master/path: a path is not allowed here	-	-H tcp://master/path nodes
 2	--host=tcp://mas ter: 'mas ter' is not a host name or address	-	-H 'tcp://mas ter' nodes
-2	DOCKER_HOST=foo://x: unknown scheme; use tcp://HOST:PORT or unix:///PATH	DOCKER_HOST=foo://x	nodes
+2	DOCKER_HOST=foo://x: unknown scheme; use tcp://HOST:PORT, ssh://[USER@]HOST or unix:///PATH	DOCKER_HOST=foo://x	nodes
 2	DOCKER_HOST=tcp://: no host given	DOCKER_HOST=tcp://	nodes
 2	CONSUL_HTTP_ADDR=http://master:70000: '70000' is not a port number (1-65535)	CONSUL_HTTP_ADDR=http://master:70000	nodes
 2	CONSUL_HTTP_ADDR=ftp://x: unknown scheme	CONSUL_HTTP_ADDR=ftp://x	health

@@ -58,7 +58,9 @@ TEST_CASE("DOCKER_HOST forms") {
 
 TEST_CASE("malformed DOCKER_HOST values name the variable and the value") {
   for (const char* text : {"tcp://master:notaport", "tcp://:2375", "tcp://master:0", "tcp://master:70000",
-                           "ssh://pi@master", "unix://relative.sock", "foo://x", "", "tcp://ma ster:1",
+                           "ssh://-oProxyCommand=x", "ssh://-l@master", "ssh://pi@master?x=1", "ssh://pi@master/a b",
+                           "ssh://pi@master/x;reboot", "ssh://", "ssh://pi@", "npipe:////./pipe/docker_engine",
+                           "unix://relative.sock", "foo://x", "", "tcp://ma ster:1",
                            "tcp://master:2375/path", "tcp://fd00::1:2375", "12345", "tcp://2376"}) {
     CAPTURE(text);
     auto r = parse_docker_host(text, "DOCKER_HOST");
@@ -67,6 +69,60 @@ TEST_CASE("malformed DOCKER_HOST values name the variable and the value") {
     CHECK(r.error().what == std::string("DOCKER_HOST=") + text);
     CHECK_FALSE(r.error().why.empty());
   }
+}
+
+TEST_CASE("ssh:// addresses as the docker CLI writes them") {
+  auto plain = parse_docker_host("ssh://pi@master", "DOCKER_HOST");
+  REQUIRE(plain.ok());
+  CHECK(plain->kind == http::Endpoint::Kind::Ssh);
+  CHECK(plain->user == "pi");
+  CHECK(plain->host == "master");
+  CHECK(plain->port == 0);  // ssh's own default (its config may say another)
+  CHECK(plain->socket_path.empty());
+  CHECK(plain->display() == "ssh://pi@master");
+
+  auto full = parse_docker_host("ssh://pi@[fd00::1]:2222/run/user/1000/docker.sock", "DOCKER_HOST");
+  REQUIRE(full.ok());
+  CHECK(full->host == "fd00::1");
+  CHECK(full->port == 2222);
+  CHECK(full->socket_path == "/run/user/1000/docker.sock");
+  CHECK(full->display() == "ssh://pi@[fd00::1]:2222/run/user/1000/docker.sock");
+
+  auto alias = parse_docker_host("ssh://cluster/", "DOCKER_HOST");
+  REQUIRE(alias.ok());
+  CHECK(alias->user.empty());
+  CHECK(alias->socket_path.empty());
+  CHECK(alias->display() == "ssh://cluster");
+
+  auto secret = parse_docker_host("ssh://pi:s3cret@master", "DOCKER_HOST");
+  REQUIRE_FALSE(secret.ok());
+  CHECK(secret.error().message().find("s3cret") == std::string::npos);
+  CHECK(secret.error().what == "DOCKER_HOST=ssh://pi:***@master");
+}
+
+TEST_CASE("over ssh, Consul goes through the same ssh unless an address is given; one shared ssh session") {
+  auto c = resolve({}, env_of({{"HOME", "/nonexistent"}, {"DOCKER_HOST", "ssh://pi@master:2222"}, {"XDG_RUNTIME_DIR", "/run/user/7"}}));
+  REQUIRE(c.ok());
+  CHECK(c->docker.value.ssh.control_path == "/run/user/7/hcl/ssh-%C");
+  CHECK(c->docker.value.ssh.persist_seconds == 60);
+  CHECK(c->consul.value.kind == http::Endpoint::Kind::Ssh);
+  CHECK(c->consul.value.ssh.forward == "localhost:8500");
+  CHECK(c->consul.value.display() == "ssh://pi@master:2222 -W localhost:8500");
+
+  auto direct = resolve({}, env_of({{"HOME", "/nonexistent"}, {"DOCKER_HOST", "ssh://pi@master"},
+                                    {"CONSUL_HTTP_ADDR", "consul.lan:8500"}, {"HCL_SSH_PERSIST", "0"}}));
+  REQUIRE(direct.ok());
+  CHECK(direct->consul.value.kind == http::Endpoint::Kind::Tcp);
+  CHECK(direct->docker.value.ssh.persist_seconds == 0);
+  CHECK(direct->docker.value.ssh.control_path.find("/tmp/hcl-") == 0);
+
+  auto tls = resolve({}, env_of({{"HOME", "/nonexistent"}, {"DOCKER_HOST", "ssh://pi@master"}, {"DOCKER_TLS_VERIFY", "1"}}));
+  REQUIRE_FALSE(tls.ok());
+  CHECK(tls.error().kind == ErrorKind::Usage);
+
+  auto persist = resolve({}, env_of({{"HOME", "/nonexistent"}, {"DOCKER_HOST", "ssh://pi@master"}, {"HCL_SSH_PERSIST", "soon"}}));
+  REQUIRE_FALSE(persist.ok());
+  CHECK(persist.error().what == "HCL_SSH_PERSIST=soon");
 }
 
 TEST_CASE("a password in an address is refused and never printed, not even in the error") {

@@ -1,6 +1,7 @@
 // The transports (libcurl, plain sockets) against a real in-process HTTP server.
 #include <hcl/http.hpp>
 
+#include "http/ssh.hpp"
 #include "transports.hpp"
 
 #include <doctest/doctest.h>
@@ -573,4 +574,49 @@ TEST_CASE("make_transport: plain endpoints over sockets, TLS ones over libcurl")
   CHECK(plain.received[0].starts_with("GET / HTTP/1.1\r\n"));
   REQUIRE(tls.received.size() == 1);
   CHECK(tls.received[0].substr(0, 2) == std::string("\x16\x03"));  // a TLS handshake record
+}
+
+TEST_CASE("ssh's command line: the docker CLI's, without prompts, with one shared session") {
+  http::Endpoint e;
+  e.kind = http::Endpoint::Kind::Ssh;
+  e.host = "master";
+  using V = std::vector<std::string>;
+  CHECK(http::detail::ssh_arguments(e, 3000ms, false) ==
+        V{"ssh", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", "-T", "--", "master", "docker", "system", "dial-stdio"});
+  e.user = "pi";
+  e.port = 2222;
+  e.socket_path = "/run/docker.sock";
+  e.ssh.control_path = "/run/user/1/hcl/ssh-%C";
+  e.ssh.persist_seconds = 60;
+  CHECK(http::detail::ssh_arguments(e, 1500ms, true) ==
+        V{"ssh", "-l", "pi", "-p", "2222", "-o", "ConnectTimeout=2", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+          "-o", "ControlMaster=auto", "-o", "ControlPath=/run/user/1/hcl/ssh-%C", "-o", "ControlPersist=60", "-T",
+          "--", "master", "docker", "--host", "unix:///run/docker.sock", "system", "dial-stdio"});
+  e.ssh.forward = "localhost:8500";
+  e.ssh.persist_seconds = 0;
+  auto forward = http::detail::ssh_arguments(e, 3000ms, true);
+  CHECK(V(forward.end() - 5, forward.end()) == V{"-T", "-W", "localhost:8500", "--", "master"});
+  CHECK(std::find(forward.begin(), forward.end(), "ControlPersist=no") != forward.end());
+}
+
+TEST_CASE("ssh's failures become hcl's exit statuses, in ssh's own words") {
+  http::Endpoint e;
+  e.kind = http::Endpoint::Kind::Ssh;
+  e.host = "master";
+  auto kind_of = [&](int status, std::string words) {
+    auto error = http::detail::ssh_error({status, std::move(words)}, e, "GET ssh://master/_ping");
+    return error ? std::optional<ErrorKind>(error->kind) : std::nullopt;
+  };
+  CHECK(kind_of(255, "root@master: Permission denied (publickey).") == ErrorKind::Tls);
+  CHECK(kind_of(255, "No ED25519 host key is known for master and you have requested strict checking.; Host key verification failed.") == ErrorKind::Tls);
+  CHECK(kind_of(255, "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!; Host key verification failed.") == ErrorKind::Tls);
+  CHECK(kind_of(127, "sh: 1: docker: not found") == ErrorKind::Unreachable);
+  CHECK(kind_of(127, "bash: line 1: docker: command not found") == ErrorKind::Unreachable);
+  CHECK(kind_of(255, "ssh: Could not resolve hostname nosuch: Name or service not known") == ErrorKind::Unreachable);
+  CHECK(kind_of(1, "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?") ==
+        ErrorKind::Unreachable);
+  CHECK(kind_of(0, "") == std::nullopt);  // the session was fine: the engine itself closed
+  auto error = http::detail::ssh_error({255, "ssh: connect to host master port 22: Connection refused"}, e, "GET x");
+  REQUIRE(error);
+  CHECK(error->why == "ssh: connect to host master port 22: Connection refused");
 }
