@@ -75,8 +75,11 @@ struct Endpoint {
   // "http://localhost" for unix sockets and ssh.
   std::string base_url() const;
   // How users write it: "tcp://master:2378", "https://h:8501", "unix:///var/run/docker.sock",
-  // "ssh://pi@master", "ssh://pi@master -W localhost:8500".
+  // "ssh://pi@master", "http://localhost:8500 through ssh://pi@master".
   std::string display() const;
+  // A request's target on it, for messages and the request log: display() + target, but
+  // "http://localhost:8500/v1/kv/x through ssh://pi@master" for a forward over ssh.
+  std::string url(std::string_view target) const;
 };
 
 struct Timeouts {

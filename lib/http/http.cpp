@@ -25,10 +25,16 @@ std::string Endpoint::display() const {
     std::string out = fmt::format("ssh://{}{}{}{}", user.empty() ? "" : user + "@", ipv6 ? "[" : "", host, ipv6 ? "]" : "");
     if (port != 0) out += fmt::format(":{}", port);
     out += socket_path;
-    if (!ssh.forward.empty()) out += " -W " + ssh.forward;
-    return out;
+    return ssh.forward.empty() ? out : fmt::format("http://{} through {}", ssh.forward, out);
   }
   return base_url();
+}
+
+std::string Endpoint::url(std::string_view target) const {
+  if (kind != Kind::Ssh || ssh.forward.empty()) return display() + std::string(target);
+  Endpoint direct = *this;
+  direct.ssh.forward.clear();
+  return fmt::format("http://{}{} through {}", ssh.forward, target, direct.display());
 }
 
 std::string Response::header(std::string_view name) const {
@@ -117,7 +123,7 @@ Error plain_request_to_tls_server_error(std::string what) {
 
 Result<Response> BatchTransport::outcome(const Request& r, Millis elapsed, bool interrupted, std::optional<Error> error,
                                          Response response) const {
-  std::string url = redact(endpoint_.base_url() + r.target);
+  std::string url = redact(endpoint_.kind == Endpoint::Kind::Ssh ? endpoint_.url(r.target) : endpoint_.base_url() + r.target);
   if (interrupted) {
     log({r.method, url, 0, elapsed, "cancelled"});
     return Error{ErrorKind::Interrupted, what(r), "interrupted"};

@@ -68,6 +68,8 @@ std::string one_line(const std::string& raw) {
     std::string_view line = text::next_line(raw, at);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     if (line.empty() || line.find_first_not_of('@') == std::string_view::npos) continue;
+    // Notes about the shared session and known hosts, not about what went wrong.
+    if (line.starts_with("ControlSocket ") || line.starts_with("Warning: Permanently added")) continue;
     if (line.starts_with("@ ") || line.starts_with("@    ")) {
       line.remove_prefix(1);
       while (!line.empty() && (line.front() == ' ')) line.remove_prefix(1);
@@ -186,8 +188,8 @@ std::optional<Error> ssh_error(const SshEnd& end, const Endpoint& endpoint, std:
   if (says(w, {"Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED", "host key for",
                "No matching host key"}))
     return Error{ErrorKind::Tls, std::move(what),
-                 fmt::format("{} (the host's key is not in ssh's known hosts, or differs from it: check it, then "
-                             "add it with ssh-keyscan or one interactive `ssh {}`)",
+                 fmt::format("{} (the host's key is not in ssh's known hosts, or differs from the one there: "
+                             "check the key, then accept it with one interactive `ssh {}`)",
                              said, endpoint.host)};
   if (says(w, {"Permission denied", "Too many authentication failures", "Authentication failed"}))
     return Error{ErrorKind::Tls, std::move(what),

@@ -82,7 +82,7 @@ class BatchTransport : public Transport {
   }
 
   // How errors name a request: "GET tcp://master:2378/v1.41/nodes".
-  std::string what(const Request& r) const { return r.method + " " + endpoint_.display() + r.target; }
+  std::string what(const Request& r) const { return r.method + " " + endpoint_.url(r.target); }
 
   // A finished request's result, logged once: "interrupted" when it was cancelled before it
   // ended, the transport's error, a plain request that reached a TLS server, or the answer.

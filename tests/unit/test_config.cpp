@@ -107,7 +107,7 @@ TEST_CASE("over ssh, Consul goes through the same ssh unless an address is given
   CHECK(c->docker.value.ssh.persist_seconds == 60);
   CHECK(c->consul.value.kind == http::Endpoint::Kind::Ssh);
   CHECK(c->consul.value.ssh.forward == "localhost:8500");
-  CHECK(c->consul.value.display() == "ssh://pi@master:2222 -W localhost:8500");
+  CHECK(c->consul.value.display() == "http://localhost:8500 through ssh://pi@master:2222");
 
   auto direct = resolve({}, env_of({{"HOME", "/nonexistent"}, {"DOCKER_HOST", "ssh://pi@master"},
                                     {"CONSUL_HTTP_ADDR", "consul.lan:8500"}, {"HCL_SSH_PERSIST", "0"}}));
