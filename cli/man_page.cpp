@@ -106,13 +106,16 @@ failure, and exit with the status of the first failure.
 .SH ENVIRONMENT
 .TP
 .B DOCKER_HOST
-the Docker engine (\fBtcp://\fR, \fBunix://\fR, \fBhttp(s)://\fR); default tcp://master:2378
+the Docker engine (\fBssh://\fR[USER@]HOST through OpenSSH, \fBtcp://\fR, \fBunix://\fR, \fBhttp(s)://\fR); default tcp://master:2378
+.TP
+.BR DOCKER_CONTEXT ", " DOCKER_CONFIG
+a docker context by name; the docker CLI's directory (default ~/.docker)
 .TP
 .BR DOCKER_TLS_VERIFY ", " DOCKER_CERT_PATH
 verify the engine with TLS; the directory of ca.pem, cert.pem and key.pem (default ~/.docker)
 .TP
 .B CONSUL_HTTP_ADDR
-the Consul HTTP address; default http://master:8500
+the Consul HTTP address; default http://master:8500, or through the engine's ssh when it is an ssh:// one
 .TP
 .BR CONSUL_HTTP_TOKEN ", " CONSUL_HTTP_TOKEN_FILE
 the Consul ACL token, sent as X\-Consul\-Token and never printed (the file wins)
@@ -128,6 +131,9 @@ connect and request timeouts (3s, 30s)
 .TP
 .B HCL_CONFIG
 the config file
+.TP
+.B HCL_SSH_PERSIST
+how long the shared ssh session of an ssh:// engine stays open after a command (60s; 0: not at all)
 .TP
 .B NO_COLOR
 when set and not empty, no colours (colours are only used on a terminal anyway)

@@ -3,6 +3,8 @@
 // gateway, URL encoding. The first byte picks the parser; the rest is its text.
 #include "fuzz_common.hpp"
 
+#include <cctype>
+
 #include <hcl/config.hpp>
 #include <hcl/swarm/labels.hpp>
 #include <hcl/swarm/networks.hpp>
@@ -18,7 +20,8 @@ void round_trip(const http::Endpoint& ep, bool docker) {
   auto again = docker ? config::parse_docker_host(ep.display(), "again") : config::parse_consul_addr(ep.display(), "again");
   FUZZ_CHECK(again);
   FUZZ_CHECK(again->kind == ep.kind && again->host == ep.host && again->port == ep.port &&
-             again->socket_path == ep.socket_path && again->tls.has_value() == ep.tls.has_value());
+             again->socket_path == ep.socket_path && again->user == ep.user &&
+             again->tls.has_value() == ep.tls.has_value());
   // `hcl config --format json` shows it.
   config::Config cfg;
   (docker ? cfg.docker : cfg.consul).value = ep;
@@ -37,6 +40,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       auto ep = docker ? config::parse_docker_host(text, "DOCKER_HOST") : config::parse_consul_addr(text, "CONSUL_HTTP_ADDR");
       if (ep) {
         if (ep->kind == http::Endpoint::Kind::Tcp) FUZZ_CHECK(!ep->host.empty() && ep->port >= 1 && ep->port <= 65535);
+        if (ep->kind == http::Endpoint::Kind::Ssh) {
+          // What reaches ssh's command line, and the remote shell's, cannot be read as an option
+          // or as shell syntax.
+          FUZZ_CHECK(!ep->host.empty() && ep->host.front() != '-' && ep->port >= 0 && ep->port <= 65535);
+          FUZZ_CHECK(ep->user.empty() || ep->user.front() != '-');
+          for (char c : ep->user + ep->socket_path)
+            FUZZ_CHECK(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '/');
+          FUZZ_CHECK(ep->socket_path.empty() || ep->socket_path.front() == '/');
+        }
         round_trip(*ep, docker);
       } else {
         FUZZ_CHECK(ep.error().kind == ErrorKind::Usage);

@@ -18,6 +18,15 @@ case "${1:-}" in
       touch "$marker"
     fi
     "$HCL_LAB" status
+    # The suites reach the engine through a docker context made and selected by the docker CLI
+    # itself (E2E_ENV: DOCKER_CONFIG, HCL_E2E_CONTEXT; no DOCKER_HOST).
+    if [ -n "${HCL_E2E_CONTEXT:-}" ]; then
+      rm -rf "${DOCKER_CONFIG:?}"
+      docker context create "$HCL_E2E_CONTEXT" --description "the lab's master (ctest)" \
+        --docker host=tcp://master:2378 >/dev/null
+      docker context use "$HCL_E2E_CONTEXT" >/dev/null
+      echo "docker context $HCL_E2E_CONTEXT (tcp://master:2378) selected in $DOCKER_CONFIG"
+    fi
     ;;
   down)
     if [ -e "$marker" ] && [ "${HCL_KEEP_LAB:-0}" != 1 ]; then

@@ -93,6 +93,18 @@ require_lab() {
     fail "the lab's Consul test server at master:8500 answers"
     finish
   fi
+  # ctest runs the suites with a docker context selected the way users select one (`docker
+  # context use`, in DOCKER_CONFIG; see lab_fixture.sh and over_ssh.sh) and no DOCKER_HOST: the
+  # suite's commands must reach the engine through it.
+  if [ -n "${HCL_E2E_CONTEXT:-}" ] && [ -z "${DOCKER_HOST:-}" ]; then
+    local used
+    used=$("$HCL" config --format json 2>&1 | jq -r '.docker.context.name + " " + .docker.context.origin.name' 2>&1)
+    if [ "$used" = "$HCL_E2E_CONTEXT $DOCKER_CONFIG/config.json: currentContext" ]; then
+      pass "the engine comes from docker context $HCL_E2E_CONTEXT (docker context use), nothing else set"
+    else
+      fail "the engine comes from docker context $HCL_E2E_CONTEXT" "hcl config says: $used"
+    fi
+  fi
 }
 
 finish() {

@@ -9,7 +9,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 (($# > 0)) || { echo "usage: $0 SUITE..." >&2; exit 2; }
 work=$(mktemp -d /tmp/hcl-e2e-over-ssh.XXXXXX)
-export XDG_RUNTIME_DIR=$work/run DOCKER_CONFIG=$work/docker-config
+export XDG_RUNTIME_DIR=$work/run DOCKER_CONFIG=$work/docker-config HCL_E2E_CONTEXT=lab-ssh
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 cleanup() {
   local s
@@ -18,8 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 unset DOCKER_HOST DOCKER_CONTEXT CONSUL_HTTP_ADDR
-docker context create lab-ssh --docker host=ssh://root@master >/dev/null || { echo "over_ssh: docker context create failed" >&2; exit 1; }
-docker context use lab-ssh >/dev/null || { echo "over_ssh: docker context use failed" >&2; exit 1; }
+docker context create "$HCL_E2E_CONTEXT" --docker host=ssh://root@master >/dev/null || { echo "over_ssh: docker context create failed" >&2; exit 1; }
+docker context use "$HCL_E2E_CONTEXT" >/dev/null || { echo "over_ssh: docker context use failed" >&2; exit 1; }
 status=0
 for suite in "$@"; do
   echo "=== over ssh: test_$suite.sh"

@@ -5,7 +5,7 @@
 # nothing was sent before the input was refused.
 source "$(dirname "$0")/lib.sh"
 
-export DOCKER_HOST=tcp://127.0.0.1:1 CONSUL_HTTP_ADDR=http://127.0.0.1:1 HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent
+export DOCKER_HOST=tcp://127.0.0.1:1 CONSUL_HTTP_ADDR=http://127.0.0.1:1 HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent DOCKER_CONFIG=/nonexistent
 unset HCL_CONFIG HCL_MASTER HCL_TIMEOUT HCL_CONNECT_TIMEOUT CONSUL_HTTP_TOKEN CONSUL_HTTP_TOKEN_FILE CONSUL_HTTP_SSL \
   DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 BAD="$(cd "$(dirname "$0")/../data/manifests/bad" && pwd)"

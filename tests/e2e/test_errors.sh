@@ -12,7 +12,8 @@ expect_err '^hcl: error: GET http://127.0.0.1:1/v1.52/nodes: .*(refused|connect)
 
 # An address on the lab's bridge where no node lives: nothing answers the connection.
 lab_prefix=$(getent hosts master | awk '{print $1}' | cut -d. -f1-3)
-HCL_MASTER=$lab_prefix.250 hcl --connect-timeout 1s nodes
+# (DOCKER_CONTEXT=default: no docker context, so that HCL_MASTER makes the default endpoint.)
+DOCKER_CONTEXT=default HCL_MASTER=$lab_prefix.250 hcl --connect-timeout 1s nodes
 expect_rc 5 "master address where nothing answers"
 expect_err "GET http://$lab_prefix.250:2378/v1.52/nodes: (no connection within the connect timeout of 1 s|.*[Nn]o route)" "the message names the endpoint and the connect timeout"
 
@@ -53,7 +54,8 @@ expect_err "CONSUL_HTTP_ADDR=ftp://master" "names the variable and the value"
 HCL_TIMEOUT=soon hcl nodes
 expect_rc 2 "malformed HCL_TIMEOUT"
 expect_err "HCL_TIMEOUT=soon" "names the variable"
-DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/nonexistent hcl nodes
+# (No docker context: a context brings its own TLS settings and DOCKER_TLS_VERIFY is not read.)
+DOCKER_CONTEXT=default DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/nonexistent hcl nodes
 expect_rc 6 "TLS asked for without a CA"
 expect_err "/nonexistent/ca.pem" "names the missing CA file"
 

@@ -77,6 +77,10 @@ fresh_runtime 1
 HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://lab-ssh-unknown-host hcl nodes
 expect_rc 6 "an unknown host key: exit 6"
 expect_err 'Host key verification failed' "an unknown host key: ssh's own words"
+fresh_runtime 5
+HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://lab-ssh-changed-host hcl nodes
+expect_rc 6 "a host key that differs from the known one: exit 6"
+expect_err 'REMOTE HOST IDENTIFICATION HAS CHANGED.*Host key verification failed' "a changed host key: ssh's own words"
 fresh_runtime 2
 HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://lab-ssh-wrong-key hcl nodes
 expect_rc 6 "a key the host does not accept: exit 6"
@@ -91,7 +95,7 @@ expect_err 'Could not resolve hostname nosuch.invalid' "an unknown host name: ss
 hcl -H 'ssh://root:s3cret@master' nodes
 expect_rc 2 "a password in an ssh:// address"
 expect_no s3cret "the password is not printed"
-if ls "$WORK"/run[123]/hcl/ssh-* >/dev/null 2>&1; then fail "HCL_SSH_PERSIST=0 left a shared session"; else pass "HCL_SSH_PERSIST=0 leaves no shared session"; fi
+if ls "$WORK"/run[1235]/hcl/ssh-* >/dev/null 2>&1; then fail "HCL_SSH_PERSIST=0 left a shared session"; else pass "HCL_SSH_PERSIST=0 leaves no shared session"; fi
 
 # A docker context with an ssh endpoint, made and selected by the docker CLI: hcl uses it with
 # nothing else set (the default master made unreachable).

@@ -2,6 +2,8 @@
 # hcl version and hcl config against the lab.
 source "$(dirname "$0")/lib.sh"
 require_lab
+# This suite checks where settings come from: no docker context until it makes its own below.
+export DOCKER_CONFIG=$WORK/docker-config
 
 # The master's engine as it describes itself (unversioned /version: every engine answers it), and
 # the API version hcl must use with it: the engine's newest, at most 1.52.

@@ -15,8 +15,9 @@
 # The client side is the system's ssh with its ordinary configuration: `up` writes
 # /etc/ssh/ssh_config.d/hcl-lab.conf (Debian's ssh_config includes that directory), so that `ssh
 # master`, the docker CLI and hcl all use the lab's key and known_hosts with nothing to set.
-# It also names three hosts for the failures the tests provoke:
+# It also names four hosts for the failures the tests provoke:
 #   lab-ssh-unknown-host  master with an empty known_hosts      (host key verification fails)
+#   lab-ssh-changed-host  master with another key in known_hosts (the host key "has changed")
 #   lab-ssh-wrong-key     master with a key it does not accept  (permission denied)
 #   lab-ssh-no-docker     master's port 2222, whose sessions have no docker on PATH
 # `down` removes the file, the keys and sshd with every session it still has.
@@ -65,6 +66,7 @@ ssh_files_ensure() {
   install -m 600 "$SSH_DIR/id_ed25519.pub" "$SSH_DIR/authorized_keys"
   printf 'master,%s %s\n' "$MASTER_IP" "$(cut -d' ' -f1,2 "$SSH_DIR/host_ed25519.pub")" >"$SSH_DIR/known_hosts"
   : >"$SSH_DIR/known_hosts.empty"
+  printf 'master,%s %s\n' "$MASTER_IP" "$(cut -d' ' -f1,2 "$SSH_DIR/wrong_ed25519.pub")" >"$SSH_DIR/known_hosts.changed"
   # root with a home of the lab's (no dotfiles to run) and /bin/sh; sshd's privsep user.
   awk -F: -v home="$SSH_DIR/home" 'BEGIN {OFS = ":"}
     $1 == "root" {$6 = home; $7 = "/bin/sh"} $1 != "sshd" {print}
@@ -91,7 +93,12 @@ SetEnv PATH=$cli_dir:/usr/bin:/bin DOCKER_HOST=unix://$(node_sock master)
 Match LocalPort $SSH_NODOCKER_PORT
   SetEnv PATH=/nonexistent
 EOF
-  cat >"$SSH_DIR/ssh_config" <<EOF
+  ssh_client_config >"$SSH_DIR/ssh_config"
+}
+
+# The client settings for /etc/ssh/ssh_config.d: master, and the hosts of the failure cases.
+ssh_client_config() {
+  cat <<EOF
 # Made by hcl's lab (tests/lab/ssh.sh); removed by 'lab down'.
 Host master $MASTER_IP
   HostName $MASTER_IP
@@ -106,6 +113,13 @@ Host lab-ssh-unknown-host
   IdentityFile $SSH_DIR/id_ed25519
   IdentitiesOnly yes
   UserKnownHostsFile $SSH_DIR/known_hosts.empty
+  StrictHostKeyChecking yes
+Host lab-ssh-changed-host
+  HostName $MASTER_IP
+  User root
+  IdentityFile $SSH_DIR/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $SSH_DIR/known_hosts.changed
   StrictHostKeyChecking yes
 Host lab-ssh-wrong-key
   HostName $MASTER_IP
@@ -125,7 +139,11 @@ EOF
 
 ssh_answers() { timeout 5 ssh -o BatchMode=yes -o ConnectTimeout=3 master true </dev/null >/dev/null 2>&1; }
 
-ssh_ok() { [[ -n $(sshd_pid) && -r $SSH_CLIENT_CONF ]] && cmp -s "$SSH_DIR/ssh_config" "$SSH_CLIENT_CONF"; }
+# Up, as `up` would make it now (an older lab's client settings or files are made again).
+ssh_ok() {
+  [[ -n $(sshd_pid) && -r $SSH_CLIENT_CONF && -s $SSH_DIR/known_hosts.changed ]] &&
+    cmp -s <(ssh_client_config) "$SSH_CLIENT_CONF"
+}
 
 ssh_start() {
   sshd_ensure_cached
