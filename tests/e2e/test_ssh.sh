@@ -73,33 +73,26 @@ expect_rc 0 "hcl rm over ssh"
 # ssh's failures: each with ssh's own words and its exit status. Each from a fresh runtime
 # directory without a shared session (a shared one to the same host, user and port would be used
 # without logging in again, as ssh's ControlMaster does) and none left behind (HCL_SSH_PERSIST=0).
-fresh_runtime 1
-HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://lab-ssh-unknown-host hcl nodes
-expect_rc 6 "an unknown host key: exit 6"
-expect_err 'Host key verification failed' "an unknown host key: ssh's own words"
-fresh_runtime 5
-HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://lab-ssh-changed-host hcl nodes
-expect_rc 6 "a host key that differs from the known one: exit 6"
-expect_err 'REMOTE HOST IDENTIFICATION HAS CHANGED.*Host key verification failed' "a changed host key: ssh's own words"
-fresh_runtime 2
-HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://lab-ssh-wrong-key hcl nodes
-expect_rc 6 "a key the host does not accept: exit 6"
-expect_err 'Permission denied \(publickey\)' "a key the host does not accept: ssh's own words"
-fresh_runtime 3
-HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://lab-ssh-no-docker hcl nodes
-expect_rc 5 "a remote without docker: exit 5"
-expect_err 'docker: (command )?not found.*needs Docker.s CLI there' "a remote without docker: said so"
-HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://root@nosuch.invalid hcl --connect-timeout 2s nodes
-expect_rc 5 "an unknown host name: exit 5"
-expect_err 'Could not resolve hostname nosuch.invalid' "an unknown host name: ssh's own words"
+# ssh_failure N HOST EXIT REGEX WHAT: hcl nodes over ssh://HOST from runtime directory N.
+ssh_failure() {
+  fresh_runtime "$1"
+  HCL_SSH_PERSIST=0 DOCKER_HOST=ssh://$2 hcl --connect-timeout 2s nodes
+  expect_rc "$3" "$5: exit $3"
+  expect_err "$4" "$5: ssh's own words"
+}
+ssh_failure 1 lab-ssh-unknown-host 6 'Host key verification failed' "an unknown host key"
+ssh_failure 2 lab-ssh-changed-host 6 'REMOTE HOST IDENTIFICATION HAS CHANGED.*Host key verification failed' "a changed host key"
+ssh_failure 3 lab-ssh-wrong-key 6 'Permission denied \(publickey\)' "a key the host does not accept"
+ssh_failure 4 lab-ssh-no-docker 5 'docker: (command )?not found.*needs Docker.s CLI there' "a remote without docker"
+ssh_failure 5 root@nosuch.invalid 5 'Could not resolve hostname nosuch.invalid' "an unknown host name"
 hcl -H 'ssh://root:s3cret@master' nodes
 expect_rc 2 "a password in an ssh:// address"
 expect_no s3cret "the password is not printed"
-if ls "$WORK"/run[1235]/hcl/ssh-* >/dev/null 2>&1; then fail "HCL_SSH_PERSIST=0 left a shared session"; else pass "HCL_SSH_PERSIST=0 leaves no shared session"; fi
+if ls "$WORK"/run[1-5]/hcl/ssh-* >/dev/null 2>&1; then fail "HCL_SSH_PERSIST=0 left a shared session"; else pass "HCL_SSH_PERSIST=0 leaves no shared session"; fi
 
 # A docker context with an ssh endpoint, made and selected by the docker CLI: hcl uses it with
 # nothing else set (the default master made unreachable).
-fresh_runtime 4
+fresh_runtime 6
 export DOCKER_CONFIG=$WORK/docker-config
 unset DOCKER_HOST
 docker context create lab-ssh --description "master over ssh" --docker host=ssh://root@master >/dev/null 2>&1 ||

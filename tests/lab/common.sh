@@ -150,6 +150,15 @@ pid_is() {
 }
 read_pid() { [[ -r $1 ]] && tr -dc '0-9' <"$1" || true; }
 
+# part_pid PIDFILE PART: the pid in PIDFILE if that process runs and (pid reuse guard) is in the
+# lab's cgroup of PART; nothing otherwise.
+part_pid() {
+  local pid; pid=$(read_pid "$1")
+  [[ -n $pid ]] && ! pid_gone "$pid" || return 0
+  [[ -z $CG_BASE ]] || grep -qx "$pid" <<<"$(cg_pids "$2")" || return 0
+  echo "$pid"
+}
+
 # Send SIGTERM to pid $1, wait up to $2 s for it to exit, then SIGKILL it.
 terminate_pid() {
   local pid=$1 timeout=$2

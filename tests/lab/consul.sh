@@ -23,12 +23,7 @@ consul_check_bin() {
 }
 
 # The server's pid if it runs: alive, and (pid reuse guard) in the lab's consul cgroup.
-consul_pid() {
-  local pid; pid=$(read_pid "$CONSUL_PIDFILE")
-  [[ -n $pid ]] && ! pid_gone "$pid" || return 0
-  [[ -z $CG_BASE ]] || grep -qx "$pid" <<<"$(cg_pids consul)" || return 0
-  echo "$pid"
-}
+consul_pid() { part_pid "$CONSUL_PIDFILE" consul; }
 
 consul_curl() {
   local hdr=(); [[ -z $CONSUL_TOKEN ]] || hdr=(-H "X-Consul-Token: $CONSUL_TOKEN")

@@ -49,12 +49,7 @@ sshd_ensure_cached() {
   rm -rf "$tmp"
 }
 
-sshd_pid() {
-  local pid; pid=$(read_pid "$SSH_PIDFILE")
-  [[ -n $pid ]] && ! pid_gone "$pid" || return 0
-  [[ -z $CG_BASE ]] || grep -qx "$pid" <<<"$(cg_pids ssh)" || return 0
-  echo "$pid"
-}
+sshd_pid() { part_pid "$SSH_PIDFILE" ssh; }
 
 # The lab's keys, passwd copy and configuration (made once per lab; `down` removes them).
 ssh_files_ensure() {
