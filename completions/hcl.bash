@@ -6,6 +6,7 @@
 _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for other words
   case "$1/$2" in
     '/nodes') REPLY='nodes' ;;
+    '/node') REPLY='node' ;;
     '/net'|'/network') REPLY='net' ;;
     '/run') REPLY='run' ;;
     '/ps') REPLY='ps' ;;
@@ -24,6 +25,15 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
     '/config') REPLY='config' ;;
     '/context') REPLY='context' ;;
     '/completion') REPLY='completion' ;;
+    'node/ls'|'node/list') REPLY='node ls' ;;
+    'node/inspect') REPLY='node inspect' ;;
+    'node/drain') REPLY='node drain' ;;
+    'node/activate') REPLY='node activate' ;;
+    'node/pause') REPLY='node pause' ;;
+    'node/promote') REPLY='node promote' ;;
+    'node/demote') REPLY='node demote' ;;
+    'node/label') REPLY='node label' ;;
+    'node/rm'|'node/remove') REPLY='node rm' ;;
     'net/create') REPLY='net create' ;;
     'net/ls'|'net/list') REPLY='net ls' ;;
     'net/inspect') REPLY='net inspect' ;;
@@ -40,7 +50,8 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
 
 _hcl_commands() {  # PATH: REPLY lists the subcommands
   case "$1" in
-    '') REPLY='nodes net run ps logs rm deploy scale rollback down ls kv health sync viz version config context completion' ;;
+    '') REPLY='nodes node net run ps logs rm deploy scale rollback down ls kv health sync viz version config context completion' ;;
+    'node') REPLY='ls inspect drain activate pause promote demote label rm' ;;
     'net') REPLY='create ls inspect rm' ;;
     'kv') REPLY='get put ls rm watch' ;;
     'context') REPLY='ls' ;;
@@ -52,6 +63,16 @@ _hcl_flags() {  # PATH: REPLY lists the flags, inherited ones too
   case "$1" in
     '') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'nodes') REPLY='-h --help --format -q --quiet --no-trunc --no-consul --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node ls') REPLY='-h --help --format -q --quiet --no-trunc --no-consul --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node inspect') REPLY='-h --help --format --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node drain') REPLY='-h --help --wait --timeout --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node activate') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node pause') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node promote') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node demote') REPLY='-h --help --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node label') REPLY='-h --help --rm --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node rm') REPLY='-h --help --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'net') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'net create') REPLY='-h --help -d --driver --subnet --gateway --attachable --no-attachable --internal -l --label --exist-ok --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'net ls') REPLY='-h --help --format -q --quiet --no-trunc --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
@@ -91,6 +112,26 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
     'nodes/-q'|'nodes/--quiet') REPLY='flag' ;;
     'nodes/--no-trunc') REPLY='flag' ;;
     'nodes/--no-consul') REPLY='flag' ;;
+    'node/-h'|'node/--help') REPLY='flag' ;;
+    'node ls/-h'|'node ls/--help') REPLY='flag' ;;
+    'node ls/--format') REPLY='choice:table json' ;;
+    'node ls/-q'|'node ls/--quiet') REPLY='flag' ;;
+    'node ls/--no-trunc') REPLY='flag' ;;
+    'node ls/--no-consul') REPLY='flag' ;;
+    'node inspect/-h'|'node inspect/--help') REPLY='flag' ;;
+    'node inspect/--format') REPLY='choice:table json' ;;
+    'node drain/-h'|'node drain/--help') REPLY='flag' ;;
+    'node drain/--wait') REPLY='flag' ;;
+    'node drain/--timeout') REPLY='free' ;;
+    'node activate/-h'|'node activate/--help') REPLY='flag' ;;
+    'node pause/-h'|'node pause/--help') REPLY='flag' ;;
+    'node promote/-h'|'node promote/--help') REPLY='flag' ;;
+    'node demote/-h'|'node demote/--help') REPLY='flag' ;;
+    'node demote/--force') REPLY='flag' ;;
+    'node label/-h'|'node label/--help') REPLY='flag' ;;
+    'node label/--rm') REPLY='free' ;;
+    'node rm/-h'|'node rm/--help') REPLY='flag' ;;
+    'node rm/--force') REPLY='flag' ;;
     'net/-h'|'net/--help') REPLY='flag' ;;
     'net create/-h'|'net create/--help') REPLY='flag' ;;
     'net create/-d'|'net create/--driver') REPLY='free' ;;
@@ -226,6 +267,15 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
 
 _hcl_positional() {  # PATH N: REPLY is what the Nth positional argument is
   case "$1/$2" in
+    'node inspect/'*) REPLY='live:nodes' ;;
+    'node drain/'*) REPLY='live:nodes' ;;
+    'node activate/'*) REPLY='live:nodes' ;;
+    'node pause/'*) REPLY='live:nodes' ;;
+    'node promote/'*) REPLY='live:nodes' ;;
+    'node demote/'*) REPLY='live:nodes' ;;
+    'node label/0') REPLY='live:nodes' ;;
+    'node label/'*) REPLY='free' ;;
+    'node rm/'*) REPLY='live:nodes' ;;
     'net create/0') REPLY='free' ;;
     'net inspect/0') REPLY='live:networks' ;;
     'net rm/'*) REPLY='live:networks' ;;

@@ -68,6 +68,7 @@ struct SwarmNode {
   std::string os;
   std::string architecture;
   Labels labels;              // Spec.Labels (node labels, for node.labels.K constraints)
+  std::string spec_name;      // Spec.Name (rarely set; kept by node updates)
   Labels engine_labels;       // Description.Engine.Labels (engine.labels.K)
   bool leader = false;                  // ManagerStatus.Leader
   std::string manager_reachability;     // ManagerStatus.Reachability, "" for workers
@@ -473,6 +474,11 @@ class Client {
 
   Result<EngineVersion> version();
   Result<std::vector<SwarmNode>> nodes();
+  // A node's spec as `docker node update` sets it (Spec.Name, Labels, Role, Availability, the
+  // whole of a NodeSpec), at the node's version (a node changed since is a Conflict).
+  Status update_node(const SwarmNode& node);
+  // Removes a node from the swarm; force: also one that is not down.
+  Status remove_node(const std::string& id, bool force);
   Result<std::vector<Network>> networks();
   Result<Network> network(const std::string& id_or_name);
   Result<NetworkCreated> create_network(const NetworkSpec& spec);
@@ -504,6 +510,8 @@ class Client {
   // Tasks of these services (IDs or names; the engine filters, so a large cluster's other tasks
   // are neither sent nor decoded). An empty list asks for every task.
   Result<std::vector<Task>> tasks(const std::vector<std::string>& services);
+  // The tasks on one node (filters={"node":[ID]}).
+  Result<std::vector<Task>> node_tasks(const std::string& node_id);
   // Only those of their tasks that match their service's current spec (the engine's "_up-to-date"
   // filter, which `docker service update` follows too): right after an update, before the swarm
   // has begun it, the old spec's tasks still run and must not count as the new spec's.

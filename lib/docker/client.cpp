@@ -374,6 +374,26 @@ Result<NetworkCreated> Client::create_network(const NetworkSpec& spec) {
   });
 }
 
+Status Client::update_node(const SwarmNode& node) {
+  nlohmann::json spec{{"Role", to_string(node.role)}, {"Availability", to_string(node.availability)},
+                      {"Labels", node.labels}};
+  if (!node.spec_name.empty()) spec["Name"] = node.spec_name;
+  auto r = call("POST", http::target("/nodes/" + http::encode(node.id) + "/update", {{"version", std::to_string(node.version)}}),
+                spec.dump());
+  if (!r) {
+    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no node {} (removed meanwhile?)", node.hostname);
+    return r.error();
+  }
+  return ok();
+}
+
+Status Client::remove_node(const std::string& id, bool force) {
+  auto r = call("DELETE", http::target("/nodes/" + http::encode(id), force ? std::vector<std::pair<std::string, std::optional<std::string>>>{{"force", "true"}}
+                                                                         : std::vector<std::pair<std::string, std::optional<std::string>>>{}));
+  if (!r) return r.error();
+  return ok();
+}
+
 Status Client::remove_network(const std::string& id_or_name) {
   auto r = call("DELETE", "/networks/" + http::encode(id_or_name));
   if (!r) {

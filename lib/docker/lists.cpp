@@ -190,6 +190,7 @@ std::unique_ptr<ListDecoder> node_list_decoder(std::vector<SwarmNode>& out) {
     if (p == "/[]/Version/Index") return put(n.version, std::forward<V>(v));
     if (p == "/[]/Description/Hostname") return put(n.hostname, std::forward<V>(v));
     if (p == "/[]/Spec/Role") return put_as(n.role, std::forward<V>(v), role);
+    if (p == "/[]/Spec/Name") return put(n.spec_name, std::forward<V>(v));
     if (p == "/[]/Spec/Availability") return put_as(n.availability, std::forward<V>(v), availability);
     if (p == "/[]/Status/State") return put_as(n.state, std::forward<V>(v), state);
     if (p == "/[]/Status/Message") return put(n.message, std::forward<V>(v));

@@ -212,6 +212,10 @@ Result<std::vector<Task>> Client::tasks(const std::vector<std::string>& services
   return list_tasks(services.empty() ? "/tasks" : http::target("/tasks", {{"filters", filters({{"service", services}})}}));
 }
 
+Result<std::vector<Task>> Client::node_tasks(const std::string& node_id) {
+  return list_tasks(http::target("/tasks", {{"filters", filters({{"node", {node_id}}})}}));
+}
+
 Result<std::vector<Task>> Client::current_tasks(const std::vector<std::string>& services) {
   std::map<std::string, std::vector<std::string>> by{{"_up-to-date", {"true"}}};
   if (!services.empty()) by["service"] = services;

@@ -100,3 +100,57 @@ TEST_CASE("without Consul data the Swarm view stands alone") {
   CHECK_FALSE(nodes[0].consul.has_value());
   CHECK(nodes[0].health == ops::NodeHealth::Healthy);
 }
+
+// --- node lifecycle (ops/node.hpp) ---------------------------------------------------------
+
+#include <hcl/ops/node.hpp>
+
+namespace {
+
+docker::SwarmNode manager(std::string id, std::string name, std::string reachability) {
+  auto n = swarm_node(std::move(name), docker::NodeRole::Manager, docker::NodeState::Ready, "");
+  n.id = std::move(id);
+  n.manager_reachability = std::move(reachability);
+  return n;
+}
+
+docker::SwarmNode worker(std::string id, std::string name) {
+  auto n = swarm_node(std::move(name), docker::NodeRole::Worker, docker::NodeState::Ready, "");
+  n.id = std::move(id);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("nodes are named by hostname, ID or a unique ID prefix; each once; unknown ones listed") {
+  std::vector<docker::SwarmNode> all{manager("abc123", "master", "reachable"), worker("abd456", "node1"),
+                                     worker("xyz789", "node2")};
+  auto picked = ops::pick_nodes(all, {"node2", "abc", "xyz789", "master"});
+  REQUIRE(picked.ok());
+  REQUIRE(picked->size() == 2);
+  CHECK((*picked)[0].hostname == "node2");
+  CHECK((*picked)[1].hostname == "master");
+
+  auto ambiguous = ops::pick_nodes(all, {"ab"});
+  REQUIRE_FALSE(ambiguous.ok());
+  CHECK(ambiguous.error().kind == ErrorKind::Usage);
+
+  auto unknown = ops::pick_nodes(all, {"node1", "node9"});
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().kind == ErrorKind::NotFound);
+  CHECK(unknown.error().why == "no node 'node9' in the swarm (nodes: master, node1, node2)");
+}
+
+TEST_CASE("a demotion that leaves too few reachable managers is named; one that keeps a majority is not") {
+  std::vector<docker::SwarmNode> three{manager("m1", "master", "reachable"), manager("m2", "node1", "reachable"),
+                                       manager("m3", "node2", "reachable"), worker("w1", "node3")};
+  CHECK(ops::quorum_loss(three, {"m2"}).empty());          // 2 of 2 stay reachable
+  CHECK(ops::quorum_loss(three, {"w1"}).empty());          // no manager leaves
+  CHECK_FALSE(ops::quorum_loss(three, {"m1", "m2", "m3"}).empty());  // none would be left
+  three[2].manager_reachability = "unreachable";
+  auto why = ops::quorum_loss(three, {"m2"});              // master alone reachable of master + node2
+  CHECK(why.find("1 reachable") != std::string::npos);
+  CHECK(why.find("unreachable: node2") != std::string::npos);
+  std::vector<docker::SwarmNode> one{manager("m1", "master", "reachable"), worker("w1", "node1")};
+  CHECK(ops::quorum_loss(one, {"m1"}) == "it would leave the swarm without a manager");
+}

@@ -1,0 +1,59 @@
+// A node's day-to-day life in the swarm: drain, pause or activate it, label it, promote or demote
+// it, remove it. Every change is checked against the whole list first (names, and quorum for a
+// manager that would leave) and only then sent, one update per node.
+#pragma once
+
+#include <hcl/docker.hpp>
+#include <hcl/error.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hcl::ops {
+
+// The nodes named by hostname, ID or unique ID prefix, in the order named, each once. An unknown
+// or ambiguous name is an error naming it (NotFound with the known hostnames; Usage when
+// ambiguous), before anything is changed.
+Result<std::vector<docker::SwarmNode>> pick_nodes(const std::vector<docker::SwarmNode>& all,
+                                                  const std::vector<std::string>& names);
+
+// Why the swarm would lose its quorum if the managers among `leaving` (IDs) stopped being
+// managers: the managers that stay and are reachable must be more than half of those that stay.
+// Empty when it would not, or when no manager leaves.
+std::string quorum_loss(const std::vector<docker::SwarmNode>& all, const std::vector<std::string>& leaving);
+
+// What to change on each node picked.
+struct NodeChange {
+  std::optional<docker::NodeAvailability> availability;
+  std::optional<docker::NodeRole> role;
+  std::map<std::string, std::string> add_labels;
+  std::vector<std::string> remove_labels;
+  bool force = false;  // demote (or remove) even when the quorum would be lost
+};
+
+// One line per node for the user: "node2: active -> drain", "node2: unchanged".
+struct NodeOutcome {
+  std::string node;
+  std::string change;   // empty: nothing to change
+  std::optional<Error> error;
+};
+
+// Applies the change to each named node: all are checked first (names; a label to remove that a
+// node lacks; quorum for demotions unless forced), then each changed node is updated once. A
+// failure on one node does not stop the others; each is reported.
+Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std::vector<std::string>& names,
+                                              const NodeChange& change);
+
+// Removes nodes: checked first (a manager must be demoted first; a node that is not down needs
+// force, as the swarm says), then removed one by one.
+Result<std::vector<NodeOutcome>> remove_nodes(docker::Client& docker, const std::vector<std::string>& names, bool force);
+
+// Waits until no task on the node is running or about to (after a drain): polls the node's tasks.
+// `progress` is told how many are left after each look. Fails (Failed) at the deadline.
+Status wait_node_empty(docker::Client& docker, const docker::SwarmNode& node, std::chrono::milliseconds timeout,
+                       const std::function<void(std::size_t left)>& progress = {});
+
+}  // namespace hcl::ops

@@ -1,0 +1,164 @@
+// Node lifecycle: see include/hcl/ops/node.hpp.
+#include <hcl/ops/node.hpp>
+
+#include <hcl/text.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+namespace hcl::ops {
+namespace {
+
+using docker::NodeAvailability;
+using docker::NodeRole;
+using docker::SwarmNode;
+
+std::string known_names(const std::vector<SwarmNode>& all) {
+  std::vector<std::string> names;
+  for (const auto& n : all) names.push_back(n.hostname);
+  std::sort(names.begin(), names.end());
+  return text::join(names);
+}
+
+// What would change on a node, in words ("active -> drain, +label zone=a"), and the node as it
+// would be; empty words: nothing.
+std::string apply(SwarmNode& n, const NodeChange& c) {
+  std::vector<std::string> words;
+  if (c.availability && *c.availability != n.availability) {
+    words.push_back(fmt::format("{} -> {}", docker::to_string(n.availability), docker::to_string(*c.availability)));
+    n.availability = *c.availability;
+  }
+  if (c.role && *c.role != n.role) {
+    words.push_back(fmt::format("{} -> {}", docker::to_string(n.role), docker::to_string(*c.role)));
+    n.role = *c.role;
+  }
+  for (const auto& [k, v] : c.add_labels) {
+    auto it = n.labels.find(k);
+    if (it != n.labels.end() && it->second == v) continue;
+    words.push_back(fmt::format("label {}={}", k, v));
+    n.labels[k] = v;
+  }
+  for (const auto& k : c.remove_labels)
+    if (n.labels.erase(k) > 0) words.push_back(fmt::format("label {} removed", k));
+  return text::join(words, ", ");
+}
+
+}  // namespace
+
+Result<std::vector<SwarmNode>> pick_nodes(const std::vector<SwarmNode>& all, const std::vector<std::string>& names) {
+  std::vector<SwarmNode> out;
+  std::set<std::string> seen;
+  for (const auto& name : names) {
+    const SwarmNode* found = nullptr;
+    for (const auto& n : all)
+      if (n.hostname == name || n.id == name) found = &n;
+    if (found == nullptr) {
+      std::vector<const SwarmNode*> prefixed;
+      for (const auto& n : all)
+        if (!name.empty() && n.id.starts_with(name)) prefixed.push_back(&n);
+      if (prefixed.size() > 1)
+        return Error{ErrorKind::Usage, name, fmt::format("the ID prefix '{}' names {} nodes: give more of it", name, prefixed.size())};
+      if (prefixed.size() == 1) found = prefixed.front();
+    }
+    if (found == nullptr)
+      return Error{ErrorKind::NotFound, name, fmt::format("no node '{}' in the swarm (nodes: {})", text::escape_controls(name), known_names(all))};
+    if (seen.insert(found->id).second) out.push_back(*found);
+  }
+  return out;
+}
+
+std::string quorum_loss(const std::vector<SwarmNode>& all, const std::vector<std::string>& leaving) {
+  std::size_t managers = 0, reachable = 0, leaving_managers = 0;
+  std::vector<std::string> down;
+  for (const auto& n : all) {
+    if (n.role != NodeRole::Manager) continue;
+    if (std::find(leaving.begin(), leaving.end(), n.id) != leaving.end()) {
+      ++leaving_managers;
+      continue;
+    }
+    ++managers;
+    if (n.manager_reachability == "reachable") ++reachable;
+    else down.push_back(n.hostname);
+  }
+  if (leaving_managers == 0) return {};
+  if (managers == 0) return "it would leave the swarm without a manager";
+  if (reachable * 2 > managers) return {};
+  return fmt::format("it would leave {} manager{} of which {} reachable{}: fewer than a majority, so the swarm could "
+                     "not decide anything any more",
+                     managers, managers == 1 ? "" : "s", reachable,
+                     down.empty() ? "" : " (unreachable: " + text::join(down) + ")");
+}
+
+Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std::vector<std::string>& names,
+                                              const NodeChange& change) {
+  auto all = docker.nodes();
+  if (!all) return all.error();
+  auto picked = pick_nodes(*all, names);
+  if (!picked) return picked.error();
+  for (const auto& k : change.remove_labels)
+    for (const auto& n : *picked)
+      if (!n.labels.contains(k) && !change.add_labels.contains(k))
+        return Error{ErrorKind::Usage, n.hostname, fmt::format("has no label '{}' to remove", k)};
+  if (change.role == NodeRole::Worker && !change.force) {
+    std::vector<std::string> leaving;
+    for (const auto& n : *picked) leaving.push_back(n.id);
+    if (auto why = quorum_loss(*all, leaving); !why.empty())
+      return Error{ErrorKind::Conflict, "demoting " + text::join(names),
+                   why + "; promote another node first, or give --force if that is what you want"};
+  }
+  std::vector<NodeOutcome> out;
+  for (auto n : *picked) {
+    NodeOutcome o{n.hostname, apply(n, change), std::nullopt};
+    if (!o.change.empty())
+      if (auto s = docker.update_node(n); !s) o.error = s.error();
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<std::vector<NodeOutcome>> remove_nodes(docker::Client& docker, const std::vector<std::string>& names, bool force) {
+  auto all = docker.nodes();
+  if (!all) return all.error();
+  auto picked = pick_nodes(*all, names);
+  if (!picked) return picked.error();
+  for (const auto& n : *picked) {
+    if (n.role == NodeRole::Manager)
+      return Error{ErrorKind::Conflict, n.hostname,
+                   "is a manager: demote it first (hcl node demote), so that the swarm keeps its quorum"};
+    if (!force && n.state != docker::NodeState::Down)
+      return Error{ErrorKind::Conflict, n.hostname,
+                   fmt::format("is {}, not down: stop its engine or make it leave the swarm first, or give --force "
+                               "(its tasks are then rescheduled elsewhere)",
+                               docker::to_string(n.state))};
+  }
+  std::vector<NodeOutcome> out;
+  for (const auto& n : *picked) {
+    NodeOutcome o{n.hostname, "removed", std::nullopt};
+    if (auto s = docker.remove_node(n.id, force); !s) o.error = s.error();
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Status wait_node_empty(docker::Client& docker, const SwarmNode& node, std::chrono::milliseconds timeout,
+                       const std::function<void(std::size_t left)>& progress) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto tasks = docker.node_tasks(node.id);
+    if (!tasks) return tasks.error();
+    std::size_t left = 0;
+    for (const auto& t : *tasks)
+      if (!docker::is_terminal(t.state) || t.desired_state == "running") ++left;
+    if (progress) progress(left);
+    if (left == 0) return ok();
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Error{ErrorKind::Failed, node.hostname,
+                   fmt::format("{} task{} still on it after the timeout", left, left == 1 ? "" : "s")};
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+}  // namespace hcl::ops
