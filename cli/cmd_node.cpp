@@ -37,7 +37,7 @@ Status report(Context& ctx, const std::vector<ops::NodeOutcome>& outcomes, const
   std::vector<std::pair<std::string, Error>> failed;
   for (const auto& o : outcomes) {
     if (o.error) failed.emplace_back(o.node, *o.error);
-    else ctx.out(safe_text(fmt::format("{}: {}\n", o.node, o.change.empty() ? "unchanged" : o.change)));
+    else ctx.out(safe_text(fmt::format("{}: {}", o.node, o.change.empty() ? "unchanged" : o.change)) + "\n");
   }
   if (failed.empty()) return ok();
   if (failed.size() == 1) return wrap(failed.front().second, fmt::format("{} {}", doing, failed.front().first));
@@ -73,7 +73,7 @@ Status run_change(Context& ctx, ChangeOptions& o, const char* doing) {
       last = left;
     });
     if (!s) return s;
-    ctx.out(safe_text(fmt::format("{}: no tasks left\n", n.hostname)));
+    ctx.out(safe_text(n.hostname) + ": no tasks left\n");
   }
   return ok();
 }

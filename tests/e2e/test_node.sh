@@ -7,7 +7,7 @@ require_lab
 api() { curl -s --max-time 10 "http://master:2378/v$(engine_api)$1"; }
 node_field() { api "/nodes/$1" | jq -r "$2"; }
 svc=hcl-e2e-node-spread
-defer "'$HCL' rm $svc; '$HCL' node activate node1 node2; '$HCL' node demote node1; '$HCL' node label node1 --rm zone --rm tier"
+defer "'$HCL' rm $svc; '$HCL' node activate node1 node2; '$HCL' node demote node1; '$HCL' node label node1 --rm zone; '$HCL' node label node1 --rm tier"
 
 hcl node ls
 expect_rc 0 "hcl node ls"
@@ -85,6 +85,9 @@ expect_rc 8 "removing a ready node without --force is refused"
 expect_err 'is ready, not down' "says why"
 expect_eq "$(api /nodes | jq length)" 3 "every node is still in the swarm"
 
+hcl node label node1 --rm zone
+expect_rc 0 "the last test label removed"
+expect_eq "$(node_field "$node1_id" '.Spec.Labels | length')" 0 "node1 has no labels left"
 hcl rm "$svc"
 expect_rc 0 "the service removed"
 finish
