@@ -34,7 +34,7 @@ for sh in bash fish; do
   expect_only $sh "hcl ps --format " "--format's values" table json
   expect_only $sh "hcl completion " "completion's shells" bash zsh fish
   expect_only $sh "hcl run --restart " "--restart's values" no on-failure always
-  expect_only $sh "hcl -H tcp://127.0.0.1:1 --consul http://127.0.0.1:1 n" "global flags and their values are skipped" net nodes
+  expect_only $sh "hcl -H tcp://127.0.0.1:1 --consul http://127.0.0.1:1 n" "global flags and their values are skipped" net node nodes
   expect_complete $sh "hcl deploy $SH_DIR/home/st" "a manifest is a file" "$SH_DIR/home/stack.yml"
   expect_complete $sh "hcl --config $SH_DIR/home/st" "--config takes a file" "$SH_DIR/home/stack.yml"
   expect_only $sh "hcl logs " "no services when the cluster refuses the connection"
