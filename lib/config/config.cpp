@@ -108,6 +108,8 @@ Result<http::Endpoint> parse_ssh(std::string_view rest, const std::string& sourc
     return bad(source, text, "a host name cannot start with '-'");
   auto ep = parse_host_port(authority, 0, source, text);
   if (!ep) return ep.error();
+  // (Also inside brackets: "[-x]" is the host "-x".)
+  if (ep->host.front() == '-') return bad(source, text, "a host name cannot start with '-'");
   if (path == "/") path = {};
   auto path_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '/'; };
   if (!std::all_of(path.begin(), path.end(), path_char))

@@ -58,7 +58,7 @@ TEST_CASE("DOCKER_HOST forms") {
 
 TEST_CASE("malformed DOCKER_HOST values name the variable and the value") {
   for (const char* text : {"tcp://master:notaport", "tcp://:2375", "tcp://master:0", "tcp://master:70000",
-                           "ssh://-oProxyCommand=x", "ssh://-l@master", "ssh://pi@master?x=1", "ssh://pi@master/a b",
+                           "ssh://-oProxyCommand=x", "ssh://-l@master", "ssh://pi@[-fd00::1]:2222", "ssh://pi@master?x=1", "ssh://pi@master/a b",
                            "ssh://pi@master/x;reboot", "ssh://", "ssh://pi@", "npipe:////./pipe/docker_engine",
                            "unix://relative.sock", "foo://x", "", "tcp://ma ster:1",
                            "tcp://master:2375/path", "tcp://fd00::1:2375", "12345", "tcp://2376"}) {
