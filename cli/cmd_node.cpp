@@ -62,18 +62,15 @@ Status run_change(Context& ctx, ChangeOptions& o, const char* doing) {
   if (!outcomes) return outcomes.error();
   if (auto s = report(ctx, *outcomes, doing); !s) return s;
   if (!timeout) return ok();
-  auto all = (*docker)->nodes();
-  if (!all) return all.error();
-  auto picked = ops::pick_nodes(*all, o.names);
-  if (!picked) return picked.error();
-  for (const auto& n : *picked) {
+  // The nodes change_nodes read and changed: no second read of the list.
+  for (const auto& n : *outcomes) {
     std::size_t last = SIZE_MAX;
     auto s = ops::wait_node_empty(**docker, n, *timeout, [&](std::size_t left) {
-      if (left != last && left > 0) ctx.warn(fmt::format("{}: {} task{} still on it", n.hostname, left, left == 1 ? "" : "s"));
+      if (left != last && left > 0) ctx.warn(fmt::format("{}: {} task{} still on it", n.node, left, left == 1 ? "" : "s"));
       last = left;
     });
     if (!s) return s;
-    ctx.out(safe_text(n.hostname) + ": no tasks left\n");
+    ctx.out(safe_text(n.node) + ": no tasks left\n");
   }
   return ok();
 }

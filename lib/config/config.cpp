@@ -19,8 +19,8 @@ namespace {
 
 using Level = Origin::Level;
 
-// How long ssh's shared session outlives a command by default: a script's next command finds it.
-constexpr http::Millis kSshPersist{60'000};
+// How long (s) ssh's shared session outlives a command by default: a script's next command finds it.
+constexpr int kSshPersistSeconds = 60;
 
 Error bad(const std::string& source, std::string_view text, const std::string& why) {
   return Error{ErrorKind::Usage, fmt::format("{}={}", source, text), why};
@@ -282,7 +282,7 @@ Status use_context(const DockerContext& c, const Setting<std::string>& chosen, C
 // How long ssh's shared session outlives a command (HCL_SSH_PERSIST, docker.ssh_persist; "0"
 // for not at all), and where its control socket lives: $XDG_RUNTIME_DIR/hcl, else /tmp/hcl-UID.
 Status ssh_options(const Lookup& lk, http::SshOptions& ssh) {
-  ssh.persist_seconds = static_cast<int>(kSshPersist.count() / 1000);
+  ssh.persist_seconds = kSshPersistSeconds;
   if (auto p = first(lk.from_env("HCL_SSH_PERSIST"), lk.from_file("docker.ssh_persist"))) {
     if (p->value == "0" || p->value == "no") {
       ssh.persist_seconds = 0;

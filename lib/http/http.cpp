@@ -12,29 +12,33 @@
 
 namespace hcl::http {
 
+namespace {
+
+// A host as it goes in a URL: an IPv6 address in brackets.
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// An ssh endpoint's own address, without a forward: "ssh://pi@master:2222/run/docker.sock".
+std::string ssh_address(const Endpoint& e) {
+  return fmt::format("ssh://{}{}{}{}", e.user.empty() ? "" : e.user + "@", url_host(e.host),
+                     e.port != 0 ? fmt::format(":{}", e.port) : "", e.socket_path);
+}
+
+}  // namespace
+
 std::string Endpoint::base_url() const {
   if (kind == Kind::Unix || kind == Kind::Ssh) return "http://localhost";
-  bool ipv6 = host.find(':') != std::string::npos;
-  return fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+  return fmt::format("{}://{}:{}", tls ? "https" : "http", url_host(host), port);
 }
 
-std::string Endpoint::display() const {
-  if (kind == Kind::Unix) return "unix://" + socket_path;
-  if (kind == Kind::Ssh) {
-    bool ipv6 = host.find(':') != std::string::npos;
-    std::string out = fmt::format("ssh://{}{}{}{}", user.empty() ? "" : user + "@", ipv6 ? "[" : "", host, ipv6 ? "]" : "");
-    if (port != 0) out += fmt::format(":{}", port);
-    out += socket_path;
-    return ssh.forward.empty() ? out : fmt::format("http://{} through {}", ssh.forward, out);
-  }
-  return base_url();
-}
+std::string Endpoint::display() const { return url(""); }
 
 std::string Endpoint::url(std::string_view target) const {
-  if (kind != Kind::Ssh || ssh.forward.empty()) return display() + std::string(target);
-  Endpoint direct = *this;
-  direct.ssh.forward.clear();
-  return fmt::format("http://{}{} through {}", ssh.forward, target, direct.display());
+  if (kind == Kind::Unix) return "unix://" + socket_path + std::string(target);
+  if (kind != Kind::Ssh) return base_url() + std::string(target);
+  if (ssh.forward.empty()) return ssh_address(*this) + std::string(target);
+  return fmt::format("http://{}{} through {}", ssh.forward, target, ssh_address(*this));
 }
 
 std::string Response::header(std::string_view name) const {

@@ -111,7 +111,7 @@ Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std:
   }
   std::vector<NodeOutcome> out;
   for (auto n : *picked) {
-    NodeOutcome o{n.hostname, apply(n, change), std::nullopt};
+    NodeOutcome o{n.hostname, n.id, apply(n, change), std::nullopt};
     if (!o.change.empty())
       if (auto s = docker.update_node(n); !s) o.error = s.error();
     out.push_back(std::move(o));
@@ -136,14 +136,14 @@ Result<std::vector<NodeOutcome>> remove_nodes(docker::Client& docker, const std:
   }
   std::vector<NodeOutcome> out;
   for (const auto& n : *picked) {
-    NodeOutcome o{n.hostname, "removed", std::nullopt};
+    NodeOutcome o{n.hostname, n.id, "removed", std::nullopt};
     if (auto s = docker.remove_node(n.id, force); !s) o.error = s.error();
     out.push_back(std::move(o));
   }
   return out;
 }
 
-Status wait_node_empty(docker::Client& docker, const SwarmNode& node, std::chrono::milliseconds timeout,
+Status wait_node_empty(docker::Client& docker, const NodeOutcome& node, std::chrono::milliseconds timeout,
                        const std::function<void(std::size_t left)>& progress) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -155,7 +155,7 @@ Status wait_node_empty(docker::Client& docker, const SwarmNode& node, std::chron
     if (progress) progress(left);
     if (left == 0) return ok();
     if (std::chrono::steady_clock::now() >= deadline)
-      return Error{ErrorKind::Failed, node.hostname,
+      return Error{ErrorKind::Failed, node.node,
                    fmt::format("{} task{} still on it after the timeout", left, left == 1 ? "" : "s")};
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }

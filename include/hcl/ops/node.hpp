@@ -36,7 +36,8 @@ struct NodeChange {
 
 // One line per node for the user: "node2: active -> drain", "node2: unchanged".
 struct NodeOutcome {
-  std::string node;
+  std::string node;     // its hostname
+  std::string id;
   std::string change;   // empty: nothing to change
   std::optional<Error> error;
 };
@@ -53,7 +54,7 @@ Result<std::vector<NodeOutcome>> remove_nodes(docker::Client& docker, const std:
 
 // Waits until no task on the node is running or about to (after a drain): polls the node's tasks.
 // `progress` is told how many are left after each look. Fails (Failed) at the deadline.
-Status wait_node_empty(docker::Client& docker, const docker::SwarmNode& node, std::chrono::milliseconds timeout,
+Status wait_node_empty(docker::Client& docker, const NodeOutcome& node, std::chrono::milliseconds timeout,
                        const std::function<void(std::size_t left)>& progress = {});
 
 }  // namespace hcl::ops
