@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -44,6 +45,56 @@ std::string apply(SwarmNode& n, const NodeChange& c) {
   for (const auto& k : c.remove_labels)
     if (n.labels.erase(k) > 0) words.push_back(fmt::format("label {} removed", k));
   return text::join(words, ", ");
+}
+
+// "rpc error: code = DeadlineExceeded ...": Raft did not commit the write before the manager's
+// deadline; its outcome is unknown.
+bool raft_deadline(const Error& e) {
+  return e.kind == ErrorKind::Server && e.why.find("code = DeadlineExceeded") != std::string::npos;
+}
+
+bool same_spec(const SwarmNode& a, const SwarmNode& b) {
+  return a.role == b.role && a.availability == b.availability && a.labels == b.labels;
+}
+
+// The node as the swarm has it now; nullopt when it cannot be read (the caller looks again).
+std::optional<SwarmNode> look(docker::Client& docker, const std::string& id) {
+  auto all = docker.nodes();
+  if (!all) return std::nullopt;
+  for (auto& n : *all)
+    if (n.id == id) return std::move(n);
+  return std::nullopt;
+}
+
+// Whether a node whose version moved since `wanted` was read has the change: ok, or a Conflict
+// saying that something else changed it.
+Status moved(const SwarmNode& now, const SwarmNode& wanted) {
+  if (same_spec(now, wanted)) return ok();
+  return Error{ErrorKind::Conflict, wanted.hostname,
+               "changed by someone else while the swarm was deciding on this change: look at it (hcl node inspect) "
+               "and try again"};
+}
+
+// The update, and when its outcome is unknown (see change_nodes), finding it out.
+Status update_settled(docker::Client& docker, const SwarmNode& wanted, std::chrono::milliseconds patience) {
+  auto first = docker.update_node(wanted);
+  if (first || !raft_deadline(first.error())) return first;
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(*now, wanted);
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= decltype(left)::zero()) break;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(500), left));
+  }
+  auto again = docker.update_node(wanted);  // same version: never applied on top of a newer spec
+  if (again) return ok();
+  if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(*now, wanted);
+  Error e = again.error();
+  if (raft_deadline(e))
+    e.why += fmt::format("; sent twice {} s apart, the managers committed it neither time, so it may still be "
+                         "applied later: look with hcl node ls; a manager down or slow? (hcl health)",
+                         std::chrono::duration_cast<std::chrono::seconds>(patience).count());
+  return e;
 }
 
 }  // namespace
@@ -93,7 +144,7 @@ std::string quorum_loss(const std::vector<SwarmNode>& all, const std::vector<std
 }
 
 Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std::vector<std::string>& names,
-                                              const NodeChange& change) {
+                                              const NodeChange& change, std::chrono::milliseconds unknown_patience) {
   auto all = docker.nodes();
   if (!all) return all.error();
   auto picked = pick_nodes(*all, names);
@@ -113,7 +164,7 @@ Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std:
   for (auto n : *picked) {
     NodeOutcome o{n.hostname, n.id, apply(n, change), std::nullopt};
     if (!o.change.empty())
-      if (auto s = docker.update_node(n); !s) o.error = s.error();
+      if (auto s = update_settled(docker, n, unknown_patience); !s) o.error = s.error();
     out.push_back(std::move(o));
   }
   return out;

@@ -66,6 +66,9 @@ class RecordedTransport : public http::Transport {
     answers.clear();
     for (auto& b : bodies) answers.push_back(http::Response{status, {}, std::move(b)});
   }
+  void on_each(const std::string& method, const std::string& target, std::vector<http::Response> responses) {
+    answers_[method + " " + target] = std::move(responses);
+  }
   void on(const std::string& method, const std::string& target, int status, std::string body,
           std::vector<http::Header> headers = {}) {
     on(method, target, http::Response{status, std::move(headers), std::move(body)});

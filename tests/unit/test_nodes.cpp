@@ -154,3 +154,107 @@ TEST_CASE("a demotion that leaves too few reachable managers is named; one that 
   std::vector<docker::SwarmNode> one{manager("m1", "master", "reachable"), worker("w1", "node1")};
   CHECK(ops::quorum_loss(one, {"m1"}) == "it would leave the swarm without a manager");
 }
+
+// --- a write whose outcome is unknown (Raft's DeadlineExceeded) --------------------------------
+
+#include "recorded_transport.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace {
+
+using hcl::testing::RecordedTransport;
+
+// GET /nodes with node1 (ID n1) at a version, role and labels; master the leader.
+std::string nodes_body(int version, const char* role, const char* labels = "{}") {
+  return fmt::format(R"([{{"ID":"m1","Version":{{"Index":10}},"Spec":{{"Role":"manager","Availability":"active"}},
+    "Description":{{"Hostname":"master"}},"Status":{{"State":"ready"}},
+    "ManagerStatus":{{"Leader":true,"Reachability":"reachable"}}}},
+   {{"ID":"n1","Version":{{"Index":{}}},"Spec":{{"Role":"{}","Availability":"active","Labels":{}}},
+    "Description":{{"Hostname":"node1"}},"Status":{{"State":"ready"}},
+    "ManagerStatus":{{"Reachability":"reachable"}}}}])",
+                     version, role, labels);
+}
+
+const http::Response kDeadline{500, {}, R"({"message":"rpc error: code = DeadlineExceeded desc = context deadline exceeded"})"};
+const char* const kUpdate = "/v1.41/nodes/n1/update?version=20";
+
+std::size_t posts(const RecordedTransport& t) {
+  return std::count_if(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.method == "POST"; });
+}
+
+ops::NodeChange demote() {
+  ops::NodeChange c;
+  c.role = docker::NodeRole::Worker;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a demotion the managers did not commit in time but applied: success, sent once") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on_each("GET", "/v1.41/nodes", 200, {nodes_body(20, "manager"), nodes_body(20, "manager"), nodes_body(21, "worker")});
+  t.on("POST", kUpdate, kDeadline);
+  docker::Client c(t);
+  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::seconds(5));
+  REQUIRE(out.ok());
+  REQUIRE(out->size() == 1);
+  CHECK_FALSE((*out)[0].error.has_value());
+  CHECK((*out)[0].change == "manager -> worker");
+  CHECK(posts(t) == 1);
+}
+
+TEST_CASE("a demotion not applied within the patience is sent once more, at the same version") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/nodes", 200, nodes_body(20, "manager"));
+  t.on_each("POST", kUpdate, {kDeadline, http::Response{200, {}, ""}});
+  docker::Client c(t);
+  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::milliseconds(20));
+  REQUIRE(out.ok());
+  CHECK_FALSE((*out)[0].error.has_value());
+  CHECK(posts(t) == 2);
+}
+
+TEST_CASE("a node changed otherwise while the managers decided is a conflict, not sent again") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on_each("GET", "/v1.41/nodes", 200, {nodes_body(20, "manager"), nodes_body(21, "manager", R"({"zone":"b"})")});
+  t.on("POST", kUpdate, kDeadline);
+  docker::Client c(t);
+  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::seconds(5));
+  REQUIRE(out.ok());
+  REQUIRE((*out)[0].error.has_value());
+  CHECK((*out)[0].error->kind == ErrorKind::Conflict);
+  CHECK(posts(t) == 1);
+}
+
+TEST_CASE("a demotion the managers commit neither time says it may still apply") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/nodes", 200, nodes_body(20, "manager"));
+  t.on("POST", kUpdate, kDeadline);
+  docker::Client c(t);
+  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::milliseconds(20));
+  REQUIRE(out.ok());
+  REQUIRE((*out)[0].error.has_value());
+  CHECK((*out)[0].error->kind == ErrorKind::Server);
+  CHECK((*out)[0].error->why.find("may still be applied later") != std::string::npos);
+  CHECK(posts(t) == 2);
+}
+
+TEST_CASE("any other refusal of a node update is final: sent once") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/nodes", 200, nodes_body(20, "manager"));
+  t.on("POST", kUpdate, 500, R"({"message":"rpc error: code = Unknown desc = update out of sequence"})");
+  docker::Client c(t);
+  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::seconds(5));
+  REQUIRE(out.ok());
+  REQUIRE((*out)[0].error.has_value());
+  CHECK((*out)[0].error->kind == ErrorKind::Conflict);
+  CHECK(posts(t) == 1);
+}

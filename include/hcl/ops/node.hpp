@@ -45,8 +45,15 @@ struct NodeOutcome {
 // Applies the change to each named node: all are checked first (names; a label to remove that a
 // node lacks; quorum for demotions unless forced), then each changed node is updated once. A
 // failure on one node does not stop the others; each is reported.
+//
+// A manager that answers a write with Raft's DeadlineExceeded did not get it committed in time
+// (a manager slow or missing): it may still be applied, later, or never. The node is then looked
+// at until its version moves (applied: success; changed otherwise: a Conflict) for up to
+// `unknown_patience`; if it has not moved, the update is sent once more at the same version, which
+// the swarm refuses should the first be applied meanwhile: the change never lands on a newer spec.
 Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std::vector<std::string>& names,
-                                              const NodeChange& change);
+                                              const NodeChange& change,
+                                              std::chrono::milliseconds unknown_patience = std::chrono::seconds(10));
 
 // Removes nodes: checked first (a manager must be demoted first; a node that is not down needs
 // force, as the swarm says), then removed one by one.
