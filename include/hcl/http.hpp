@@ -174,6 +174,60 @@ std::unique_ptr<Transport> make_curl_transport(Endpoint endpoint, Timeouts timeo
 std::unique_ptr<Transport> make_socket_transport(Endpoint endpoint, Timeouts timeouts,
                                                  Logger logger = {});
 
+// Several endpoints of one cluster (its swarm managers), the first preferred: a command's requests
+// go to the first that answers, and every later request of the command to that same one (a
+// command never spreads over managers, and a write is never sent to a second one after the first
+// may have had it).
+//
+// An endpoint is passed over when it cannot be reached (no connection, no answer: the transport's
+// connect timeout bounds each try) or answers 503 (an engine that is no manager, or has none to
+// ask). Only a read can be passed over that way, and only while nothing of its answer has reached
+// a sink; a command whose first request is a write asks GET /_ping of each first. When every
+// endpoint fails, one Unreachable error names each with its reason.
+class FailoverTransport : public Transport {
+ public:
+  // One endpoint that was passed over, and why (for the notice that another one answered).
+  struct Skipped {
+    std::string endpoint;
+    std::string why;
+  };
+  // Told once, when an endpoint has answered: which one, and the ones passed over before it.
+  using Notice = std::function<void(std::size_t chosen, const std::vector<Skipped>& skipped)>;
+
+  FailoverTransport(std::vector<std::unique_ptr<Transport>> endpoints, Notice notice = {});
+
+  Result<Response> send(const Request& request) override;
+  std::vector<Result<Response>> send_all(const std::vector<Request>& requests) override;
+  std::vector<Result<Response>> stream_all(const std::vector<Request>& requests,
+                                           const std::vector<BodySink>& sinks) override;
+  Result<Response> stream(const Request& request, const std::function<bool(std::string_view)>& on_data) override;
+  // The endpoint in use, else the first.
+  std::string describe() const override;
+  void set_cancel(const std::atomic<bool>* flag) override;
+
+  // The index of the endpoint that answered, once one has; the ones passed over before it.
+  std::optional<std::size_t> chosen() const { return chosen_; }
+  const std::vector<Skipped>& skipped() const { return skipped_; }
+
+ private:
+  // Runs `attempt` on each endpoint in turn until one answers; `passed_over` judges its results.
+  template <class R>
+  R first_answer(const std::function<R(Transport&)>& attempt, const std::function<bool(const R&)>& passed_over,
+                 const std::function<R(Error)>& all_failed);
+  Status choose();  // GET /_ping on each in turn, for a command that begins with a write
+  void pin(std::size_t i);
+  Error none_answered() const;
+
+  std::vector<std::unique_ptr<Transport>> endpoints_;
+  Notice notice_;
+  std::optional<std::size_t> chosen_;
+  std::vector<Skipped> skipped_;
+};
+
+// The addresses a host name stands for, as numeric strings ("10.0.0.2", "fd00::2"); the address
+// itself for one; none when it does not resolve.
+std::vector<std::string> numeric_addresses(const std::string& host);
+
 // Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay).
 std::string encode(std::string_view text);
 

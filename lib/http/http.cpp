@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 namespace hcl::http {
 
 namespace {
@@ -50,6 +53,20 @@ std::string Response::header(std::string_view name) const {
   for (const Header& h : headers)
     if (same(h.name)) return h.value;
   return {};
+}
+
+std::vector<std::string> numeric_addresses(const std::string& host) {
+  std::vector<std::string> out;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (host.empty() || getaddrinfo(host.c_str(), nullptr, &hints, &list) != 0) return out;
+  for (auto* a = list; a != nullptr; a = a->ai_next) {
+    char text[NI_MAXHOST];
+    if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) == 0) out.emplace_back(text);
+  }
+  freeaddrinfo(list);
+  return out;
 }
 
 std::vector<Result<Response>> Transport::send_all(const std::vector<Request>& requests) {
