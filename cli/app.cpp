@@ -223,7 +223,7 @@ void add_global_flags(CLI::App& app, Context& ctx) {
 
   auto& f = ctx.flags;
   std::string g = "Endpoints";
-  app.add_option("-H,--host", f.host, "Docker engine: ssh://[USER@]HOST, tcp://HOST:PORT or unix:///PATH (env DOCKER_HOST)")->group(g);
+  app.add_option("-H,--host", f.host, "Docker engine: ssh://[USER@]HOST, tcp://HOST:PORT or unix:///PATH; several managers: A,B,... (env DOCKER_HOST)")->group(g);
   app.add_option("-c,--context", f.context, "Docker context, as `docker context` made it (env DOCKER_CONTEXT)")->type_name("NAME")->group(g);
   app.add_option("--consul", f.consul, "Consul HTTP address (env CONSUL_HTTP_ADDR)")->group(g);
   app.add_option("--config", f.config_file, "Config file (env HCL_CONFIG; default $XDG_CONFIG_HOME/hcl/config.yaml)")->type_name("FILE")->group(g);

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include <hcl/output.hpp>
+#include <hcl/text.hpp>
 
 #include <fmt/format.h>
 
@@ -39,6 +40,14 @@ Status run_config(Context& ctx, const ConfigOptions& o) {
   if (cfg.docker_context)
     s += fmt::format("docker context   {}  ({})\n", cfg.docker_context->value, origin(cfg.docker_context->origin));
   s += fmt::format("docker tls       {}\n", tls(cfg.docker.value));
+  // The other managers: those listed with the engine, then those hcl has seen in the swarm.
+  if (auto eps = ctx.docker_endpoints(); eps && (*eps)->size() > 1) {
+    std::vector<std::string> others;
+    for (const auto& e : **eps)
+      if (e.endpoint.display() != cfg.docker.value.display())
+        others.push_back(e.name.empty() ? e.endpoint.display() + " (listed)" : e.name + " " + e.endpoint.display() + " (seen)");
+    s += fmt::format("docker managers  {}\n", text::join(others, ", "));
+  }
   s += fmt::format("consul           {}  ({})\n", cfg.consul.value.display(), origin(cfg.consul.origin));
   s += fmt::format("consul tls       {}\n", tls(cfg.consul.value));
   // Only whether a token is set and where from: the token itself is never printed.

@@ -45,8 +45,19 @@ class Context {
   Result<http::Transport*> consul_transport();
   Result<std::unique_ptr<http::Transport>> new_consul_transport();
 
-  // Keeps what is worth knowing next time (the engine's API version: config::remember_api_version).
+  // Keeps what is worth knowing next time: the engine's API version (config::remember_api_version),
+  // the swarm's managers and which of them answered (config::remember_managers).
   void remember();
+
+  // An endpoint of the engine, in the order tried: the configured one (for kPreferSeconds after it
+  // did not answer, the manager that answered instead goes first), those listed with it, then the
+  // managers hcl has seen in the swarm.
+  struct EngineEndpoint {
+    std::string name;  // the manager's hostname when hcl learned it; "" for one configured
+    http::Endpoint endpoint;
+  };
+  Result<const std::vector<EngineEndpoint>*> docker_endpoints();
+  static constexpr int kPreferSeconds = 60;
 
   // Set by SIGINT/SIGTERM (see app.cpp).
   static std::atomic<bool> interrupted;
@@ -66,6 +77,12 @@ class Context {
   std::unique_ptr<docker::Client> docker_;
   std::unique_ptr<consul::Client> consul_;
   std::optional<std::string> remembered_api_version_;  // what docker() started from
+  std::optional<std::vector<EngineEndpoint>> docker_endpoints_;
+  config::KnownManagers known_managers_;  // as the state file had them
+  bool preferred_first_ = false;          // docker_endpoints_ begins with known_managers_.preferred
+  http::FailoverTransport* failover_ = nullptr;  // docker_transport_ when it is one
+  std::unique_ptr<http::Transport> make_docker_transport(bool main);
+  void learn_managers();
 };
 
 }  // namespace hcl::cli

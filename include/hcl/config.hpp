@@ -50,6 +50,10 @@ Env process_environment();
 
 struct Config {
   Setting<http::Endpoint> docker;
+  // Further endpoints of the same swarm given with it (-H, DOCKER_HOST or docker.host as a
+  // comma-separated list, the first being `docker`): its other managers, tried in turn when the
+  // first does not answer. Same scheme and TLS settings as `docker`.
+  std::vector<http::Endpoint> docker_more;
   // The docker context the engine's endpoint came from, and where its name came from.
   std::optional<Setting<std::string>> docker_context;
   Setting<http::Endpoint> consul;
@@ -69,6 +73,10 @@ struct Config {
 // currentContext, else the master at kDockerPort. A context is the docker CLI's: its endpoint and
 // TLS files (see DockerContext); the context "default" means none.
 Result<Config> resolve(const Flags& flags, const Env& env);
+
+// Another endpoint of the same swarm with `model`'s TLS files (tcp) or ssh options: the list's
+// further entries, and the managers hcl learns of.
+http::Endpoint with_settings_of(const http::Endpoint& model, http::Endpoint other);
 
 // A docker context as `docker context create` stores it.
 inline constexpr const char* kDefaultContext = "default";
@@ -107,5 +115,22 @@ std::string to_string(Origin::Level level);
 // effort: a missing, unreadable or unwritable file is no error (the version is negotiated again).
 std::optional<std::string> remembered_api_version(const Env& env, const std::string& endpoint);
 void remember_api_version(const Env& env, const std::string& endpoint, const std::string& version);
+
+// The swarm managers hcl has seen behind an engine endpoint, to try when that endpoint does not
+// answer; and the one that last answered in its place. In $XDG_STATE_HOME/hcl/managers (else
+// ~/.local/state/hcl/managers), one line per endpoint. Best effort, like the API versions.
+struct KnownManager {
+  std::string name;      // the node's hostname, for messages
+  std::string endpoint;  // as Endpoint::display() writes it ("http://10.0.0.3:2375", "ssh://pi@10.0.0.3")
+  bool operator==(const KnownManager&) const = default;
+};
+struct KnownManagers {
+  std::vector<KnownManager> managers;  // the endpoint itself not among them
+  std::string preferred;               // the endpoint that answered when this one did not; "" none
+  std::int64_t preferred_at = 0;       // when (seconds since the epoch)
+  bool operator==(const KnownManagers&) const = default;
+};
+KnownManagers known_managers(const Env& env, const std::string& endpoint);
+void remember_managers(const Env& env, const std::string& endpoint, const KnownManagers& known);
 
 }  // namespace hcl::config

@@ -474,6 +474,10 @@ class Client {
 
   Result<EngineVersion> version();
   Result<std::vector<SwarmNode>> nodes();
+  // The swarm's managers as the last list of nodes read (nodes(), cluster_state()) showed them:
+  // each one's hostname and the host of its manager address (ManagerStatus.Addr without the
+  // Raft port). Empty while no list was read: what hcl remembers to try when this engine is down.
+  const std::vector<std::pair<std::string, std::string>>& managers_seen() const { return managers_seen_; }
   // A node's spec as `docker node update` sets it (Spec.Name, Labels, Role, Availability, the
   // whole of a NodeSpec), at the node's version (a node changed since is a Conflict).
   Status update_node(const SwarmNode& node);
@@ -558,10 +562,12 @@ class Client {
   // choose_api_version(); when the windows do not overlap and one bound of the engine's is not
   // known, /version is asked for it first, so that the error names the whole window.
   Result<std::string> choose(ApiWindow engine);
+  void note_managers(const std::vector<SwarmNode>& nodes);
 
   http::Transport& transport_;
   std::optional<std::string> api_version_;
   bool hinted_ = false;  // api_version_ is a remembered guess no answer has confirmed yet
+  std::vector<std::pair<std::string, std::string>> managers_seen_;
 };
 
 // "1.41" vs "1.40": negative, zero or positive like strcmp. Non-numeric parts compare as 0.

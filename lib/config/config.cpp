@@ -334,9 +334,32 @@ Status resolve_docker(const Flags& flags, const Lookup& lk, const std::string& m
     cfg.docker_context = context;
     host = first(lk.from_env("DOCKER_HOST"), lk.from_file("docker.host"));
   }
+  // Several managers of one swarm: "tcp://master:2378,tcp://node1:2375"; the first is the one used
+  // while it answers.
+  std::vector<std::string> more;
+  if (host && host->value.find(',') != std::string::npos) {
+    std::string all = host->value;
+    for (std::size_t start = 0;;) {
+      auto comma = all.find(',', start);
+      more.push_back(all.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    host->value = more.front();
+    more.erase(more.begin());
+  }
   auto endpoint = endpoint_setting(host, parse_docker_host, master, kDockerPort, master_origin);
   if (!endpoint) return endpoint.error();
   cfg.docker = std::move(*endpoint);
+  for (const auto& m : more) {
+    auto ep = parse_docker_host(m, host->origin.name);
+    if (!ep) return ep.error();
+    if (ep->kind != cfg.docker.value.kind || ep->tls.has_value() != cfg.docker.value.tls.has_value())
+      return bad(host->origin.name, m, "every endpoint of the list must use the same scheme as the first");
+    if (ep->kind == http::Endpoint::Kind::Unix)
+      return bad(host->origin.name, m, "a unix socket reaches this machine's engine only: give tcp:// or ssh:// managers");
+    cfg.docker_more.push_back(std::move(*ep));
+  }
   auto asked = docker_tls_asked(flags, lk);
   if (!asked) return asked.error();
   if (cfg.docker.value.kind == http::Endpoint::Kind::Unix) {
@@ -453,6 +476,16 @@ Env process_environment() {
     if (const char* v = std::getenv(name.c_str())) return std::string(v);
     return std::nullopt;
   };
+}
+
+http::Endpoint with_settings_of(const http::Endpoint& model, http::Endpoint other) {
+  if (other.kind == http::Endpoint::Kind::Tcp) other.tls = model.tls;
+  if (other.kind == http::Endpoint::Kind::Ssh) {
+    std::string forward = std::move(other.ssh.forward);
+    other.ssh = model.ssh;
+    other.ssh.forward = std::move(forward);
+  }
+  return other;
 }
 
 Result<http::Endpoint> parse_docker_host(std::string_view text, const std::string& source) {
@@ -580,6 +613,7 @@ Result<Config> resolve(const Flags& flags, const Env& env) {
   if (auto s = resolve_docker(flags, lk, master, master_origin, cfg); !s) return s.error();
   if (cfg.docker.value.kind == http::Endpoint::Kind::Ssh)
     if (auto s = ssh_options(lk, cfg.docker.value.ssh); !s) return s.error();
+  for (auto& m : cfg.docker_more) m = with_settings_of(cfg.docker.value, std::move(m));
   if (auto s = resolve_consul(flags, lk, master, master_origin, cfg); !s) return s.error();
 
   cfg.connect_timeout.value = http::Timeouts{}.connect;

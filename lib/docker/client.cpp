@@ -278,7 +278,20 @@ Result<std::vector<SwarmNode>> Client::nodes() {
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{nodes.sink()}; };
   auto r = call("GET", "/nodes", {}, &sinks);
   if (!r) return r.error();
-  return nodes.finish(what("GET", "/nodes"));
+  auto list = nodes.finish(what("GET", "/nodes"));
+  if (list) note_managers(*list);
+  return list;
+}
+
+void Client::note_managers(const std::vector<SwarmNode>& nodes) {
+  managers_seen_.clear();
+  for (const auto& n : nodes) {
+    if (n.role != NodeRole::Manager || n.manager_address.empty()) continue;
+    std::string host = n.manager_address;
+    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(':') == colon) host.erase(colon);
+    else if (host.front() == '[' && host.find("]:") != std::string::npos) host = host.substr(1, host.find("]:") - 1);
+    managers_seen_.emplace_back(n.hostname, host);
+  }
 }
 
 Result<std::vector<http::Response>> Client::get_all(const std::vector<std::string>& paths, const SinkFactory* sinks) {
@@ -310,6 +323,7 @@ Result<ClusterState> Client::cluster_state(TaskSelection selection) {
   if (!rs) return rs.error();
   auto node_list = nodes.finish(what("GET", paths[0]));
   if (!node_list) return node_list.error();
+  note_managers(*node_list);
   auto services = decode((*rs)[1], what("GET", paths[1]), decode_services);
   if (!services) return services.error();
   auto task_list = tasks.finish(what("GET", paths[2]));

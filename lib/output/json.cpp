@@ -158,6 +158,9 @@ std::string config_json(const config::Config& c) {
                  {"context", c.docker_context ? json{{"name", c.docker_context->value},
                                                      {"origin", origin_json(c.docker_context->origin)}}
                                               : json(nullptr)}};
+  json more = json::array();
+  for (const auto& m : c.docker_more) more.push_back(m.display());
+  j["docker"]["more"] = std::move(more);
   // The token itself is never output: only whether one is set and where it came from.
   j["consul"] = {{"endpoint", c.consul.value.display()},
                  {"origin", origin_json(c.consul.origin)},

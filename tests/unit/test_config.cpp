@@ -553,3 +553,55 @@ TEST_CASE("docker contexts: an unknown one is a usage error naming the variable 
   CHECK(j["contexts"][1]["tls"] == nlohmann::json{{"ca", true}, {"client_certificate", true}, {"verify", true}});
   CHECK(j["contexts"][2]["tls"].is_null());
 }
+
+TEST_CASE("several managers in one address: the first used, the others tried after it, same scheme and TLS") {
+  auto c = resolve({}, env_of({{"DOCKER_HOST", "tcp://master:2378,tcp://node1:2375,node2"}}));
+  REQUIRE(c.ok());
+  CHECK(c->docker.value.display() == "http://master:2378");
+  REQUIRE(c->docker_more.size() == 2);
+  CHECK(c->docker_more[0].display() == "http://node1:2375");
+  CHECK(c->docker_more[1].display() == "http://node2:2375");
+
+  Flags f;
+  f.host = "ssh://pi@master,ssh://pi@node1:2222";
+  auto s = resolve(f, env_of({{"XDG_RUNTIME_DIR", "/run/user/1000"}}));
+  REQUIRE(s.ok());
+  REQUIRE(s->docker_more.size() == 1);
+  CHECK(s->docker_more[0].display() == "ssh://pi@node1:2222");
+  CHECK(s->docker_more[0].ssh.control_path == s->docker.value.ssh.control_path);  // one ssh set-up for all
+
+  auto mixed = resolve({}, env_of({{"DOCKER_HOST", "tcp://master:2378,ssh://node1"}}));
+  REQUIRE_FALSE(mixed.ok());
+  CHECK(mixed.error().kind == ErrorKind::Usage);
+  CHECK(mixed.error().message().find("DOCKER_HOST") != std::string::npos);
+  CHECK(mixed.error().message().find("same scheme") != std::string::npos);
+  auto empty = resolve({}, env_of({{"DOCKER_HOST", "tcp://master:2378,"}}));
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.error().message().find("empty address") != std::string::npos);
+  auto unix_too = resolve({}, env_of({{"DOCKER_HOST", "unix:///a.sock,unix:///b.sock"}}));
+  REQUIRE_FALSE(unix_too.ok());
+  CHECK(unix_too.error().message().find("unix socket") != std::string::npos);
+}
+
+TEST_CASE("the managers seen behind an endpoint are remembered with the one that answered in its place") {
+  TempDir dir;
+  auto env = env_of({{"XDG_STATE_HOME", dir.path.string()}, {"HOME", "/nonexistent"}});
+  CHECK(known_managers(env, "http://master:2378") == KnownManagers{});
+  KnownManagers k{{{"node1", "http://10.0.0.3:2378"}, {"node1", "http://10.0.0.3:2375"}}, "http://10.0.0.3:2375", 1700000000};
+  remember_managers(env, "http://master:2378", k);
+  remember_managers(env, "ssh://pi@master", KnownManagers{{{"node2", "ssh://pi@10.0.0.4"}}, "", 0});
+  CHECK(known_managers(env, "http://master:2378") == k);
+  CHECK(known_managers(env, "ssh://pi@master").managers.size() == 1);
+  k.preferred.clear();
+  remember_managers(env, "http://master:2378", k);  // replaces its line
+  CHECK(known_managers(env, "http://master:2378").preferred.empty());
+  std::ifstream in(dir.path / "hcl" / "managers");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+
+  // Names or addresses that would break a line are left out; a file that is not ours is not read.
+  remember_managers(env, "http://x:1", KnownManagers{{{"a b", "http://1.2.3.4:1"}, {"c", "http://1.2.3.5:1\n"}}, "", 0});
+  CHECK(known_managers(env, "http://x:1").managers.empty());
+  dir.write("hcl/managers", std::string(100 * 1024, '#'));
+  CHECK(known_managers(env, "http://master:2378") == KnownManagers{});
+}
