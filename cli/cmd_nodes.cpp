@@ -41,6 +41,8 @@ std::string render_table(const Context& ctx, const ops::NodesReport& report, con
       row.emplace_back(docker::to_string(s.state), state_color(s.state));
       row.emplace_back(docker::to_string(s.availability));
       if (!s.message.empty() && s.state != docker::NodeState::Ready) notes.push_back(s.message);
+    } else if (report.swarm_error) {
+      row.insert(row.end(), {"?", "?", "?"});
     } else {
       row.insert(row.end(), {"-", "-", "-"});
       notes.emplace_back("not in the swarm");
@@ -95,6 +97,9 @@ Status run_nodes(Context& ctx, NodesOptions& opts) {
   } else {
     ctx.out(render_table(ctx, *report, opts.list));
   }
+  if (report->swarm_error)
+    return Error{ErrorKind::Partial, "the swarm has no leader to list its nodes, Consul's view is shown alone",
+                 report->swarm_error->message()};
   if (report->consul_error)
     return Error{ErrorKind::Partial, "Consul could not be read, the Swarm view is shown alone",
                  report->consul_error->message()};

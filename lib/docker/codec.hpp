@@ -29,10 +29,22 @@ using json = nlohmann::json;
 using json_fields::child;
 using json_fields::get;
 
+// A manager without a leader (too few managers up for Raft to decide) says so; hcl adds the ways out.
+inline constexpr std::string_view kNoLeader = "does not have a leader";
+inline constexpr std::string_view kNoLeaderAdvice =
+    " So the swarm has lost its quorum: nothing can change until more than half of its managers are back (start their "
+    "engines again; hcl nodes shows which are down). If they are gone for good, `docker swarm init --force-new-cluster` on a "
+    "surviving manager makes it the swarm's single manager, keeping its services and state; the lost ones must then "
+    "leave and join again.";
+
 // The engine's error bodies are {"message": "..."}; anything else is quoted as it came.
 inline std::string server_message(const http::Response& r) {
   auto j = json::parse(r.body, nullptr, false);
-  if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) {
+    auto m = j["message"].get<std::string>();
+    if (m.find(kNoLeader) != std::string::npos) m += kNoLeaderAdvice;
+    return m;
+  }
   std::string body = r.body.substr(0, 200);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
   return body.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("HTTP {}: {}", r.status, body);

@@ -119,7 +119,12 @@ Result<NodesReport> list_nodes(docker::Client& docker, consul::Client* consul) {
       report.consul_error = c.error();
     }
   }
-  if (!swarm) return swarm.error();
+  if (!swarm) {
+    if (!consul_data || swarm.error().why.find("does not have a leader") == std::string::npos) return swarm.error();
+    report.swarm_error = swarm.error();
+    report.nodes = merge_nodes({}, consul_data);
+    return report;
+  }
   report.nodes = merge_nodes(*swarm, consul_data);
   return report;
 }

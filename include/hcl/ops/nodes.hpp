@@ -36,6 +36,9 @@ struct ClusterNode {
 struct NodesReport {
   std::vector<ClusterNode> nodes;      // sorted: managers first, then by name
   std::optional<Error> consul_error;   // set when Consul could not be read: the answer is partial
+  // Set when the swarm has no leader to list its nodes (too few managers up) but Consul answered:
+  // the nodes are Consul's alone, and the answer is partial.
+  std::optional<Error> swarm_error;
 };
 
 // Merges the two views. Nodes match by name (Swarm hostname == Consul node name), and, for the
