@@ -40,6 +40,15 @@ expect_eq "$(grep -o "node2=http://$node2_ip:2375" "$managers_file" 2>/dev/null)
   "hcl remembers node2's engine as a manager"
 
 "$LAB" stop master >"$WORK/lab.log" 2>&1 || fail "lab stop master" "$(cat "$WORK/lab.log")"
+# The swarm's own work first: node1 and node2 elect a new leader and mark master down (seconds;
+# until then the managers refuse writes with "node lost leader status").
+settled() {
+  api_at "$node1_ip:2375" /nodes | jq -e '([.[] | select(.ManagerStatus.Leader == true and .Description.Hostname != "master")] | length == 1)
+    and ([.[] | select(.Description.Hostname == "master" and .Status.State == "down")] | length == 1)' >/dev/null 2>&1
+}
+deadline=$((SECONDS + 120))
+until settled || [ $SECONDS -ge $deadline ]; do sleep 1; done
+settled && pass "node1 and node2 elect a leader and see master down" || fail "the swarm settles without master" "$(api_at "$node1_ip:2375" /nodes | head -c 2000)"
 hcl nodes --no-consul --format json
 expect_rc 0 "hcl nodes with master's engine stopped"
 expect_err "http://master:2378: cannot connect .*using manager node[12] at http://" "names the manager that answered"
