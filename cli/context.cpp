@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <cstdio>
 
 namespace hcl::cli {
@@ -72,7 +73,7 @@ std::unique_ptr<http::Transport> Context::make_docker_transport(bool main) {
     return http::make_transport(eps[*failover_->chosen()].endpoint, timeouts, logger());
   std::vector<std::unique_ptr<http::Transport>> all;
   for (const auto& e : eps) all.push_back(http::make_transport(e.endpoint, timeouts, logger()));
-  auto notice = [this, main](std::size_t chosen, const std::vector<http::FailoverTransport::Skipped>& skipped) {
+  auto notice = [this, main](std::size_t chosen, const std::vector<http::FailoverTransport::PassedOver>& passed_over) {
     if (!main) return;
     const auto& eps = *docker_endpoints_;
     auto who = [&](std::size_t i) {
@@ -80,7 +81,7 @@ std::unique_ptr<http::Transport> Context::make_docker_transport(bool main) {
     };
     if (chosen > 0) {
       std::vector<std::string> each;
-      for (const auto& s : skipped) each.push_back(fmt::format("{}: {}", s.endpoint, s.why));
+      for (const auto& s : passed_over) each.push_back(fmt::format("{}: {}", s.endpoint, s.why));
       bool configured = eps[chosen].endpoint.display() == (*config())->docker.value.display();
       warn(fmt::format("{}; {} {}", text::join(each, "; "), configured ? "back to" : "using", who(chosen)));
     } else if (preferred_first_) {
@@ -144,7 +145,14 @@ void Context::learn_managers() {
     }
   }
   const auto& seen = docker_->managers_seen();
-  if (!seen.empty() && primary.kind != http::Endpoint::Kind::Unix) {
+  // Rebuilt only when the managers differ from those noted: leaving the configured host's own
+  // addresses out means resolving it, which may cost a DNS answer at the end of every command.
+  std::set<std::pair<std::string, std::string>> seen_others, noted;
+  for (const auto& [name, host] : seen)
+    if (host != primary.host && name != primary.host) seen_others.emplace(name, host);
+  for (const auto& m : known_managers_.managers)
+    if (auto ep = config::parse_docker_host(m.endpoint, "hcl's state file")) noted.emplace(m.name, ep->host);
+  if (!seen.empty() && primary.kind != http::Endpoint::Kind::Unix && seen_others != noted) {
     // The configured endpoint's own host is not a further manager: it is tried first anyway.
     auto own = http::numeric_addresses(primary.host);
     k.managers.clear();

@@ -187,12 +187,12 @@ std::unique_ptr<Transport> make_socket_transport(Endpoint endpoint, Timeouts tim
 class FailoverTransport : public Transport {
  public:
   // One endpoint that was passed over, and why (for the notice that another one answered).
-  struct Skipped {
+  struct PassedOver {
     std::string endpoint;
     std::string why;
   };
   // Told once, when an endpoint has answered: which one, and the ones passed over before it.
-  using Notice = std::function<void(std::size_t chosen, const std::vector<Skipped>& skipped)>;
+  using Notice = std::function<void(std::size_t chosen, const std::vector<PassedOver>& passed_over)>;
 
   FailoverTransport(std::vector<std::unique_ptr<Transport>> endpoints, Notice notice = {});
 
@@ -207,12 +207,12 @@ class FailoverTransport : public Transport {
 
   // The index of the endpoint that answered, once one has; the ones passed over before it.
   std::optional<std::size_t> chosen() const { return chosen_; }
-  const std::vector<Skipped>& skipped() const { return skipped_; }
+  const std::vector<PassedOver>& passed_over() const { return passed_over_; }
 
  private:
-  // Runs `attempt` on each endpoint in turn until one answers; `passed_over` judges its results.
+  // Runs `attempt` on each endpoint in turn until one answers; `moves_on` says whether its results send it to the next.
   template <class R>
-  R first_answer(const std::function<R(Transport&)>& attempt, const std::function<bool(const R&)>& passed_over,
+  R first_answer(const std::function<R(Transport&)>& attempt, const std::function<bool(const R&)>& moves_on,
                  const std::function<R(Error)>& all_failed);
   Status choose();  // GET /_ping on each in turn, for a command that begins with a write
   void pin(std::size_t i);
@@ -221,7 +221,7 @@ class FailoverTransport : public Transport {
   std::vector<std::unique_ptr<Transport>> endpoints_;
   Notice notice_;
   std::optional<std::size_t> chosen_;
-  std::vector<Skipped> skipped_;
+  std::vector<PassedOver> passed_over_;
 };
 
 // The addresses a host name stands for, as numeric strings ("10.0.0.2", "fd00::2"); the address

@@ -43,23 +43,23 @@ void FailoverTransport::set_cancel(const std::atomic<bool>* flag) {
 
 void FailoverTransport::pin(std::size_t i) {
   chosen_ = i;
-  if (notice_) notice_(i, skipped_);
+  if (notice_) notice_(i, passed_over_);
 }
 
 Error FailoverTransport::none_answered() const {
   std::vector<std::string> each;
-  for (const auto& s : skipped_) each.push_back(s.endpoint + ": " + s.why);
+  for (const auto& s : passed_over_) each.push_back(s.endpoint + ": " + s.why);
   return Error{ErrorKind::Unreachable, fmt::format("{} endpoints of the cluster", endpoints_.size()),
                "none answered (" + text::join(each, "; ") + ")"};
 }
 
 template <class R>
 R FailoverTransport::first_answer(const std::function<R(Transport&)>& attempt,
-                                  const std::function<bool(const R&)>& passed_over,
+                                  const std::function<bool(const R&)>& moves_on,
                                   const std::function<R(Error)>& all_failed) {
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     R result = attempt(*endpoints_[i]);
-    if (!passed_over(result)) {
+    if (!moves_on(result)) {
       pin(i);
       return result;
     }
@@ -67,7 +67,7 @@ R FailoverTransport::first_answer(const std::function<R(Transport&)>& attempt,
       chosen_ = i;  // the last one's own 503: the caller decodes what it says
       return result;
     }
-    skipped_.push_back({endpoints_[i]->describe(), why_of(result)});
+    passed_over_.push_back({endpoints_[i]->describe(), why_of(result)});
   }
   return all_failed(none_answered());
 }
@@ -77,9 +77,8 @@ Status FailoverTransport::choose() {
   Request ping{"GET", "/_ping"};
   auto r = first_answer<Result<Response>>([&](Transport& t) { return t.send(ping); }, passes_on,
                                           [](Error e) -> Result<Response> { return e; });
-  if (!r && !chosen_) return r.error();
-  if (!chosen_) chosen_ = endpoints_.size() - 1;  // a 503 from the last: let the request itself say why
-  return ok();
+  if (!chosen_) return r.error();  // none answered
+  return ok();  // the one that answered, or the last with its 503 or error: the request itself says why
 }
 
 Result<Response> FailoverTransport::send(const Request& request) {

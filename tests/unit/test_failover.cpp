@@ -76,16 +76,16 @@ int closed_port() {
 
 struct Told {
   std::optional<std::size_t> chosen;
-  std::vector<http::FailoverTransport::Skipped> skipped;
+  std::vector<http::FailoverTransport::PassedOver> passed_over;
   int times = 0;
 };
 
 http::FailoverTransport failover(std::vector<http::Endpoint> eps, Told& told) {
   std::vector<std::unique_ptr<http::Transport>> ts;
   for (auto& e : eps) ts.push_back(http::make_socket_transport(e, {std::chrono::milliseconds(500), 2s}));
-  return http::FailoverTransport(std::move(ts), [&told](std::size_t i, const auto& skipped) {
+  return http::FailoverTransport(std::move(ts), [&told](std::size_t i, const auto& passed_over) {
     told.chosen = i;
-    told.skipped = skipped;
+    told.passed_over = passed_over;
     ++told.times;
   });
 }
@@ -102,9 +102,9 @@ TEST_CASE("a manager that refuses connections is passed over; the command stays 
   CHECK(r->status == 200);
   CHECK(told.chosen == 1u);
   CHECK(told.times == 1);
-  REQUIRE(told.skipped.size() == 1);
-  CHECK(told.skipped[0].endpoint == at(dead).display());
-  CHECK(told.skipped[0].why.find("refused") != std::string::npos);
+  REQUIRE(told.passed_over.size() == 1);
+  CHECK(told.passed_over[0].endpoint == at(dead).display());
+  CHECK(told.passed_over[0].why.find("refused") != std::string::npos);
   CHECK(t.describe() == at(node1.port).display());
   // The rest of the command: that manager only, writes included, nothing tried again.
   auto w = t.send({"POST", "/v1.51/services/create", {}, "{}"});
@@ -122,7 +122,7 @@ TEST_CASE("the first manager answering: used, nothing else tried, told with inde
   auto t = failover({at(master.port), at(node1.port)}, told);
   REQUIRE(t.send({"GET", "/v1.51/nodes"}).ok());
   CHECK(told.chosen == 0u);
-  CHECK(told.skipped.empty());
+  CHECK(told.passed_over.empty());
   CHECK(node1.count("GET /v1.51/nodes") == 0);
 }
 
@@ -136,8 +136,8 @@ TEST_CASE("a command that begins with a write asks /_ping first: the write goes 
   CHECK(not_manager.count("GET /_ping") == 1);
   CHECK(not_manager.count("POST /v1.51/networks/create") == 0);
   CHECK(node1.count("POST /v1.51/networks/create") == 1);
-  REQUIRE(told.skipped.size() == 1);
-  CHECK(told.skipped[0].why.find("503") != std::string::npos);
+  REQUIRE(told.passed_over.size() == 1);
+  CHECK(told.passed_over[0].why.find("503") != std::string::npos);
 }
 
 TEST_CASE("a 503 from the last engine is its answer to decode; none reachable is one error naming each") {

@@ -185,76 +185,66 @@ std::size_t posts(const RecordedTransport& t) {
   return std::count_if(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.method == "POST"; });
 }
 
-ops::NodeChange demote() {
-  ops::NodeChange c;
-  c.role = docker::NodeRole::Worker;
-  return c;
+// node1 demoted through `t`, an engine speaking API 1.41 that answers what the test set up.
+ops::NodeOutcome demote_node1(RecordedTransport& t, std::chrono::milliseconds patience) {
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  docker::Client c(t);
+  ops::NodeChange demote;
+  demote.role = docker::NodeRole::Worker;
+  auto out = ops::change_nodes(c, {"node1"}, demote, patience);
+  REQUIRE(out.ok());
+  REQUIRE(out->size() == 1);
+  return out->front();
 }
 
 }  // namespace
 
 TEST_CASE("a demotion the managers did not commit in time but applied: success, sent once") {
   RecordedTransport t;
-  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on_each("GET", "/v1.41/nodes", 200, {nodes_body(20, "manager"), nodes_body(20, "manager"), nodes_body(21, "worker")});
   t.on("POST", kUpdate, kDeadline);
-  docker::Client c(t);
-  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::seconds(5));
-  REQUIRE(out.ok());
-  REQUIRE(out->size() == 1);
-  CHECK_FALSE((*out)[0].error.has_value());
-  CHECK((*out)[0].change == "manager -> worker");
+  auto out = demote_node1(t, std::chrono::seconds(5));
+  CHECK_FALSE(out.error.has_value());
+  CHECK(out.change == "manager -> worker");
   CHECK(posts(t) == 1);
 }
 
 TEST_CASE("a demotion not applied within the patience is sent once more, at the same version") {
   RecordedTransport t;
-  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on("GET", "/v1.41/nodes", 200, nodes_body(20, "manager"));
   t.on_each("POST", kUpdate, {kDeadline, http::Response{200, {}, ""}});
-  docker::Client c(t);
-  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::milliseconds(20));
-  REQUIRE(out.ok());
-  CHECK_FALSE((*out)[0].error.has_value());
+  auto out = demote_node1(t, std::chrono::milliseconds(20));
+  CHECK_FALSE(out.error.has_value());
   CHECK(posts(t) == 2);
 }
 
 TEST_CASE("a node changed otherwise while the managers decided is a conflict, not sent again") {
   RecordedTransport t;
-  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on_each("GET", "/v1.41/nodes", 200, {nodes_body(20, "manager"), nodes_body(21, "manager", R"({"zone":"b"})")});
   t.on("POST", kUpdate, kDeadline);
-  docker::Client c(t);
-  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::seconds(5));
-  REQUIRE(out.ok());
-  REQUIRE((*out)[0].error.has_value());
-  CHECK((*out)[0].error->kind == ErrorKind::Conflict);
+  auto out = demote_node1(t, std::chrono::seconds(5));
+  REQUIRE(out.error.has_value());
+  CHECK(out.error->kind == ErrorKind::Conflict);
   CHECK(posts(t) == 1);
 }
 
 TEST_CASE("a demotion the managers commit neither time says it may still apply") {
   RecordedTransport t;
-  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on("GET", "/v1.41/nodes", 200, nodes_body(20, "manager"));
   t.on("POST", kUpdate, kDeadline);
-  docker::Client c(t);
-  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::milliseconds(20));
-  REQUIRE(out.ok());
-  REQUIRE((*out)[0].error.has_value());
-  CHECK((*out)[0].error->kind == ErrorKind::Server);
-  CHECK((*out)[0].error->why.find("may still be applied later") != std::string::npos);
+  auto out = demote_node1(t, std::chrono::milliseconds(20));
+  REQUIRE(out.error.has_value());
+  CHECK(out.error->kind == ErrorKind::Server);
+  CHECK(out.error->why.find("may still be applied later") != std::string::npos);
   CHECK(posts(t) == 2);
 }
 
 TEST_CASE("any other refusal of a node update is final: sent once") {
   RecordedTransport t;
-  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on("GET", "/v1.41/nodes", 200, nodes_body(20, "manager"));
   t.on("POST", kUpdate, 500, R"({"message":"rpc error: code = Unknown desc = update out of sequence"})");
-  docker::Client c(t);
-  auto out = ops::change_nodes(c, {"node1"}, demote(), std::chrono::seconds(5));
-  REQUIRE(out.ok());
-  REQUIRE((*out)[0].error.has_value());
-  CHECK((*out)[0].error->kind == ErrorKind::Conflict);
+  auto out = demote_node1(t, std::chrono::seconds(5));
+  REQUIRE(out.error.has_value());
+  CHECK(out.error->kind == ErrorKind::Conflict);
   CHECK(posts(t) == 1);
 }
