@@ -83,6 +83,18 @@ engine_api() {
 engine() { curl -s --max-time 10 "http://master:2378/v$(engine_api)$1"; }
 engine_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://master:2378/v$(engine_api)$1"; }
 
+# wait_settled SECONDS: waits until the swarm has one leader and every node is ready, as a suite
+# that moved the leadership must leave it: after a change of leader the new one marks every
+# node "unknown" until the node's next heartbeat reaches it. Status 1 if that did not come.
+wait_settled() {
+  local deadline=$((SECONDS + $1))
+  until engine /nodes | jq -e 'length > 0 and all(.[]; .Status.State == "ready")
+      and ([.[] | select(.ManagerStatus.Leader == true)] | length == 1)' >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.5
+  done
+}
+
 # Fails the test at once when the lab cannot be reached: an e2e test never skips.
 require_lab() {
   if ! curl -sf --max-time 5 http://master:2378/_ping >/dev/null; then

@@ -23,7 +23,7 @@ services:
       replicas: 2
 YAML
 # Clean-up, run newest first: engines back, then the stack removed and the managers demoted.
-defer "'$HCL' down -p $P; '$HCL' node demote node1 node2"
+defer "'$HCL' down -p $P; '$HCL' node demote node1 node2; wait_settled 90"
 defer "'$LAB' start master; sleep 5; '$LAB' start node1"
 
 hcl node promote node1 node2
@@ -111,4 +111,10 @@ done
 hcl nodes --no-consul --format json
 expect_rc 0 "hcl nodes with master back"
 expect_eq "$(jqo '[.[] | select(.swarm.role == "manager" or .swarm.leader)] | length')" 1 "master is the only manager again"
+# The suites after this one expect every node ready: the leader changed twice, and each change
+# leaves the workers "unknown" until they next report to the new leader.
+if wait_settled 90; then pass "every node ready again under master"; else
+  fail "every node ready again under master" \
+    "$(engine /nodes | jq -c '[.[] | {n: .Description.Hostname, s: .Status.State, l: .ManagerStatus.Leader}]')"
+fi
 finish
