@@ -9,7 +9,7 @@ cd "$repo"
 
 # module layer path-prefixes... (layer 0 is the bottom; a module sees its own files and lower layers)
 modules=$(cat <<'TABLE'
-base     0 include/hcl/error.hpp include/hcl/text.hpp include/hcl/files.hpp lib/error.cpp lib/text.cpp lib/files.cpp
+base     0 include/hcl/error.hpp include/hcl/text.hpp include/hcl/files.hpp lib/error.cpp lib/text.cpp lib/files.cpp lib/fmt_once.cpp
 json     1 lib/json/
 http     1 include/hcl/http.hpp lib/http/
 docker   2 include/hcl/docker.hpp lib/docker/
