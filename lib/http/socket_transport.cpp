@@ -477,7 +477,7 @@ class SocketTransport final : public detail::BatchTransport {
         fail(t, ErrorKind::Server, "the server's answer is not valid HTTP (a chunk line never ends)");
         break;
       }
-      if (nl == std::string_view::npos) break;
+      if (nl == std::string_view::npos) return {};  // all of it taken: the line goes on in the next piece
       data.remove_prefix(nl + 1);
       std::string line = std::move(t.line);
       t.line.clear();

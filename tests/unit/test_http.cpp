@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -308,7 +309,8 @@ namespace {
 
 // A raw TCP server for what httplib will not do: the n-th connection it accepts gets the n-th
 // script, a list of answers sent one per request read (kClose: close instead). Connections are
-// served at once, each on a thread of its own.
+// served at once, each on a thread of its own. With a byte pause, answers go out a byte at a
+// time, so that the client reads them in pieces split at every place.
 struct RawServer {
   int listener = -1;
   int port = 0;
@@ -318,8 +320,10 @@ struct RawServer {
   std::vector<int> open;
   std::atomic<int> connections{0};
   std::vector<std::string> received;  // each request's bytes (head, or a TLS ClientHello), in order
+  const std::chrono::milliseconds byte_pause;
 
-  explicit RawServer(std::vector<std::vector<std::string>> scripts) {
+  explicit RawServer(std::vector<std::vector<std::string>> scripts, std::chrono::milliseconds pause = {})
+      : byte_pause(pause) {
     listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -361,7 +365,16 @@ struct RawServer {
         received.push_back(request);
       }
       if (answer.empty()) break;
-      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+      if (byte_pause.count() == 0) {
+        ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+        continue;
+      }
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      for (char c : answer) {
+        ::send(fd, &c, 1, MSG_NOSIGNAL);
+        std::this_thread::sleep_for(byte_pause);
+      }
     }
     ::shutdown(fd, SHUT_RDWR);
   }
@@ -492,6 +505,20 @@ TEST_CASE("socket transport: chunked, until-close and 1xx answers; broken ones a
     auto again = t->send({"GET", "/d"});
     REQUIRE(again.ok());
     CHECK(again->body == "ok");
+    CHECK(s.connections == 1);
+  }
+  SUBCASE("chunked, read a byte at a time: every split of size lines, data and CRLFs") {
+    // Found from outside: a read that ended inside a chunk's line (often between a chunk's data
+    // and its CRLF) took the same bytes again and again, until "a chunk line never ends".
+    const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "5\r\nhello\r\n6;e=1\r\n world\r\n0\r\nX-T: 1\r\n\r\n";
+    RawServer s({{chunked, chunked}}, 1ms);
+    auto t = t_for(s);
+    for (int i = 0; i < 2; ++i) {
+      auto r = t->send({"GET", "/s"});
+      REQUIRE(r.ok());
+      CHECK(r->body == "hello world");
+    }
     CHECK(s.connections == 1);
   }
   SUBCASE("no length: the body ends with the connection") {
