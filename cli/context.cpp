@@ -102,6 +102,12 @@ Result<std::unique_ptr<http::Transport>> Context::new_docker_transport() {
   return t;
 }
 
+std::unique_ptr<http::Transport> Context::engine_transport(const http::Endpoint& endpoint) {
+  auto t = http::make_transport(endpoint, (*config())->timeouts(), logger());
+  t->set_cancel(&interrupted);
+  return t;
+}
+
 Result<docker::Client*> Context::docker() {
   if (!docker_) {
     auto eps = docker_endpoints();
@@ -144,7 +150,23 @@ void Context::learn_managers() {
     }
   }
   const auto& seen = docker_->managers_seen();
-  if (!seen.empty() && primary.kind != http::Endpoint::Kind::Unix) {
+  // Only when a manager hcl has not noted yet shows up: resolving the configured host (to leave
+  // its own address out) may cost a DNS answer.
+  auto noted = [&](const std::string& name, const std::string& host) {
+    return std::any_of(known_managers_.managers.begin(), known_managers_.managers.end(),
+                       [&](const auto& m) {
+                         auto ep = config::parse_docker_host(m.endpoint, "");
+                         return m.name == name && ep && ep->host == host;
+                       });
+  };
+  std::size_t others = 0;
+  bool news = false;
+  for (const auto& [name, host] : seen)
+    if (host != primary.host && name != primary.host) ++others, news = news || !noted(name, host);
+  std::size_t noted_names = 0;
+  for (std::size_t i = 0; i < known_managers_.managers.size(); ++i)
+    if (i == 0 || known_managers_.managers[i].name != known_managers_.managers[i - 1].name) ++noted_names;
+  if (!seen.empty() && primary.kind != http::Endpoint::Kind::Unix && (news || others < noted_names)) {
     // The configured endpoint's own host is not a further manager: it is tried first anyway.
     auto own = http::numeric_addresses(primary.host);
     k.managers.clear();

@@ -78,8 +78,7 @@ Status FailoverTransport::choose() {
   auto r = first_answer<Result<Response>>([&](Transport& t) { return t.send(ping); }, passes_on,
                                           [](Error e) -> Result<Response> { return e; });
   if (!r && !chosen_) return r.error();
-  if (!chosen_) chosen_ = endpoints_.size() - 1;  // a 503 from the last: let the request itself say why
-  return ok();
+  return ok();  // chosen_ is set: the one that answered, or the last one's 503 (the request then says why)
 }
 
 Result<Response> FailoverTransport::send(const Request& request) {
