@@ -23,6 +23,7 @@ struct Command {
 
 void setup_nodes(CLI::App* sub, Context& ctx);    // cmd_nodes.cpp
 void setup_node(CLI::App* sub, Context& ctx);     // cmd_node.cpp
+void setup_swarm(CLI::App* sub, Context& ctx);    // cmd_swarm.cpp
 void setup_net(CLI::App* sub, Context& ctx);      // cmd_net.cpp
 void setup_run(CLI::App* sub, Context& ctx);      // cmd_run.cpp
 void setup_ps(CLI::App* sub, Context& ctx);       // cmd_ps.cpp
@@ -47,6 +48,7 @@ void setup_man(CLI::App* sub, Context& ctx);             // cmd_completion.cpp (
 inline constexpr Command kCommands[] = {
     {"nodes", "List the cluster's nodes with their Swarm state and Consul health", setup_nodes},
     {"node", "Drain, activate, pause, promote, demote, label, inspect or remove nodes", setup_node},
+    {"swarm", "Form the swarm: init on an engine, join engines to it, make them leave", setup_swarm},
     {"net", "Create, list, inspect and remove networks", setup_net},
     {"run", "Run a container on the swarm, placed by constraints", setup_run},
     {"ps", "List tasks: what runs where", setup_ps},

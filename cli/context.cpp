@@ -103,6 +103,12 @@ Result<std::unique_ptr<http::Transport>> Context::new_docker_transport() {
   return t;
 }
 
+std::unique_ptr<http::Transport> Context::engine_transport(const http::Endpoint& endpoint) {
+  auto t = http::make_transport(endpoint, (*config())->timeouts(), logger());
+  t->set_cancel(&interrupted);
+  return t;
+}
+
 Result<docker::Client*> Context::docker() {
   if (!docker_) {
     auto eps = docker_endpoints();

@@ -7,6 +7,7 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
   case "$1/$2" in
     '/nodes') REPLY='nodes' ;;
     '/node') REPLY='node' ;;
+    '/swarm') REPLY='swarm' ;;
     '/net'|'/network') REPLY='net' ;;
     '/run') REPLY='run' ;;
     '/ps') REPLY='ps' ;;
@@ -34,6 +35,9 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
     'node/demote') REPLY='node demote' ;;
     'node/label') REPLY='node label' ;;
     'node/rm'|'node/remove') REPLY='node rm' ;;
+    'swarm/init') REPLY='swarm init' ;;
+    'swarm/join') REPLY='swarm join' ;;
+    'swarm/leave') REPLY='swarm leave' ;;
     'net/create') REPLY='net create' ;;
     'net/ls'|'net/list') REPLY='net ls' ;;
     'net/inspect') REPLY='net inspect' ;;
@@ -50,8 +54,9 @@ _hcl_sub() {  # PATH WORD: REPLY is the path after subcommand WORD; fails for ot
 
 _hcl_commands() {  # PATH: REPLY lists the subcommands
   case "$1" in
-    '') REPLY='nodes node net run ps logs rm deploy scale rollback down ls kv health sync viz version config context completion' ;;
+    '') REPLY='nodes node swarm net run ps logs rm deploy scale rollback down ls kv health sync viz version config context completion' ;;
     'node') REPLY='ls inspect drain activate pause promote demote label rm' ;;
+    'swarm') REPLY='init join leave' ;;
     'net') REPLY='create ls inspect rm' ;;
     'kv') REPLY='get put ls rm watch' ;;
     'context') REPLY='ls' ;;
@@ -73,6 +78,10 @@ _hcl_flags() {  # PATH: REPLY lists the flags, inherited ones too
     'node demote') REPLY='-h --help --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'node label') REPLY='-h --help --rm --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'node rm') REPLY='-h --help --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'swarm') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'swarm init') REPLY='-h --help --advertise-addr --default-addr-pool --default-addr-pool-mask-length --dispatcher-heartbeat --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'swarm join') REPLY='-h --help --manager --advertise-addr --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'swarm leave') REPLY='-h --help --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'net') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'net create') REPLY='-h --help -d --driver --subnet --gateway --attachable --no-attachable --internal -l --label --exist-ok --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'net ls') REPLY='-h --help --format -q --quiet --no-trunc --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
@@ -132,6 +141,17 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
     'node label/--rm') REPLY='free' ;;
     'node rm/-h'|'node rm/--help') REPLY='flag' ;;
     'node rm/--force') REPLY='flag' ;;
+    'swarm/-h'|'swarm/--help') REPLY='flag' ;;
+    'swarm init/-h'|'swarm init/--help') REPLY='flag' ;;
+    'swarm init/--advertise-addr') REPLY='free' ;;
+    'swarm init/--default-addr-pool') REPLY='free' ;;
+    'swarm init/--default-addr-pool-mask-length') REPLY='free' ;;
+    'swarm init/--dispatcher-heartbeat') REPLY='free' ;;
+    'swarm join/-h'|'swarm join/--help') REPLY='flag' ;;
+    'swarm join/--manager') REPLY='flag' ;;
+    'swarm join/--advertise-addr') REPLY='free' ;;
+    'swarm leave/-h'|'swarm leave/--help') REPLY='flag' ;;
+    'swarm leave/--force') REPLY='flag' ;;
     'net/-h'|'net/--help') REPLY='flag' ;;
     'net create/-h'|'net create/--help') REPLY='flag' ;;
     'net create/-d'|'net create/--driver') REPLY='free' ;;
@@ -276,6 +296,9 @@ _hcl_positional() {  # PATH N: REPLY is what the Nth positional argument is
     'node label/0') REPLY='live:nodes' ;;
     'node label/'*) REPLY='free' ;;
     'node rm/'*) REPLY='live:nodes' ;;
+    'swarm init/0') REPLY='free' ;;
+    'swarm join/'*) REPLY='free' ;;
+    'swarm leave/'*) REPLY='free' ;;
     'net create/0') REPLY='free' ;;
     'net inspect/0') REPLY='live:networks' ;;
     'net rm/'*) REPLY='live:networks' ;;

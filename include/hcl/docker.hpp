@@ -441,6 +441,34 @@ struct Event {
   std::int64_t time_nano = 0;
 };
 
+// An engine's own view of its swarm membership (GET /info's Swarm), on any engine, manager or not.
+struct SwarmMembership {
+  std::string hostname;    // Name: the engine's host
+  std::string state;       // LocalNodeState: inactive, pending, active, error, locked
+  std::string node_id;     // NodeID
+  std::string node_addr;   // NodeAddr: the address it advertises to the swarm
+  bool manager = false;    // ControlAvailable
+  std::int64_t managers = 0;  // Managers: how many the swarm has (as a manager knows it)
+  std::string cluster_id;  // Cluster.ID (on managers only)
+  std::string error;       // Error
+  std::vector<std::string> remote_managers;  // RemoteManagers[].Addr ("10.0.0.2:2377")
+};
+
+// What a new swarm is made with (POST /swarm/init); empty or zero: the engine's default.
+struct SwarmInit {
+  std::string advertise;                 // AdvertiseAddr ("" lets the engine pick)
+  std::vector<std::string> address_pools;  // DefaultAddrPool: CIDRs the overlay networks' subnets come from
+  std::uint32_t subnet_size = 0;         // SubnetSize: the prefix length of each
+  std::int64_t heartbeat_ns = 0;         // Spec.Dispatcher.HeartbeatPeriod
+};
+
+// A swarm's join tokens (GET /swarm, on a manager) and its ID.
+struct JoinTokens {
+  std::string cluster_id;
+  std::string worker;
+  std::string manager;
+};
+
 // An engine's API window as the engine told it: its newest version (the Api-Version header,
 // /version's ApiVersion, a "too new" refusal) and its oldest (/version's MinAPIVersion, a "too old"
 // refusal); "" where not known.
@@ -473,6 +501,15 @@ class Client {
   std::optional<std::string> known_api_version() const { return hinted_ ? std::nullopt : api_version_; }
 
   Result<EngineVersion> version();
+  // The engine's swarm membership (GET /info), its join tokens as a manager (GET /swarm); making
+  // it a swarm's first manager (POST /swarm/init, listening on 0.0.0.0:2377: returns its node
+  // ID), joining a swarm
+  // through a manager's address with a token (POST /swarm/join), leaving (POST /swarm/leave).
+  Result<SwarmMembership> membership();
+  Result<JoinTokens> join_tokens();
+  Result<std::string> init_swarm(const SwarmInit& init);
+  Status join_swarm(const std::string& advertise, const std::string& manager_addr, const std::string& token);
+  Status leave_swarm(bool force);
   Result<std::vector<SwarmNode>> nodes();
   // The swarm's managers as the last list of nodes read (nodes(), cluster_state()) showed them:
   // each one's hostname and the host of its manager address (ManagerStatus.Addr without the

@@ -273,6 +273,70 @@ Result<EngineVersion> Client::version() {
   });
 }
 
+Result<SwarmMembership> Client::membership() {
+  auto r = call("GET", "/info");
+  if (!r) return r.error();
+  return decode(*r, what("GET", "/info"), [](const json& j) {
+    SwarmMembership m;
+    m.hostname = get<std::string>(j, "Name");
+    const json& s = child(j, "Swarm");
+    m.state = get<std::string>(s, "LocalNodeState");
+    m.node_id = get<std::string>(s, "NodeID");
+    m.node_addr = get<std::string>(s, "NodeAddr");
+    m.manager = get<bool>(s, "ControlAvailable");
+    m.managers = get<std::int64_t>(s, "Managers");
+    m.error = get<std::string>(s, "Error");
+    m.cluster_id = get<std::string>(child(s, "Cluster"), "ID");
+    if (auto it = s.find("RemoteManagers"); it != s.end() && it->is_array())
+      for (const auto& rm : *it) m.remote_managers.push_back(get<std::string>(rm, "Addr"));
+    return m;
+  });
+}
+
+Result<JoinTokens> Client::join_tokens() {
+  auto r = call("GET", "/swarm");
+  if (!r) return r.error();
+  return decode(*r, what("GET", "/swarm"), [](const json& j) {
+    const json& t = child(j, "JoinTokens");
+    return JoinTokens{get<std::string>(j, "ID"), get<std::string>(t, "Worker"), get<std::string>(t, "Manager")};
+  });
+}
+
+Result<std::string> Client::init_swarm(const SwarmInit& init) {
+  json body{{"ListenAddr", "0.0.0.0:2377"}};
+  if (!init.advertise.empty()) body["AdvertiseAddr"] = init.advertise;
+  if (!init.address_pools.empty()) body["DefaultAddrPool"] = init.address_pools;
+  if (init.subnet_size > 0) body["SubnetSize"] = init.subnet_size;
+  if (init.heartbeat_ns > 0) body["Spec"] = {{"Dispatcher", {{"HeartbeatPeriod", init.heartbeat_ns}}}};
+  auto r = call("POST", "/swarm/init", codec::body(body));
+  if (!r) return r.error();
+  return decode(*r, what("POST", "/swarm/init"), [](const json& j) {
+    if (!j.is_string()) throw std::runtime_error("expected the new node's ID");
+    return j.get<std::string>();
+  });
+}
+
+Status Client::join_swarm(const std::string& advertise, const std::string& manager_addr, const std::string& token) {
+  json body{{"ListenAddr", "0.0.0.0:2377"}, {"RemoteAddrs", json::array({manager_addr})}, {"JoinToken", token}};
+  if (!advertise.empty()) body["AdvertiseAddr"] = advertise;
+  auto r = call("POST", "/swarm/join", codec::body(body));
+  if (!r) {
+    // The token is a secret: never in a message, not even when the engine quotes it.
+    Error e = r.error();
+    for (std::string* t : {&e.what, &e.why})
+      for (auto at = t->find(token); !token.empty() && at != std::string::npos; at = t->find(token, at))
+        t->replace(at, token.size(), "<join token>");
+    return e;
+  }
+  return ok();
+}
+
+Status Client::leave_swarm(bool force) {
+  auto r = call("POST", http::target("/swarm/leave", {{"force", force ? "true" : "false"}}));
+  if (!r) return r.error();
+  return ok();
+}
+
 Result<std::vector<SwarmNode>> Client::nodes() {
   StreamedList<SwarmNode> nodes(node_list_decoder);
   SinkFactory sinks = [&] { return std::vector<http::BodySink>{nodes.sink()}; };

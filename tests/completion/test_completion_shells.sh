@@ -28,6 +28,7 @@ for sh in bash fish; do
   expect_only $sh "hcl net " "net's subcommands" create ls inspect rm
   expect_only $sh "hcl network l" "an alias leads to the same subcommands" ls
   expect_only $sh "hcl kv " "kv's subcommands" get put ls rm watch
+  expect_only $sh "hcl swarm " "swarm's subcommands" init join leave
   expect_complete $sh "hcl nodes -" "a listing's flags" --format -q --quiet --no-trunc --no-consul --help
   expect_complete $sh "hcl nodes -" "global flags after the command" -H --host --consul --tlsverify
   expect_only $sh "hcl net ls --no" "flags from their prefix" --no-trunc

@@ -90,3 +90,29 @@ swarm_ok() {
   [[ $(swarm_local_state master) == active ]] &&
     [[ $(swarm_node_table 2>/dev/null | awk '{print $2, $3}' | sort) == "$want" ]]
 }
+
+# Managers: master and the next M-1 nodes, the rest workers, each promoted or demoted only when
+# its role differs; then waits until the swarm has exactly M reachable managers. A demotion the
+# managers do not commit in time (Raft's DeadlineExceeded on a busy machine) is tried again.
+swarm_managers() {
+  local want=$1; shift
+  local nodes=("$@") i node role try
+  for ((i = 1; i < ${#nodes[@]}; i++)); do
+    node=${nodes[i]}
+    role=$(dk master node inspect "$node" --format '{{.Spec.Role}}' 2>/dev/null || true)
+    local verb=promote wanted=manager
+    ((i < want)) || { verb=demote; wanted=worker; }
+    [[ $role != "$wanted" ]] || continue
+    for try in 1 2 3; do
+      if ((try == 1)); then say "$verb $node"; else say "$verb $node, try $try"; fi
+      dk master node "$verb" "$node" >/dev/null 2>"$RUN_DIR/$node/role.err" && break
+      ((try < 3)) || die "could not $verb $node: $(tr '\n' ' ' <"$RUN_DIR/$node/role.err")"
+      sleep 2
+    done
+  done
+  wait_for 90 swarm_managers_are "$want" ||
+    die "the swarm does not have $want reachable managers: $(dk master node ls --format '{{.Hostname}} {{.ManagerStatus}}' | tr '\n' ' ')"
+}
+swarm_managers_are() {
+  [[ $(dk master node ls --format '{{.ManagerStatus}}' 2>/dev/null | grep -cE '^(Leader|Reachable)$') == "$1" ]]
+}
