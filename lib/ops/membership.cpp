@@ -14,6 +14,17 @@ std::string advertising(const std::string& addr) { return addr.empty() ? "" : ",
 
 MemberOutcome failed(const MemberEngine& e, Error error) { return {e.name, "", std::move(error)}; }
 
+// Each engine's outcome: its membership read first (an error if it cannot be), then `step`.
+template <class Step>
+std::vector<MemberOutcome> each_engine(const std::vector<MemberEngine>& engines, Step step) {
+  std::vector<MemberOutcome> out;
+  for (const auto& e : engines) {
+    auto m = e.client->membership();
+    out.push_back(m ? step(e, *m) : failed(e, m.error()));
+  }
+  return out;
+}
+
 }  // namespace
 
 MemberOutcome init_swarm(const MemberEngine& engine, docker::SwarmInit init) {
@@ -49,77 +60,46 @@ Result<std::vector<MemberOutcome>> join_swarm(docker::Client& manager, const std
   std::string remote = own->node_addr.find(':') == std::string::npos ? own->node_addr + ":2377" : "[" + own->node_addr + "]:2377";
   const std::string& token = as_manager ? tokens->manager : tokens->worker;
   const char* role = as_manager ? "a manager" : "a worker";
-  std::vector<MemberOutcome> out;
-  for (const auto& e : engines) {
-    auto m = e.client->membership();
-    if (!m) {
-      out.push_back(failed(e, m.error()));
-      continue;
-    }
-    if (m->state == "active") {
+  return each_engine(engines, [&](const MemberEngine& e, const docker::SwarmMembership& m) -> MemberOutcome {
+    if (m.state == "active") {
       // A worker knows no cluster ID: it is in this swarm when one of its managers is ours.
-      bool ours = m->manager ? m->cluster_id == tokens->cluster_id
-                             : std::find(m->remote_managers.begin(), m->remote_managers.end(), remote) != m->remote_managers.end();
-      if (ours) {
-        out.push_back({e.name, fmt::format("already in this swarm as {} ({}), left as it is",
-                                           m->manager ? "a manager" : "a worker", m->node_addr),
-                       {}});
-      } else {
-        out.push_back(failed(e, Error{ErrorKind::Conflict, e.name,
-                                      fmt::format("is in another swarm (managers at {}): make it leave first (hcl swarm "
-                                                  "leave {})",
-                                                  m->remote_managers.empty() ? "?" : m->remote_managers.front(), e.name)}));
-      }
-      continue;
+      bool ours = m.manager ? m.cluster_id == tokens->cluster_id
+                            : std::find(m.remote_managers.begin(), m.remote_managers.end(), remote) != m.remote_managers.end();
+      if (ours)
+        return {e.name,
+                fmt::format("already in this swarm as {} ({}), left as it is", m.manager ? "a manager" : "a worker", m.node_addr),
+                {}};
+      return failed(e, Error{ErrorKind::Conflict, e.name,
+                             fmt::format("is in another swarm (managers at {}): make it leave first (hcl swarm leave {})",
+                                         m.remote_managers.empty() ? "?" : m.remote_managers.front(), e.name)});
     }
-    if (m->state != "inactive") {
-      out.push_back(failed(e, Error{ErrorKind::Conflict, e.name,
-                                    fmt::format("is {} in a swarm{}: make it leave first (hcl swarm leave {} --force)", m->state,
-                                                m->error.empty() ? "" : " (" + m->error + ")", e.name)}));
-      continue;
-    }
-    if (auto s = e.client->join_swarm(e.advertise, remote, token); !s) {
-      out.push_back(failed(e, s.error()));
-      continue;
-    }
-    out.push_back({e.name, fmt::format("joined swarm {} as {} through {}{}", short_id(tokens->cluster_id), role, remote,
-                                       advertising(e.advertise)),
-                   {}});
-  }
-  return out;
+    if (m.state != "inactive")
+      return failed(e, Error{ErrorKind::Conflict, e.name,
+                             fmt::format("is {} in a swarm{}: make it leave first (hcl swarm leave {} --force)", m.state,
+                                         m.error.empty() ? "" : " (" + m.error + ")", e.name)});
+    if (auto s = e.client->join_swarm(e.advertise, remote, token); !s) return failed(e, s.error());
+    return {e.name,
+            fmt::format("joined swarm {} as {} through {}{}", short_id(tokens->cluster_id), role, remote, advertising(e.advertise)),
+            {}};
+  });
 }
 
 std::vector<MemberOutcome> leave_swarm(const std::vector<MemberEngine>& engines, bool force) {
-  std::vector<MemberOutcome> out;
-  for (const auto& e : engines) {
-    auto m = e.client->membership();
-    if (!m) {
-      out.push_back(failed(e, m.error()));
-      continue;
-    }
-    if (m->state == "inactive") {
-      out.push_back({e.name, "in no swarm, left as it is", {}});
-      continue;
-    }
-    bool last = m->manager && m->managers <= 1;
-    if (m->manager && !force) {
-      out.push_back(failed(e, Error{ErrorKind::Conflict, e.name,
-                                    last ? "is the swarm's only manager: leaving ends the swarm, its services and networks "
-                                           "with it; give --force to do that"
-                                         : "is a manager: demote it first (hcl node demote), so that the swarm keeps its "
-                                           "quorum, or give --force"}));
-      continue;
-    }
-    if (auto s = e.client->leave_swarm(force); !s) {
-      out.push_back(failed(e, s.error()));
-      continue;
-    }
-    out.push_back({e.name, last ? std::string("left the swarm, its only manager: the swarm is gone")
-                                : fmt::format("left the swarm (its entry stays in the node list as down until hcl node rm {})",
-                                              short_id(m->node_id)),
-                   {}});
-  }
-  return out;
+  return each_engine(engines, [&](const MemberEngine& e, const docker::SwarmMembership& m) -> MemberOutcome {
+    if (m.state == "inactive") return {e.name, "in no swarm, left as it is", {}};
+    bool last = m.manager && m.managers <= 1;
+    if (m.manager && !force)
+      return failed(e, Error{ErrorKind::Conflict, e.name,
+                             last ? "is the swarm's only manager: leaving ends the swarm, its services and networks with it; "
+                                    "give --force to do that"
+                                  : "is a manager: demote it first (hcl node demote), so that the swarm keeps its quorum, or "
+                                    "give --force"});
+    if (auto s = e.client->leave_swarm(force); !s) return failed(e, s.error());
+    if (last) return {e.name, "left the swarm, its only manager: the swarm is gone", {}};
+    return {e.name,
+            fmt::format("left the swarm (its entry stays in the node list as down until hcl node rm {})", short_id(m.node_id)),
+            {}};
+  });
 }
 
 }  // namespace hcl::ops
