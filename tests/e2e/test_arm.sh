@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The ARM binaries (scripts/cross-build armhf|arm64) run under qemu-user against the lab:
-# each is an ARM ELF of the right kind, `hcl --version` prints what the native build prints, and
-# `hcl nodes --format json` lists the lab's three nodes as the native build sees them; the
-# package made for the architecture holds the binary, the man page and the completions.
+# The ARM binaries (scripts/cross-build armhf|arm64) run under qemu-user against the lab, each on
+# the CPU of the oldest board it is offered for (armhf: Cortex-A7, a Raspberry Pi 2; arm64:
+# Cortex-A53, a Pi 3 or Zero 2), not qemu's default CPU, which has every extension: each is an
+# ARM ELF of the right kind, `hcl --version` prints what the native build prints, `hcl nodes
+# --format json` lists the lab's three nodes as the native build sees them, over plain HTTP and
+# over the lab's TLS endpoint (libcurl dlopen()ed from the target's packages), and `deploy
+# --dry-run` plans the demo as the native build does; the package made for the architecture
+# holds the binary, the man page and the completions.
 # HCL_CROSS_DIR: the directory holding build-armhf/ and build-arm64/ (the source tree).
 source "$(dirname "$0")/lib.sh"
 require_lab
@@ -17,11 +21,16 @@ native_version=$out
 hcl nodes --format json
 expect_rc 0 "native: hcl nodes --format json (the reference view)"
 native_nodes=$(jqo '[.[] | {name, role: .swarm.role, health}] | sort_by(.name)')
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+demo=$ROOT/examples/loadbalancing.yml
+hcl deploy --dry-run -p hcl-e2e-arm "$demo"
+expect_rc 1 "native: hcl deploy --dry-run of the demo, a project not deployed (the reference plan; 1: changes to make)"
+native_plan=$out
 
 for arch in armhf arm64; do
   case $arch in
-    armhf) qemu=qemu-arm-static; machine=ARM; class=ELF32 ;;
-    arm64) qemu=qemu-aarch64-static; machine=AArch64; class=ELF64 ;;
+    armhf) qemu=qemu-arm-static; cpu=cortex-a7; machine=ARM; class=ELF32 ;;
+    arm64) qemu=qemu-aarch64-static; cpu=cortex-a53; machine=AArch64; class=ELF64 ;;
   esac
   bin=$cross_dir/build-$arch/hcl.stripped
   sysroot=$cross_dir/build-$arch/sysroot
@@ -40,12 +49,12 @@ for arch in armhf arm64; do
 
   # Through a wrapper, so lib.sh's hcl() runs the ARM binary under qemu, with the unpacked
   # target packages as its root for the dynamic loader and libraries.
-  printf '#!/bin/sh\nexec %s -L %s %s "$@"\n' "$qemu" "$sysroot" "$bin" >"$WORK/hcl-$arch"
+  printf '#!/bin/sh\nexec %s -cpu %s -L %s %s "$@"\n' "$qemu" "$cpu" "$sysroot" "$bin" >"$WORK/hcl-$arch"
   chmod +x "$WORK/hcl-$arch"
   HCL=$WORK/hcl-$arch
 
   hcl --version
-  expect_rc 0 "$arch: hcl --version under $qemu"
+  expect_rc 0 "$arch: hcl --version under $qemu -cpu $cpu"
   expect_eq "$out" "$native_version" "$arch: --version prints what the native build prints"
 
   hcl nodes --format json
@@ -53,6 +62,10 @@ for arch in armhf arm64; do
   expect_eq "$(jqo '[.[].name] | sort | join(",")')" "master,node1,node2" "$arch: the JSON lists master, node1, node2"
   expect_eq "$(jqo '[.[] | {name, role: .swarm.role, health}] | sort_by(.name)')" "$native_nodes" \
     "$arch: names, roles and health agree with the native build's"
+
+  hcl deploy --dry-run -p hcl-e2e-arm "$demo"
+  expect_rc 1 "$arch: hcl deploy --dry-run of the demo (1: changes to make)"
+  expect_eq "$out" "$native_plan" "$arch: the plan is the native build's"
 
   # A usage error keeps its exit status across the architectures.
   hcl nodes --format
@@ -74,6 +87,26 @@ for arch in armhf arm64; do
     grep -qx -- "$f" <<<"$files" && pass "$arch: the package has $f" || fail "$arch: the package has $f" "$files"
   done
   mkdir -p "$WORK/deb-$arch" && dpkg-deb -x "$deb" "$WORK/deb-$arch"
-  expect_eq "$("$qemu" -L "$sysroot" "$WORK/deb-$arch/usr/bin/hcl" --version)" "$native_version" "$arch: the packaged binary runs"
+  expect_eq "$("$qemu" -cpu "$cpu" -L "$sysroot" "$WORK/deb-$arch/usr/bin/hcl" --version)" "$native_version" \
+    "$arch: the packaged binary runs"
 done
+
+# TLS: master's engine with --tlsverify on 2376 (`lab tls on`, back to plain at the end).
+T=/run/hcl-lab/tls
+defer "'$LAB' tls off"
+if "$LAB" tls on >"$WORK/tls-on.log" 2>&1; then
+  for arch in armhf arm64; do
+    [ -x "$WORK/hcl-$arch" ] || continue
+    HCL=$WORK/hcl-$arch
+    DOCKER_HOST=tcp://master:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$T/client hcl nodes --format json
+    expect_rc 0 "$arch: hcl nodes --format json over TLS (tcp://master:2376, client certificate)"
+    expect_eq "$(jqo '[.[].name] | sort | join(",")')" "master,node1,node2" "$arch: over TLS, the same three nodes"
+    DOCKER_HOST=tcp://master:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$T/wrong-ca hcl nodes
+    expect_rc 6 "$arch: a CA that did not sign the engine's certificate is refused"
+  done
+else
+  fail "lab tls on" "$(cat "$WORK/tls-on.log")"
+fi
+"$LAB" tls off >"$WORK/tls-off.log" 2>&1 && pass "lab tls off" || fail "lab tls off" "$(cat "$WORK/tls-off.log")"
+wait_settled 90 && pass "the swarm settled again after the engine restarts" || fail "the swarm did not settle within 90 s"
 finish
