@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <map>
 #include <set>
 
@@ -32,11 +34,36 @@ std::string line(Context& ctx, const ops::HealthCheckResult& r) {
                      safe_text(r.reason));
 }
 
+// The managers hcl knows endpoints of (the configured ones, and those learnt from the swarm), each
+// with clients of its own, for the quorum check to ask from here; none when hcl knows only the
+// configured endpoint (nothing to go on through).
+struct ManagerProbes {
+  std::vector<std::unique_ptr<http::Transport>> transports;
+  std::vector<std::unique_ptr<docker::Client>> clients;
+  std::vector<ops::ManagerEndpoints> managers;
+};
+
+Result<std::unique_ptr<ManagerProbes>> manager_probes(Context& ctx) {
+  auto eps = ctx.docker_endpoints();
+  if (!eps) return eps.error();
+  auto out = std::make_unique<ManagerProbes>();
+  if ((*eps)->size() < 2) return out;
+  for (const auto& e : **eps) {
+    std::string name = !e.name.empty() ? e.name : e.endpoint.host.empty() ? e.endpoint.display() : e.endpoint.host;
+    auto it = std::find_if(out->managers.begin(), out->managers.end(), [&](const auto& m) { return m.name == name; });
+    if (it == out->managers.end()) it = out->managers.insert(out->managers.end(), ops::ManagerEndpoints{name, {}});
+    out->transports.push_back(ctx.engine_transport(e.endpoint));
+    out->clients.push_back(std::make_unique<docker::Client>(*out->transports.back()));
+    it->endpoints.emplace_back(e.endpoint.display(), out->clients.back().get());
+  }
+  return out;
+}
+
 // Re-checks whenever the engine reports a node or service event or Consul's checks change (a
 // blocking query), and at least every interval; prints the checks whose verdict or reason
 // changed, all of them the first time.
 Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const HealthOptions& o,
-             http::Millis interval) {
+             const std::vector<ops::ManagerEndpoints>& managers, http::Millis interval) {
   ops::ChangeWaiter waiter;
   auto engine = ctx.new_docker_transport();
   if (!engine) return engine.error();
@@ -46,7 +73,7 @@ Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const
   waiter.follow_consul_checks(std::move(*checks), (*ctx.config())->consul_token);
   std::map<std::string, std::pair<ops::Verdict, std::string>> shown;
   auto look = [&]() -> Result<bool> {
-    auto results = ops::check_health(docker, consul, o.services);
+    auto results = ops::check_health(docker, consul, o.services, managers);
     if (Context::interrupted) return false;
     bool healthy = ops::healthy(results);
     std::string time = now_rfc3339(), s;
@@ -80,8 +107,10 @@ Status run_health(Context& ctx, HealthOptions& o) {
   if (!docker) return docker.error();
   auto consul = ctx.consul();
   if (!consul) return consul.error();
-  if (o.watch) return watch(ctx, **docker, **consul, o, *interval);
-  auto results = ops::check_health(**docker, **consul, o.services);
+  auto probes = manager_probes(ctx);
+  if (!probes) return probes.error();
+  if (o.watch) return watch(ctx, **docker, **consul, o, (*probes)->managers, *interval);
+  auto results = ops::check_health(**docker, **consul, o.services, (*probes)->managers);
   if (o.list.quiet) {
     std::string s;
     for (const auto& r : results)

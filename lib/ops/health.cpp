@@ -49,7 +49,27 @@ HealthCheckResult check_swarm_nodes(const std::vector<docker::SwarmNode>& nodes)
   return result("swarm-nodes", Verdict::Fail, "not ready or not active: " + text::join(bad), bad);
 }
 
-// Quorum: more than half of the managers reachable.
+// Quorum: more than half of the managers reachable. With the managers asked from here, which
+// answer: one that does not is a warning, as hcl could not go on through it.
+HealthCheckResult with_reach(HealthCheckResult r, const std::vector<ManagerReach>& from_here) {
+  if (from_here.empty()) return r;
+  std::vector<std::string> answer, silent;
+  for (const auto& m : from_here) {
+    if (m.error.empty()) {
+      answer.push_back(m.name);
+    } else {
+      silent.push_back(fmt::format("{} ({}: {})", m.name, m.endpoint, m.error));
+      r.names.push_back(m.name);
+    }
+  }
+  r.reason += "; from here " + (answer.empty() ? std::string("no manager answers") : text::join(answer) + " answer");
+  if (!silent.empty()) {
+    r.reason += fmt::format(", not {}: hcl cannot go on through {}", text::join(silent, ", "), silent.size() == 1 ? "it" : "them");
+    if (r.verdict == Verdict::Pass) r.verdict = Verdict::Warn;
+  }
+  return r;
+}
+
 HealthCheckResult check_quorum(const std::vector<docker::SwarmNode>& nodes) {
   std::size_t managers = 0, reachable = 0;
   for (const auto& n : nodes) {
@@ -131,7 +151,7 @@ std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services
   out.push_back(check_consul_leader(in));
   if (in.nodes.ok()) {
     out.push_back(check_swarm_nodes(*in.nodes));
-    out.push_back(check_quorum(*in.nodes));
+    out.push_back(with_reach(check_quorum(*in.nodes), in.from_here));
   }
   if (!in.consul.ok()) {
     out.push_back(result("serf-health", Verdict::Fail, in.consul.error().message()));
@@ -144,8 +164,31 @@ std::vector<HealthCheckResult> judge_health(const HealthInput& in, bool services
   return out;
 }
 
-std::vector<HealthCheckResult> check_health(docker::Client& docker, consul::Client& consul, bool services) {
+std::vector<ManagerReach> probe_managers(const std::vector<ManagerEndpoints>& managers) {
+  std::vector<std::vector<std::future<Result<std::string>>>> asked;
+  for (const auto& m : managers) {
+    auto& each = asked.emplace_back();
+    for (const auto& [display, client] : m.endpoints)
+      each.push_back(std::async(std::launch::async, [c = client] { return c->api_version(); }));
+  }
+  std::vector<ManagerReach> out;
+  for (std::size_t i = 0; i < managers.size(); ++i) {
+    ManagerReach r{managers[i].name, "", "no endpoint known"};
+    for (std::size_t j = 0; j < asked[i].size(); ++j) {
+      auto v = asked[i][j].get();
+      if (v && !r.error.empty()) r = {managers[i].name, managers[i].endpoints[j].first, ""};
+      else if (!v && r.endpoint.empty()) r = {managers[i].name, managers[i].endpoints[j].first, v.error().why};
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<HealthCheckResult> check_health(docker::Client& docker, consul::Client& consul, bool services,
+                                            const std::vector<ManagerEndpoints>& managers) {
   HealthInput in;
+  std::future<std::vector<ManagerReach>> reach;
+  if (!managers.empty()) reach = std::async(std::launch::async, [&managers] { return probe_managers(managers); });
   in.docker_endpoint = docker.endpoint();
   in.consul_endpoint = consul.endpoint();
   auto consul_side = std::async(std::launch::async, [&consul] {
@@ -165,6 +208,7 @@ std::vector<HealthCheckResult> check_health(docker::Client& docker, consul::Clie
   auto [leader, nodes] = consul_side.get();
   in.leader = std::move(leader);
   in.consul = std::move(nodes);
+  if (reach.valid()) in.from_here = reach.get();
   return judge_health(in, services);
 }
 

@@ -38,6 +38,9 @@ expect_eq "$(grep -o "node1=http://$node1_ip:2375" "$managers_file" 2>/dev/null)
   "hcl remembers node1's engine as a manager"
 expect_eq "$(grep -o "node2=http://$node2_ip:2375" "$managers_file" 2>/dev/null)" "node2=http://$node2_ip:2375" \
   "hcl remembers node2's engine as a manager"
+hcl health
+expect_out "^PASS +quorum +3/3 managers reachable; from here master, node[12], node[12] answer$" \
+  "health: every manager answers from here"
 
 "$LAB" stop master >"$WORK/lab.log" 2>&1 || fail "lab stop master" "$(cat "$WORK/lab.log")"
 # The swarm's own work first: node1 and node2 elect a new leader and mark master down (seconds;
@@ -60,6 +63,10 @@ else pass "the next call does not try master again"; fi
 expect_err "using manager node[12] at .*did not answer" "says which manager it uses"
 hcl ps
 expect_rc 0 "hcl ps through another manager"
+hcl health
+expect_rc 1 "hcl health with master's engine stopped: a failing check (master down)"
+expect_out "^WARN +quorum +2/3 managers reachable; from here node[12], node[12] answer, not master \\(http://master:2378: cannot connect[^)]*\\): hcl cannot go on through it$" \
+  "health: quorum names the manager that does not answer from here"
 hcl deploy "$WORK/stack.yml" -p $P --wait --timeout 120s
 expect_rc 0 "hcl deploy --wait through another manager"
 expect_eq "$(api_at "$node1_ip:2375" /services | jq -r --arg n ${P}_web '.[] | select(.Spec.Name == $n) | .Spec.Mode.Replicated.Replicas')" 2 \

@@ -1,6 +1,8 @@
 // Judging cluster health from both views.
 #include <hcl/ops/health.hpp>
 
+#include "recorded_transport.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -90,4 +92,38 @@ TEST_CASE("an unreachable side is a failing check with the endpoint's error, not
   CHECK(find(r, "serf-health").verdict == Verdict::Fail);
   CHECK(find(r, "consul-leader").reason.find("master:8500") != std::string::npos);
   CHECK(find(r, "swarm-nodes").verdict == Verdict::Pass);
+}
+
+TEST_CASE("quorum says which managers answer from here; one that does not is a warning naming it") {
+  auto in = healthy_lab();
+  in.nodes->at(1).role = in.nodes->at(2).role = docker::NodeRole::Manager;
+  in.nodes->at(1).manager_reachability = in.nodes->at(2).manager_reachability = "reachable";
+  in.from_here = {{"master", "http://master:2378", ""}, {"node1", "http://10.0.0.11:2378", ""}};
+  auto all = find(ops::judge_health(in, false), "quorum");
+  CHECK(all.verdict == Verdict::Pass);
+  CHECK(all.reason == "3/3 managers reachable; from here master, node1 answer");
+  in.from_here.push_back({"node2", "http://10.0.0.12:2375", "cannot connect to 10.0.0.12:2375: Connection refused"});
+  auto some = find(ops::judge_health(in, false), "quorum");
+  CHECK(some.verdict == Verdict::Warn);
+  CHECK(some.reason ==
+        "3/3 managers reachable; from here master, node1 answer, not node2 (http://10.0.0.12:2375: cannot connect to "
+        "10.0.0.12:2375: Connection refused): hcl cannot go on through it");
+  CHECK(some.names == std::vector<std::string>{"node2"});
+  in.from_here.clear();  // hcl knows only the configured endpoint: nothing asked, nothing said
+  CHECK(find(ops::judge_health(in, false), "quorum").reason == "3/3 managers reachable");
+}
+
+TEST_CASE("probe_managers: a manager answers when one of its endpoints does; else the first one's error") {
+  hcl::testing::RecordedTransport up, down, other;
+  up.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.45"}});
+  docker::Client up_c(up), down_c(down), other_c(other);
+  auto reach = ops::probe_managers({{"node1", {{"http://10.0.0.11:2375", &down_c}, {"http://10.0.0.11:2378", &up_c}}},
+                                    {"node2", {{"http://10.0.0.12:2375", &other_c}}},
+                                    {"node3", {}}});
+  REQUIRE(reach.size() == 3);
+  CHECK(reach[0].error.empty());
+  CHECK(reach[0].endpoint == "http://10.0.0.11:2378");
+  CHECK(reach[1].endpoint == "http://10.0.0.12:2375");
+  CHECK_FALSE(reach[1].error.empty());
+  CHECK(reach[2].error == "no endpoint known");
 }
