@@ -40,8 +40,8 @@ class Context {
   // runs beside other requests).
   Result<http::Transport*> docker_transport();
   Result<std::unique_ptr<http::Transport>> new_docker_transport();
-  // A transport to another engine than the configured one (hcl swarm join ENGINE...), with the
-  // same timeouts, log and cancellation.
+  // A transport to one engine endpoint of its own (hcl swarm's engines, hcl health asking each
+  // manager), with the same timeouts, log and cancellation.
   std::unique_ptr<http::Transport> engine_transport(const http::Endpoint& endpoint);
   // The transport under consul() (the KV store, blocking queries), and a further one (for a
   // watch that runs beside other requests).

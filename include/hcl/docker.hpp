@@ -502,9 +502,9 @@ class Client {
 
   Result<EngineVersion> version();
   // The engine's swarm membership (GET /info), its join tokens as a manager (GET /swarm); making
-  // it a swarm's first manager (POST /swarm/init, listening on 0.0.0.0:2377: returns its node
-  // ID), joining a swarm
-  // through a manager's address with a token (POST /swarm/join), leaving (POST /swarm/leave).
+  // it a swarm's first manager (POST /swarm/init, listening on 0.0.0.0:2377: returns its node ID),
+  // joining a swarm through a manager's address with a token (POST /swarm/join; the token is
+  // never in an error), leaving (POST /swarm/leave).
   Result<SwarmMembership> membership();
   Result<JoinTokens> join_tokens();
   Result<std::string> init_swarm(const SwarmInit& init);
