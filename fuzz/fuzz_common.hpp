@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -35,15 +36,23 @@ inline std::pair<std::string_view, std::string_view> split_nul(std::string_view 
   return {in.substr(0, nul), in.substr(nul + 1)};
 }
 
-// A directory of this process's own, made once, for the files a target writes.
+// A directory of this process's own, made once, for the files a target writes; removed with
+// what is in it when the process exits.
 inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/hcl-fuzz-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    return tmpl;
-  }();
-  return dir;
+  struct Scratch {
+    std::string path;
+    Scratch() {
+      const char* base = std::getenv("TMPDIR");
+      path = std::string(base && *base ? base : "/tmp") + "/hcl-fuzz-XXXXXX";
+      if (!::mkdtemp(path.data())) std::abort();
+    }
+    ~Scratch() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  };
+  static const Scratch dir;
+  return dir.path;
 }
 
 inline std::string write_file(const std::string& name, std::string_view content) {
