@@ -38,8 +38,7 @@ std::string line(Context& ctx, const ops::HealthCheckResult& r) {
 // with clients of its own, for the quorum check to ask from here; none when hcl knows only the
 // configured endpoint (nothing to go on through).
 struct ManagerProbes {
-  std::vector<std::unique_ptr<http::Transport>> transports;
-  std::vector<std::unique_ptr<docker::Client>> clients;
+  std::vector<std::unique_ptr<Context::EngineClient>> clients;
   std::vector<ops::ManagerEndpoints> managers;
 };
 
@@ -52,9 +51,8 @@ Result<std::unique_ptr<ManagerProbes>> manager_probes(Context& ctx) {
     std::string name = !e.name.empty() ? e.name : e.endpoint.host.empty() ? e.endpoint.display() : e.endpoint.host;
     auto it = std::find_if(out->managers.begin(), out->managers.end(), [&](const auto& m) { return m.name == name; });
     if (it == out->managers.end()) it = out->managers.insert(out->managers.end(), ops::ManagerEndpoints{name, {}});
-    out->transports.push_back(ctx.engine_transport(e.endpoint));
-    out->clients.push_back(std::make_unique<docker::Client>(*out->transports.back()));
-    it->endpoints.emplace_back(e.endpoint.display(), out->clients.back().get());
+    out->clients.push_back(ctx.engine_client(e.endpoint));
+    it->endpoints.emplace_back(e.endpoint.display(), &out->clients.back()->client);
   }
   return out;
 }

@@ -42,8 +42,7 @@ std::string advertise_address(const http::Endpoint& e) {
 // The engines named (ENGINE as DOCKER_HOST takes it: "node1" is tcp://node1:2375), each with the
 // configured engine's TLS files or ssh settings, a client and the address it will advertise.
 struct Engines {
-  std::vector<std::unique_ptr<http::Transport>> transports;
-  std::vector<std::unique_ptr<docker::Client>> clients;
+  std::vector<std::unique_ptr<Context::EngineClient>> clients;
   std::vector<ops::MemberEngine> members;
 };
 
@@ -53,9 +52,9 @@ Result<std::unique_ptr<Engines>> engines_of(Context& ctx, const SwarmOptions& o)
   if (!o.advertise.empty() && o.engines.size() > 1)
     return Error{ErrorKind::Usage, "--advertise-addr", "give it with one engine only: each engine has its own address"};
   auto out = std::make_unique<Engines>();
-  std::vector<http::Endpoint> endpoints;
-  if (o.engines.empty()) endpoints.push_back((*c)->docker.value);
   const http::Endpoint& configured = (*c)->docker.value;
+  std::vector<http::Endpoint> endpoints;
+  if (o.engines.empty()) endpoints.push_back(configured);
   for (const auto& name : o.engines) {
     // A bare host that is the configured engine's: that endpoint (master's engine listens on
     // 2378 in a Hypriot cluster, not on 2375).
@@ -68,10 +67,9 @@ Result<std::unique_ptr<Engines>> engines_of(Context& ctx, const SwarmOptions& o)
     endpoints.push_back(config::with_settings_of(configured, std::move(*ep)));
   }
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    out->transports.push_back(ctx.engine_transport(endpoints[i]));
-    out->clients.push_back(std::make_unique<docker::Client>(*out->transports.back()));
+    out->clients.push_back(ctx.engine_client(endpoints[i]));
     std::string name = o.engines.empty() ? endpoints[i].display() : o.engines[i];
-    out->members.push_back({name, out->clients.back().get(), o.advertise.empty() ? advertise_address(endpoints[i]) : o.advertise});
+    out->members.push_back({name, &out->clients.back()->client, o.advertise.empty() ? advertise_address(endpoints[i]) : o.advertise});
   }
   return out;
 }

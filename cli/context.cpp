@@ -103,10 +103,10 @@ Result<std::unique_ptr<http::Transport>> Context::new_docker_transport() {
   return t;
 }
 
-std::unique_ptr<http::Transport> Context::engine_transport(const http::Endpoint& endpoint) {
+std::unique_ptr<Context::EngineClient> Context::engine_client(const http::Endpoint& endpoint) {
   auto t = http::make_transport(endpoint, (*config())->timeouts(), logger());
   t->set_cancel(&interrupted);
-  return t;
+  return std::make_unique<EngineClient>(std::move(t));
 }
 
 Result<docker::Client*> Context::docker() {

@@ -40,9 +40,14 @@ class Context {
   // runs beside other requests).
   Result<http::Transport*> docker_transport();
   Result<std::unique_ptr<http::Transport>> new_docker_transport();
-  // A transport to one engine endpoint of its own (hcl swarm's engines, hcl health asking each
-  // manager), with the same timeouts, log and cancellation.
-  std::unique_ptr<http::Transport> engine_transport(const http::Endpoint& endpoint);
+  // A client of one engine endpoint, on a transport of its own (hcl swarm's engines, hcl health
+  // asking each manager), with the same timeouts, log and cancellation.
+  struct EngineClient {
+    std::unique_ptr<http::Transport> transport;
+    docker::Client client;
+    explicit EngineClient(std::unique_ptr<http::Transport> t) : transport(std::move(t)), client(*transport) {}
+  };
+  std::unique_ptr<EngineClient> engine_client(const http::Endpoint& endpoint);
   // The transport under consul() (the KV store, blocking queries), and a further one (for a
   // watch that runs beside other requests).
   Result<http::Transport*> consul_transport();
