@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <map>
 #include <string_view>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <optional>
 #include <sstream>
 
 namespace hcl::manifest {
@@ -56,161 +56,215 @@ namespace {
 
 // Aliases are copied, so a few lines of anchors can expand to millions of nodes (and yaml-cpp
 // lets an anchor contain its own alias, which never ends): both are cut off.
-constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxDepth = 64;
 constexpr std::size_t kMaxNodes = 50000;
 // The most keys, values and items a file may have as written (a large compose file has a few
-// thousand). yaml-cpp's tree takes ~550 bytes for each: a 4 MiB file of 195,000 one-line
-// services took 418 MB and 30 s before the alias limit above stopped it. So they are counted
-// first, as yaml-cpp's parser reports them, keeping nothing, and the tree is built only for a
-// file under the limit.
+// thousand). Counted as the parser reports them, before any is kept: a 4 MiB file of 195,000
+// one-line services once took 418 MB and 30 s in yaml-cpp's own tree.
 constexpr std::size_t kMaxEvents = 40000;
 
-struct TooManyValues {
-  YAML::Mark mark;
+// Why building stopped; thrown out of the parser's callbacks and caught in parse_yaml.
+struct Stop {
+  Error error;
 };
 
-class ValueCounter final : public YAML::EventHandler {
+// The tree, built straight from the parser's events in one pass: no yaml-cpp node tree, which
+// cost more than reading the file (and, to bound its memory, a second pass that only counted).
+// Anchored nodes are kept as built; an alias is a copy of its anchor's node, marked with where
+// the alias is used (Location::via). Merge keys, duplicate keys and keys that are not strings
+// are dealt with as each mapping ends.
+class TreeBuilder final : public YAML::EventHandler {
  public:
-  void OnDocumentStart(const YAML::Mark&) override {}
+  TreeBuilder(const std::string& file, Diagnostics& diag) : file_(file), diag_(diag) {}
+
+  Node take_root() { return std::move(root_); }
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
-  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { count(m); }
-  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    count(m);
+
+  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    if (documents_ > 1 && stack_.empty()) {  // a trailing '---' with nothing after it
+      count(m);
+      return;
+    }
+    Node n;
+    begin(m, n);
+    if (anchor != 0) anchors_[anchor] = Anchored{n, 0, 1};
+    attach(std::move(n), "?", 0);
   }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    count(m);
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, const std::string& value) override {
+    Node n;
+    begin(m, n);
+    n.kind = Node::Kind::Scalar;
+    n.text = value;
+    set_tag(n, tag);
+    // Raw control characters are refused before parsing; a quoted "\0" still makes one, which
+    // no argument, variable or name can hold (the kernel's strings end at it).
+    if (!at_key() && n.text.find('\0') != std::string::npos) diag_.error(n.where, "a value cannot hold a NUL character (\\0)");
+    if (anchor != 0) anchors_[anchor] = Anchored{n, 0, 1};
+    attach(std::move(n), tag, 0);
   }
-  void OnMapEnd() override {}
+  void OnSequenceStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open(m, tag, anchor, Node::Kind::Seq);
+  }
+  void OnMapStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open(m, tag, anchor, Node::Kind::Map);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapEnd() override { close(); }
+
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    count(m);
+    refuse_second_document(m);
+    Location here = at(m, fallback());
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end())  // the parser knows the anchor, so it is still open: used inside itself
+      throw Stop{Error{ErrorKind::Usage, here.str(), "an alias is used inside its own anchor, which never ends"}};
+    if (stack_.size() + it->second.height > kMaxDepth)
+      throw Stop{Error{ErrorKind::Usage, here.str(), "the manifest nests too deeply"}};
+    nodes_ += it->second.count;
+    if (nodes_ > kMaxNodes)
+      throw Stop{Error{ErrorKind::Usage, here.str(), "the manifest is too large once its aliases are expanded"}};
+    Node copy = it->second.node;
+    // Where the alias is used: the key it is the value of, or the list it is an item of (as
+    // a message names it); the copy's own positions stay the anchor's.
+    const Frame* parent = stack_.empty() ? nullptr : &stack_.back();
+    std::string via = parent == nullptr ? here.str()
+                      : parent->node.is_map() && parent->has_key ? parent->key_at.str()
+                                                                   : parent->node.where.str();
+    set_via(copy, via);
+    attach(std::move(copy), "?", it->second.height);
+  }
 
  private:
-  void count(const YAML::Mark& m) {
-    if (++n_ > kMaxEvents) throw TooManyValues{m};
-  }
-  std::size_t n_ = 0;
-};
+  struct Frame {
+    Node node;
+    YAML::anchor_t anchor = 0;
+    std::size_t height = 0;  // levels below it so far
+    // Mappings: the key whose value comes next.
+    bool has_key = false;
+    Node key;
+    Location key_at;
+    std::string key_tag;
+    std::vector<Entry> merged;  // from `<<` merge keys; explicit keys win over them
+  };
+  struct Anchored {
+    Node node;
+    std::size_t height = 0;
+    std::size_t count = 0;
+  };
 
-// Error when the text has more than kMaxEvents keys and values; a syntax error is left to the
-// parse that follows, which reports it.
-std::optional<Error> too_many_values(const std::string& text, const std::string& file) {
-  try {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    ValueCounter counter;
-    while (parser.HandleNextDocument(counter)) {
-    }
-  } catch (const TooManyValues& t) {
-    return Error{ErrorKind::Usage, Location{file, t.mark.line + 1, t.mark.column + 1}.str(),
-                 fmt::format("the manifest has more than {} keys and values by here; hcl reads compose files up to "
-                             "that many",
-                             kMaxEvents)};
-  } catch (const YAML::Exception&) {
-  }
-  return std::nullopt;
-}
-
-// YAML anchors come before their aliases, and a key before its value: a value whose position is
-// not after its key's (an item's not after the one before it) is an alias's copy of its anchor.
-bool before(const YAML::Mark& a, const Location& b) {
-  return a.line >= 0 && (a.line + 1 < b.line || (a.line + 1 == b.line && a.column + 1 <= b.col));
-}
-
-// Marks a copied subtree with where the alias that brought it is used (nested aliases keep
-// their own).
-void set_via(Node& n, const std::string& via) {
-  if (n.where.via.empty()) n.where.via = via;
-  for (auto& item : n.items) set_via(item, via);
-  for (auto& e : n.entries) {
-    if (e.where.via.empty()) e.where.via = via;
-    set_via(e.value, via);
-  }
-}
-
-class Converter {
- public:
-  Converter(const std::string& file, Diagnostics& diag) : file_(file), diag_(diag) {}
-
-  // False when the limits were hit; the reason is in error().
-  bool convert(const YAML::Node& in, Node& out, int depth, const Location& fallback) {
-    if (depth > kMaxDepth) return fail(fallback, "the manifest nests too deeply (is an anchor used inside itself?)");
-    if (++nodes_ > kMaxNodes) return fail(fallback, "the manifest is too large once its aliases are expanded");
-    out.where = at(in.Mark(), fallback);
-    // compose's merge tags; other tags leave the value as it is, as they did before.
-    if (const std::string& tag = in.Tag(); tag == "!reset" || tag == "!override") out.tag = tag;
-    switch (in.Type()) {
-      case YAML::NodeType::Scalar:
-        out.kind = Node::Kind::Scalar;
-        out.text = in.Scalar();
-        // Raw control characters are refused before parsing; a quoted "\0" still makes one, which
-        // no argument, variable or name can hold (the kernel's strings end at it).
-        if (out.text.find('\0') != std::string::npos) diag_.error(out.where, "a value cannot hold a NUL character (\\0)");
-        return true;
-      case YAML::NodeType::Sequence: {
-        out.kind = Node::Kind::Seq;
-        Location last = out.where;
-        for (const auto& item : in) {
-          out.items.emplace_back();
-          bool alias = item.Mark().line >= 0 && (before(item.Mark(), out.where) ||
-                                                 (out.items.size() > 1 && before(item.Mark(), last)));
-          if (!convert(item, out.items.back(), depth + 1, out.where)) return false;
-          if (alias) set_via(out.items.back(), out.where.str());
-          else last = out.items.back().where;
-        }
-        return true;
-      }
-      case YAML::NodeType::Map:
-        out.kind = Node::Kind::Map;
-        return convert_map(in, out, depth);
-      default:
-        out.kind = Node::Kind::Null;
-        return true;
+  // Marks a copied subtree with where the alias that brought it is used (nested aliases keep
+  // their own).
+  static void set_via(Node& n, const std::string& via) {
+    if (n.where.via.empty()) n.where.via = via;
+    for (auto& item : n.items) set_via(item, via);
+    for (auto& e : n.entries) {
+      if (e.where.via.empty()) e.where.via = via;
+      set_via(e.value, via);
     }
   }
 
-  const Error& error() const { return error_; }
+  bool at_key() const { return !stack_.empty() && stack_.back().node.is_map() && !stack_.back().has_key; }
 
- private:
+  // Where a node without a position of its own is: its key, its list, or the file's start.
+  Location fallback() const {
+    if (stack_.empty()) return {file_, 1, 1};
+    const Frame& f = stack_.back();
+    return f.node.is_map() && f.has_key ? f.key_at : f.node.where;
+  }
+
   Location at(const YAML::Mark& m, const Location& fallback) const {
     if (m.line < 0) return fallback;
     return {file_, m.line + 1, m.column + 1};
   }
 
-  bool fail(const Location& where, std::string why) {
-    error_ = Error{ErrorKind::Usage, where.str(), std::move(why)};
-    return false;
+  void count(const YAML::Mark& m) {
+    if (++events_ > kMaxEvents)
+      throw Stop{Error{ErrorKind::Usage, Location{file_, m.line + 1, m.column + 1}.str(),
+                       fmt::format("the manifest has more than {} keys and values by here; hcl reads compose files up "
+                                   "to that many",
+                                   kMaxEvents)}};
   }
 
-  bool convert_map(const YAML::Node& in, Node& out, int depth) {
-    std::vector<Entry> merged;  // from `<<` merge keys; explicit keys win over them
-    for (const auto& pair : in) {
-      const YAML::Node& k = pair.first;
-      Location key_at = at(k.Mark(), out.where);
-      if (!k.IsScalar()) {
-        diag_.error(key_at, "a key must be a plain string");
-        continue;
-      }
-      Entry e{k.Scalar(), key_at, {}};
-      // An empty value's mark points at whatever follows it; the key is the better place.
-      Location value_fallback = key_at;
-      bool alias = before(pair.second.Mark(), key_at);
-      if (!convert(pair.second, e.value, depth + 1, value_fallback)) return false;
-      if (alias) set_via(e.value, key_at.str());
-      if (e.value.is_null()) e.value.where = key_at;
-      if (e.key == "<<" && k.Tag() != "!") {
-        if (!merge(e.value, merged)) diag_.error(key_at, "a merge key (<<) takes a mapping or a list of mappings");
-        continue;
-      }
-      if (const Entry* first = out.entry(e.key)) {
-        diag_.error(key_at, fmt::format("duplicate key '{}' (first at line {})", e.key, first->where.line));
-        continue;
-      }
-      out.entries.push_back(std::move(e));
+  // A second document is refused rather than silently dropped. (An empty one, a trailing '---'
+  // with nothing after it, comes as a null: OnNull lets it through.)
+  void refuse_second_document(const YAML::Mark& m) const {
+    if (documents_ > 1 && stack_.empty())
+      throw Stop{Error{ErrorKind::Usage, Location{file_, m.line + 1, m.column + 1}.str(),
+                       "a second YAML document (after '---') starts here; a compose file is one document"}};
+  }
+
+  // The start of any node but an alias: counted, placed, and checked against the limits.
+  void begin(const YAML::Mark& m, Node& n) {
+    count(m);
+    refuse_second_document(m);
+    n.where = at(m, fallback());
+    if (stack_.size() > kMaxDepth) throw Stop{Error{ErrorKind::Usage, n.where.str(), "the manifest nests too deeply"}};
+    if (++nodes_ > kMaxNodes)
+      throw Stop{Error{ErrorKind::Usage, n.where.str(), "the manifest is too large once its aliases are expanded"}};
+  }
+
+  static void set_tag(Node& n, const std::string& tag) {
+    // compose's merge tags; other tags leave the value as it is.
+    if (tag == "!reset" || tag == "!override") n.tag = tag;
+  }
+
+  void open(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, Node::Kind kind) {
+    Frame f;
+    begin(m, f.node);
+    f.node.kind = kind;
+    set_tag(f.node, tag);
+    f.anchor = anchor;
+    stack_.push_back(std::move(f));
+  }
+
+  void close() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    for (auto& e : f.merged)
+      if (!f.node.entry(e.key)) f.node.entries.push_back(std::move(e));
+    if (f.anchor != 0) anchors_[f.anchor] = Anchored{f.node, f.height, count_nodes(f.node)};
+    attach(std::move(f.node), "?", f.height);
+  }
+
+  // Puts a complete node where it belongs: the root, a list's next item, a mapping's next key
+  // (`tag` is "!" for a quoted one) or the value of the key before it.
+  void attach(Node n, const std::string& tag, std::size_t height) {
+    if (stack_.empty()) {
+      if (documents_ <= 1) root_ = std::move(n);
+      return;
     }
-    for (auto& e : merged)
-      if (!out.entry(e.key)) out.entries.push_back(std::move(e));
-    return true;
+    Frame& f = stack_.back();
+    f.height = std::max(f.height, height + 1);
+    if (f.node.is_seq()) {
+      f.node.items.push_back(std::move(n));
+      return;
+    }
+    if (!f.has_key) {
+      f.has_key = true;
+      f.key_at = n.where;
+      f.key_tag = tag;
+      f.key = std::move(n);
+      return;
+    }
+    f.has_key = false;
+    if (!f.key.is_scalar()) {
+      diag_.error(f.key_at, "a key must be a plain string");
+      return;
+    }
+    Entry e{std::move(f.key.text), f.key_at, std::move(n)};
+    // An empty value's position points at whatever follows it; the key is the better place.
+    if (e.value.is_null()) e.value.where = e.where;
+    if (e.key == "<<" && f.key_tag != "!") {
+      if (!merge(e.value, f.merged)) diag_.error(e.where, "a merge key (<<) takes a mapping or a list of mappings");
+      return;
+    }
+    if (const Entry* first = f.node.entry(e.key)) {
+      diag_.error(e.where, fmt::format("duplicate key '{}' (first at line {})", e.key, first->where.line));
+      return;
+    }
+    f.node.entries.push_back(std::move(e));
   }
 
   // YAML's merge keys: earlier sources win over later ones, explicit keys over all.
@@ -235,8 +289,12 @@ class Converter {
 
   const std::string& file_;
   Diagnostics& diag_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, Anchored> anchors_;
+  Node root_;
+  int documents_ = 0;
+  std::size_t events_ = 0;
   std::size_t nodes_ = 0;
-  Error error_;
 };
 
 // yaml-cpp's message for a tab in the indentation says nothing about tabs.
@@ -299,18 +357,17 @@ Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagno
     return Error{ErrorKind::Usage, Location{file, line, static_cast<int>(i - line_start) + 1}.str(),
                  fmt::format("the manifest holds a control character (byte 0x{:02X}); YAML files hold text only", c)};
   }
-  if (auto e = too_many_values(text, file)) return *e;
-  YAML::Node root;
+  // What the builder finds counts only when the whole file parses: after a syntax error nothing
+  // can be trusted.
+  Diagnostics found;
+  TreeBuilder builder(file, found);
   try {
-    // Every document is parsed, so that a second one is refused rather than silently dropped.
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    for (std::size_t d = 1; d < documents.size(); ++d) {
-      if (documents[d].IsNull()) continue;  // a trailing '---' with nothing after it
-      const YAML::Mark m = documents[d].Mark();
-      return Error{ErrorKind::Usage, Location{file, m.line + 1, m.column + 1}.str(),
-                   "a second YAML document (after '---') starts here; a compose file is one document"};
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(builder)) {
     }
-    if (!documents.empty()) root = documents.front();
+  } catch (const Stop& stop) {
+    return stop.error;
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp gives this one the message "bad file".
     return Error{ErrorKind::Usage, Location{file, e.mark.line + 1, e.mark.column + 1}.str(), "the manifest nests too deeply"};
@@ -319,9 +376,10 @@ Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagno
     if (e.mark.line < 0) where = {file, 1, 1};
     return Error{ErrorKind::Usage, where.str(), e.msg + tab_hint(text, e.mark.line)};
   }
-  Converter c(file, diag);
-  Node out;
-  if (!c.convert(root, out, 0, Location{file, 1, 1})) return c.error();
+  Node out = builder.take_root();
+  if (out.where.file.empty()) out.where = Location{file, 1, 1};
+  for (auto& e : found.errors) diag.errors.push_back(std::move(e));
+  for (auto& w : found.warnings) diag.warnings.push_back(std::move(w));
   return out;
 }
 
