@@ -526,7 +526,9 @@ class Client {
   Status remove_network(const std::string& id_or_name);
 
   // Networks and services, and secrets and/or configs when asked: one round trip, however many.
-  Result<StackObjects> stack_objects(bool secrets = false, bool configs = false);
+  // services_named: only the services whose names begin with it (the engine's name filter), so
+  // that a cluster's other stacks are neither sent nor decoded; empty: every service.
+  Result<StackObjects> stack_objects(bool secrets = false, bool configs = false, const std::string& services_named = {});
   // Nodes, services and tasks, asked for at once.
   Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID

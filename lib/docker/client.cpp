@@ -401,8 +401,9 @@ Result<std::vector<Network>> Client::networks() {
   return decode(*r, what("GET", "/networks"), decode_networks);
 }
 
-Result<StackObjects> Client::stack_objects(bool secrets, bool configs) {
-  std::vector<std::string> paths{"/networks", "/services"};
+Result<StackObjects> Client::stack_objects(bool secrets, bool configs, const std::string& services_named) {
+  std::vector<std::string> paths{"/networks", services_named.empty() ? "/services"
+                                              : http::target("/services", {{"filters", filters({{"name", {services_named}}})}})};
   if (secrets) paths.push_back("/secrets");
   if (configs) paths.push_back("/configs");
   auto rs = get_all(paths);
@@ -414,6 +415,9 @@ Result<StackObjects> Client::stack_objects(bool secrets, bool configs) {
   auto services = decode((*rs)[1], what("GET", paths[1]), decode_services);
   if (!services) return services.error();
   out.services = std::move(*services);
+  // The engine's filter matches names by prefix; what it let through otherwise is dropped.
+  if (!services_named.empty())
+    std::erase_if(out.services, [&](const Service& s) { return !s.spec.name.starts_with(services_named); });
   for (std::size_t i = 2; i < rs->size(); ++i) {
     auto files = decode((*rs)[i], what("GET", paths[i]), decode_file_objects);
     if (!files) return files.error();

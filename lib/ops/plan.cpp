@@ -256,8 +256,10 @@ void plan_prune(const manifest::Project& project, const docker::StackObjects& cl
 }  // namespace
 
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune) {
-  // All at once: an unchanged deploy is these answers, one round trip.
-  auto cluster = api.stack_objects(!project.secrets.empty(), !project.configs.empty());
+  // All at once: an unchanged deploy is these answers, one round trip. Every service of the
+  // project is named PROJECT_KEY, so the others are not asked for, except to prune: that looks
+  // for the project's label on every service.
+  auto cluster = api.stack_objects(!project.secrets.empty(), !project.configs.empty(), prune ? "" : project.name + "_");
   if (!cluster) return cluster.error();
   auto version = api.api_version();  // known from those answers: no request
   if (!version) return version.error();

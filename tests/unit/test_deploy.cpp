@@ -93,16 +93,27 @@ void cluster(RecordedTransport& t) {
   t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
   t.on("GET", "/v1.41/networks", 200,
        R"([{"Name":"lb_apps","Id":"net123","Driver":"overlay","Scope":"swarm","Labels":{"com.docker.stack.namespace":"lb"}}])");
-  t.on("GET", "/v1.41/services", 200, R"([
-    {"ID":"svc1","Version":{"Index":11},"Spec":{"Name":"lb_web","Labels":{"com.docker.stack.namespace":"lb","com.hcl.service":"web"},
+  const std::string lb_web =
+      R"({"ID":"svc1","Version":{"Index":11},"Spec":{"Name":"lb_web","Labels":{"com.docker.stack.namespace":"lb","com.hcl.service":"web"},
      "TaskTemplate":{"ContainerSpec":{"Image":"hcl-lab/hostname-web","Isolation":"default"},
        "RestartPolicy":{"Condition":"any","MaxAttempts":0},"Networks":[{"Target":"net123","Aliases":["web"]}],
        "ForceUpdate":0,"Runtime":"container"},
-     "Mode":{"Replicated":{"Replicas":3}},"EndpointSpec":{"Mode":"dnsrr"}}},
-    {"ID":"svc2","Version":{"Index":12},"Spec":{"Name":"lb_old","Labels":{"com.docker.stack.namespace":"lb","com.hcl.service":"old"},
-     "TaskTemplate":{"ContainerSpec":{"Image":"x"}},"Mode":{"Replicated":{"Replicas":1}}}},
-    {"ID":"svc3","Version":{"Index":13},"Spec":{"Name":"other_web","Labels":{"com.docker.stack.namespace":"other"},
-     "TaskTemplate":{"ContainerSpec":{"Image":"x"}},"Mode":{"Replicated":{"Replicas":1}}}}])");
+     "Mode":{"Replicated":{"Replicas":3}},"EndpointSpec":{"Mode":"dnsrr"}}})";
+  const std::string lb_old =
+      R"({"ID":"svc2","Version":{"Index":12},"Spec":{"Name":"lb_old","Labels":{"com.docker.stack.namespace":"lb","com.hcl.service":"old"},
+     "TaskTemplate":{"ContainerSpec":{"Image":"x"}},"Mode":{"Replicated":{"Replicas":1}}}})";
+  const std::string other_web =
+      R"({"ID":"svc3","Version":{"Index":13},"Spec":{"Name":"other_web","Labels":{"com.docker.stack.namespace":"other"},
+     "TaskTemplate":{"ContainerSpec":{"Image":"x"}},"Mode":{"Replicated":{"Replicas":1}}}})";
+  // made by hand (docker service create --name other_db): no project's
+  const std::string other_db =
+      R"({"ID":"svc4","Version":{"Index":14},"Spec":{"Name":"other_db",
+     "TaskTemplate":{"ContainerSpec":{"Image":"x"}},"Mode":{"Replicated":{"Replicas":1}}}})";
+  t.on("GET", "/v1.41/services", 200, "[" + lb_web + "," + lb_old + "," + other_web + "," + other_db + "]");
+  // The engine's name filter matches the beginning of a name: a deploy without --prune asks
+  // for its project's services only.
+  t.on("GET", "/v1.41/services?filters=%7B%22name%22%3A%7B%22lb_%22%3Atrue%7D%7D", 200, "[" + lb_web + "," + lb_old + "]");
+  t.on("GET", "/v1.41/services?filters=%7B%22name%22%3A%7B%22other_%22%3Atrue%7D%7D", 200, "[" + other_web + "," + other_db + "]");
 }
 
 manifest::Project project(std::uint64_t replicas) {
@@ -169,10 +180,14 @@ TEST_CASE("a service of the same name that belongs to another project is not tak
   p.networks.clear();
   auto ok = ops::plan_deploy(api, p, false);
   REQUIRE(ok.ok());
-  p.services[0].spec.name = "lb_web";
+  CHECK(ok->services.at(0).change == ops::Change::Update);
+  CHECK(t.requests.back().target == "/v1.41/services?filters=%7B%22name%22%3A%7B%22other_%22%3Atrue%7D%7D");
+  p.services[0].key = "db";
+  p.services[0].spec.name = "other_db";
   auto taken = ops::plan_deploy(api, p, false);
   REQUIRE_FALSE(taken.ok());
   CHECK(taken.error().kind == ErrorKind::Conflict);
+  CHECK(taken.error().why == "a service named other_db exists and does not belong to project other");
 }
 
 namespace {
