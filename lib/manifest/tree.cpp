@@ -89,7 +89,7 @@ class TreeBuilder final : public YAML::EventHandler {
     }
     Node n;
     begin(m, n);
-    if (anchor != 0) anchors_[anchor] = Anchored{n, 0, 1};
+    if (anchor != 0) keep_anchor(anchor, n, 0, 1);
     attach(std::move(n), "?", 0);
   }
   void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, const std::string& value) override {
@@ -101,7 +101,7 @@ class TreeBuilder final : public YAML::EventHandler {
     // Raw control characters are refused before parsing; a quoted "\0" still makes one, which
     // no argument, variable or name can hold (the kernel's strings end at it).
     if (!at_key() && n.text.find('\0') != std::string::npos) diag_.error(n.where, "a value cannot hold a NUL character (\\0)");
-    if (anchor != 0) anchors_[anchor] = Anchored{n, 0, 1};
+    if (anchor != 0) keep_anchor(anchor, n, 0, 1);
     attach(std::move(n), tag, 0);
   }
   void OnSequenceStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
@@ -224,8 +224,20 @@ class TreeBuilder final : public YAML::EventHandler {
     stack_.pop_back();
     for (auto& e : f.merged)
       if (!f.node.entry(e.key)) f.node.entries.push_back(std::move(e));
-    if (f.anchor != 0) anchors_[f.anchor] = Anchored{f.node, f.height, count_nodes(f.node)};
+    if (f.anchor != 0) keep_anchor(f.anchor, f.node, f.height, count_nodes(f.node));
     attach(std::move(f.node), "?", f.height);
+  }
+
+  // An anchored node is kept, as a copy, for the aliases that may follow. Anchors inside anchors
+  // are copies inside copies, so what they keep is limited too.
+  void keep_anchor(YAML::anchor_t anchor, const Node& n, std::size_t height, std::size_t count) {
+    anchored_nodes_ += count;
+    if (anchored_nodes_ > kMaxNodes)
+      throw Stop{Error{ErrorKind::Usage, n.where.str(),
+                       fmt::format("the manifest's anchors (&name) hold more than {} values in all, counting anchors "
+                                   "inside anchors again; hcl reads compose files up to that many",
+                                   kMaxNodes)}};
+    anchors_[anchor] = Anchored{n, height, count};
   }
 
   // Puts a complete node where it belongs: the root, a list's next item, a mapping's next key
@@ -295,6 +307,7 @@ class TreeBuilder final : public YAML::EventHandler {
   int documents_ = 0;
   std::size_t events_ = 0;
   std::size_t nodes_ = 0;
+  std::size_t anchored_nodes_ = 0;
 };
 
 // yaml-cpp's message for a tab in the indentation says nothing about tabs.
