@@ -71,8 +71,8 @@ struct Stop {
 // The tree, built straight from the parser's events in one pass: no yaml-cpp node tree, which
 // cost more than reading the file (and, to bound its memory, a second pass that only counted).
 // Anchored nodes are kept as built; an alias is a copy of its anchor's node, marked with where
-// the alias is used (Location::via). Merge keys, duplicate keys and keys that are not strings
-// are dealt with as each mapping ends.
+// the alias is used (Location::via). Duplicate keys and keys that are not strings are reported as
+// each entry comes; what merge keys (`<<`) bring is added as their mapping ends.
 class TreeBuilder final : public YAML::EventHandler {
  public:
   TreeBuilder(const std::string& file, Diagnostics& diag) : file_(file), diag_(diag) {}
