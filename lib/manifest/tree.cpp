@@ -54,8 +54,8 @@ void Diagnostics::warn(const Location& where, std::string message) { warnings.pu
 
 namespace {
 
-// Aliases are copied, so a few lines of anchors can expand to millions of nodes (and yaml-cpp
-// lets an anchor contain its own alias, which never ends): both are cut off.
+// Aliases are copied, so a few lines of anchors can expand to millions of nodes: cut off at these
+// (an alias inside its own anchor, which yaml-cpp lets through, is refused where it is used).
 constexpr std::size_t kMaxDepth = 64;
 constexpr std::size_t kMaxNodes = 50000;
 // The most keys, values and items a file may have as written (a large compose file has a few
