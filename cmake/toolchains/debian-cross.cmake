@@ -1,4 +1,4 @@
-# Shared part of the Debian cross toolchain files (armhf.cmake, arm64.cmake). Those set
+# Shared part of the Debian cross toolchain files (armhf.cmake, arm64.cmake, armel.cmake). Those set
 # HCL_CROSS_TRIPLET and CMAKE_SYSTEM_PROCESSOR, then include this file.
 #
 # The compiler is Debian's cross g++ (crossbuild-essential-<arch>). The target's libraries come
@@ -37,7 +37,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
-# pkg-config (FindCURL) reads only the target's .pc files: the sysroot's when there is one (their
+# pkg-config reads only the target's .pc files: the sysroot's when there is one (their
 # paths then get its prefix), else the host's multiarch ones.
 if(HCL_CROSS_SYSROOT)
   set(ENV{PKG_CONFIG_LIBDIR}
@@ -49,8 +49,8 @@ else()
 endif()
 unset(ENV{PKG_CONFIG_PATH})
 
-# Linking against a shared library makes ld look for the libraries *it* needs (libcurl needs
-# libssl, libnghttp2, ...): tell it where they are in the sysroot.
+# Linking against a shared library makes ld look for the libraries *it* needs: tell it where
+# they are in the sysroot.
 if(HCL_CROSS_SYSROOT)
   set(CMAKE_EXE_LINKER_FLAGS_INIT
       "-Wl,-rpath-link,${HCL_CROSS_SYSROOT}/usr/lib/${HCL_CROSS_TRIPLET}:${HCL_CROSS_SYSROOT}/lib/${HCL_CROSS_TRIPLET}")

@@ -1,6 +1,7 @@
 // The HTTP layer: endpoints, requests, responses and the Transport interface that the Docker and
-// Consul clients are built on. The only implementation that talks to the network is the libcurl
-// one (lib/http/curl_transport.cpp); tests hand the clients recorded or in-process transports.
+// Consul clients are built on. The only implementation that talks to the network is
+// make_transport()'s (lib/http/socket_transport.cpp); tests hand the clients recorded or
+// in-process transports.
 #pragma once
 
 #include <hcl/error.hpp>
@@ -160,19 +161,10 @@ class Transport {
   virtual void set_cancel(const std::atomic<bool>* flag) { (void)flag; }
 };
 
-// The transport for an endpoint: over libcurl when it uses TLS, else over plain sockets
-// (loading libcurl and the libraries it needs costs more than most commands; see
-// docs/ARCHITECTURE.md). Both keep connections alive, run send_all's requests at once and log.
+// The transport for an endpoint: HTTP/1.1 over TCP (with TLS when endpoint.tls is set, mbed TLS
+// linked in), a unix socket or ssh. It keeps connections alive, runs send_all's requests at once
+// over parallel connections, never sends a write twice, and logs each request.
 std::unique_ptr<Transport> make_transport(Endpoint endpoint, Timeouts timeouts, Logger logger = {});
-
-// A transport over libcurl with keep-alive, concurrency (curl multi) and request logging.
-std::unique_ptr<Transport> make_curl_transport(Endpoint endpoint, Timeouts timeouts,
-                                               Logger logger = {});
-
-// HTTP/1.1 over plain TCP, a unix socket or ssh, without libcurl: for endpoints without TLS (it
-// speaks no TLS itself). The same behaviour, timeouts, messages and log as the curl transport.
-std::unique_ptr<Transport> make_socket_transport(Endpoint endpoint, Timeouts timeouts,
-                                                 Logger logger = {});
 
 // Several endpoints of one cluster (its swarm managers), the first preferred: a command's requests
 // go to the first that answers, and every later request of the command to that same one (a

@@ -117,7 +117,7 @@ Result<bool> Kv::put(std::string_view key, std::string value, std::optional<std:
   if (cas) query.emplace_back("cas", std::to_string(*cas));
   auto req = request("PUT", http::target(kv_path(key), query));
   req.body = std::move(value);  // the raw bytes, not base64
-  // Said explicitly: without it libcurl labels the body a urlencoded form, which servers and
+  // Said explicitly: a body without a type may be taken for a urlencoded form, which servers and
   // proxies may parse or limit (cpp-httplib, behind the Consul test server, does both).
   req.headers.push_back({"Content-Type", "application/octet-stream"});
   auto r = check(transport_.send(req), req);

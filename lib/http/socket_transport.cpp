@@ -1,24 +1,23 @@
-// HTTP/1.1 over plain TCP and unix sockets, for endpoints without TLS (the common case: the
-// lab's and most small clusters' master:2378 and master:8500, and /var/run/docker.sock).
+// HTTP/1.1 over TCP (plain or TLS), unix sockets and ssh: hcl's one transport.
 //
-// Why not libcurl here too: loading libcurl.so.4 maps and relocates some 30 further libraries
-// (OpenSSL, GnuTLS, Kerberos, LDAP, SSH, ...) and initialises OpenSSL, which costs every command
-// that sends a request 7-10 ms and 8.5 MB of resident memory on the development machine (more
-// on a Raspberry Pi): more than the rest of an unchanged `hcl deploy`, and more than a third
-// of the memory `hcl ps` needs for 10,000 tasks. Endpoints with TLS still go through libcurl
-// (curl_transport.cpp); make_transport() picks.
+// Why not libcurl: loading libcurl.so.4 maps and relocates some 30 further libraries (OpenSSL,
+// GnuTLS, Kerberos, LDAP, SSH, ...) and initialises OpenSSL, which cost every command that sends
+// a request 7-10 ms and 8.5 MB of resident memory on the development machine (more on a
+// Raspberry Pi): more than the rest of an unchanged `hcl deploy`, and more than a third of the
+// memory `hcl ps` needs for 10,000 tasks; and a static binary (the ARMv6 build) cannot load it.
+// TLS is mbed TLS, linked in, behind tls_session.hpp.
 //
-// What it does, as the curl transport does it: keep-alive (idle connections are reused, and a
-// read whose reused connection turns out closed is sent once more on a new one; a write is
-// not: see retry()), requests
-// at once over parallel connections (up to kMaxConnections, the rest wait for one), connect
-// and request timeouts (the connect timeout covers name resolution), bodies handed to a sink
-// as they arrive, Content-Length, chunked and until-close bodies, cancellation checked every
-// 100 ms, and the request log.
+// What it does: keep-alive (idle connections are reused, and a read whose reused connection
+// turns out closed is sent once more on a new one; a write is not: see retry()), requests at
+// once over parallel connections (up to kMaxConnections, the rest wait for one), connect and
+// request timeouts (the connect timeout covers name resolution and the TLS handshake), bodies
+// handed to a sink as they arrive, Content-Length, chunked and until-close bodies, cancellation
+// checked every 100 ms, and the request log.
 #include <hcl/http.hpp>
 #include <hcl/text.hpp>
 
 #include "ssh.hpp"
+#include "tls_session.hpp"
 #include "transport_common.hpp"
 
 #include <fmt/format.h>
@@ -51,10 +50,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kMaxConnections = 8;     // at once per transport, as the curl transport
+constexpr std::size_t kMaxConnections = 8;     // at once per transport
 constexpr std::size_t kMaxHead = 64 * 1024;    // a status line and headers longer than this are refused
 constexpr Millis kPollSlice{100};               // how often a cancel is looked at
-constexpr auto kResolveTtl = std::chrono::seconds(60);  // as curl's DNS cache
+constexpr auto kResolveTtl = std::chrono::seconds(60);  // as libcurl's DNS cache
 
 struct Address {
   sockaddr_storage storage{};
@@ -94,7 +93,7 @@ class SocketTransport final : public detail::BatchTransport {
   }
 
  private:
-  enum class Phase { Waiting, Connecting, Sending, Head, Body, Done };
+  enum class Phase { Waiting, Connecting, Handshake, Sending, Head, Body, Done };
   enum class Framing { None, Length, Chunked, UntilClose };
   enum class Chunk { Size, Data, DataEnd, Trailer };
 
@@ -105,6 +104,7 @@ class SocketTransport final : public detail::BatchTransport {
     Clock::time_point started, deadline, connect_deadline;
     Phase phase = Phase::Waiting;
     int fd = -1;
+    short want = 0;           // TLS: the poll event its session waits for (0: the phase's own)
     bool reused = false;      // on a kept-alive connection
     bool retried = false;     // already sent again after a reused connection turned out closed
     std::size_t address = 0;  // the address being connected to
@@ -185,7 +185,8 @@ class SocketTransport final : public detail::BatchTransport {
 
   // The request's bytes: request line, headers, body.
   std::string serialize(const Request& r) const {
-    std::string host = endpoint_.base_url().substr(7);
+    std::string base = endpoint_.base_url();
+    std::string host = base.substr(base.find("://") + 3);
     std::string out = fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: hcl/" HCL_VERSION "\r\nAccept: */*\r\n",
                                   r.method, r.target.empty() ? "/" : r.target, host);
     for (const Header& h : r.headers) out += fmt::format("{}: {}\r\n", h.name, h.value);
@@ -199,6 +200,7 @@ class SocketTransport final : public detail::BatchTransport {
   // Starts a transfer on an idle connection, or connects a new one.
   void start(Transfer& t, const std::vector<Address>& addresses) {
     t.phase = Phase::Sending;
+    t.want = 0;
     t.sent = 0;
     t.received = false;
     t.body_bytes = 0;
@@ -253,13 +255,22 @@ class SocketTransport final : public detail::BatchTransport {
           errno == EAGAIN) {
         // EAGAIN: a unix socket whose listen queue is full; writing tells.
         t.fd = fd;
-        t.phase = errno == EINPROGRESS ? Phase::Connecting : Phase::Sending;
+        if (errno == EINPROGRESS) t.phase = Phase::Connecting;
+        else connected(t);
         return;
       }
       last_error = errno;
       ::close(fd);
     }
     fail_connect(t, last_error);
+  }
+
+  // A new connection is up: TLS begins with its handshake, anything else with the request.
+  void connected(Transfer& t) {
+    t.phase = Phase::Sending;
+    if (!endpoint_.tls) return;
+    tls_[t.fd] = std::make_unique<detail::TlsSession>(tls_context_, t.fd);
+    t.phase = Phase::Handshake;
   }
 
   void fail_connect(Transfer& t, int err) {
@@ -541,7 +552,7 @@ class SocketTransport final : public detail::BatchTransport {
       socklen_t len = sizeof err;
       getsockopt(t.fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err == 0 && !(revents & (POLLERR | POLLHUP))) {
-        t.phase = Phase::Sending;
+        connected(t);
       } else {
         ::close(t.fd);
         t.fd = -1;
@@ -551,34 +562,114 @@ class SocketTransport final : public detail::BatchTransport {
         return;
       }
     }
+    if (t.phase == Phase::Handshake) {
+      detail::TlsSession& session = *tls_.at(t.fd);
+      switch (session.handshake()) {
+        case detail::TlsStep::Done:
+          t.phase = Phase::Sending;
+          t.want = 0;
+          break;
+        case detail::TlsStep::WantRead:
+          t.want = POLLIN;
+          return;
+        case detail::TlsStep::WantWrite:
+          t.want = POLLOUT;
+          return;
+        case detail::TlsStep::Closed:
+        case detail::TlsStep::Failed:
+          t.error = session.failure(what(t));
+          finish(t, false);
+          return;
+      }
+    }
     if (t.phase == Phase::Sending) {
       while (t.sent < t.out.size()) {
-        ssize_t n = ::send(t.fd, t.out.data() + t.sent, t.out.size() - t.sent, MSG_NOSIGNAL);
-        if (n > 0) {
-          t.sent += static_cast<std::size_t>(n);
+        std::size_t n = 0;
+        int err = 0;
+        Io io = send_some(t, n, err);
+        if (io == Io::Moved) {
+          t.sent += n;
           continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-        closed(t, n < 0 ? errno : 0, addresses);
-        return;
+        if (io == Io::Closed) closed(t, err, addresses);
+        return;  // Again: the next poll; Failed: t.error is set
       }
       t.phase = Phase::Head;
+      t.want = 0;
       return;  // the answer is waited for by the next poll
     }
     if (t.phase == Phase::Head || t.phase == Phase::Body) {
       char buffer[16384];
-      for (int reads = 0; reads < 8 && (t.phase == Phase::Head || t.phase == Phase::Body); ++reads) {
-        ssize_t n = ::recv(t.fd, buffer, sizeof buffer, 0);
-        if (n > 0) {
+      auto tls = tls_.find(t.fd);
+      // A TLS session may hold decrypted bytes that a poll of the socket would not show: those
+      // are read before the next poll.
+      auto more = [&](int reads) {
+        return reads < 8 || (tls != tls_.end() && tls->second->pending());
+      };
+      for (int reads = 0; more(reads) && (t.phase == Phase::Head || t.phase == Phase::Body); ++reads) {
+        std::size_t n = 0;
+        int err = 0;
+        Io io = recv_some(t, buffer, sizeof buffer, n, err);
+        if (io == Io::Moved) {
           t.received = true;
-          take(t, std::string_view(buffer, static_cast<std::size_t>(n)));
+          take(t, std::string_view(buffer, n));
           continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-        closed(t, n < 0 ? errno : 0, addresses);
+        if (io == Io::Closed) closed(t, err, addresses);
         return;
       }
     }
+  }
+
+  // What a send or receive came to: bytes moved, try again after a poll, the connection closed
+  // (err: why, 0 for an orderly end), or a TLS failure (t.error set, the transfer finished).
+  enum class Io { Moved, Again, Closed, Failed };
+
+  Io tls_step(Transfer& t, detail::TlsSession& session, detail::TlsStep step, int& err) {
+    switch (step) {
+      case detail::TlsStep::Done:
+        t.want = 0;
+        return Io::Moved;
+      case detail::TlsStep::WantRead:
+        t.want = POLLIN;
+        return Io::Again;
+      case detail::TlsStep::WantWrite:
+        t.want = POLLOUT;
+        return Io::Again;
+      case detail::TlsStep::Closed:
+        err = session.socket_error();
+        return Io::Closed;
+      case detail::TlsStep::Failed:
+        break;
+    }
+    t.error = session.failure(what(t));
+    finish(t, false);
+    return Io::Failed;
+  }
+
+  Io send_some(Transfer& t, std::size_t& n, int& err) {
+    if (auto it = tls_.find(t.fd); it != tls_.end())
+      return tls_step(t, *it->second, it->second->write(t.out.data() + t.sent, t.out.size() - t.sent, n), err);
+    ssize_t sent = ::send(t.fd, t.out.data() + t.sent, t.out.size() - t.sent, MSG_NOSIGNAL);
+    if (sent > 0) {
+      n = static_cast<std::size_t>(sent);
+      return Io::Moved;
+    }
+    if (sent < 0 && (errno == EAGAIN || errno == EINTR)) return Io::Again;
+    err = sent < 0 ? errno : 0;
+    return Io::Closed;
+  }
+
+  Io recv_some(Transfer& t, char* buffer, std::size_t size, std::size_t& n, int& err) {
+    if (auto it = tls_.find(t.fd); it != tls_.end()) return tls_step(t, *it->second, it->second->read(buffer, size, n), err);
+    ssize_t got = ::recv(t.fd, buffer, size, 0);
+    if (got > 0) {
+      n = static_cast<std::size_t>(got);
+      return Io::Moved;
+    }
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) return Io::Again;
+    err = got < 0 ? errno : 0;
+    return Io::Closed;
   }
 
   // The requests as transfers, each with its own deadline, none started yet.
@@ -597,15 +688,17 @@ class SocketTransport final : public detail::BatchTransport {
     return transfers;
   }
 
+  static bool connecting(const Transfer& t) { return t.phase == Phase::Connecting || t.phase == Phase::Handshake; }
+
   static Clock::time_point limit(const Transfer& t) {
-    return t.phase == Phase::Connecting ? std::min(t.connect_deadline, t.deadline) : t.deadline;
+    return connecting(t) ? std::min(t.connect_deadline, t.deadline) : t.deadline;
   }
 
   // Fails a transfer whose connect or request deadline has passed; true if it did.
   bool expire(Transfer& t, Clock::time_point now) {
     if (now < limit(t)) return false;
     fail(t, ErrorKind::Unreachable,
-         t.phase == Phase::Connecting && now >= t.connect_deadline
+         connecting(t) && now >= t.connect_deadline
              ? fmt::format("no connection within the connect timeout of {}", http::describe(timeouts_.connect))
              : fmt::format("no complete answer within the request timeout of {}",
                            http::describe(t.request->timeout.value_or(timeouts_.request))));
@@ -635,7 +728,9 @@ class SocketTransport final : public detail::BatchTransport {
     for (auto& t : transfers) {
       if (t.phase == Phase::Waiting || t.phase == Phase::Done || expire(t, now)) continue;
       wake = std::min(wake, limit(t));
-      short events = t.phase == Phase::Connecting || t.phase == Phase::Sending ? POLLOUT : POLLIN;
+      short events = t.want != 0                                                   ? t.want
+                     : t.phase == Phase::Connecting || t.phase == Phase::Sending ? POLLOUT
+                                                                                 : POLLIN;
       fds.push_back({t.fd, events, 0});
       polled.push_back(&t);
     }
@@ -673,6 +768,12 @@ class SocketTransport final : public detail::BatchTransport {
     bool interrupted = cancelled();
     auto addresses = interrupted ? Result<std::vector<Address>>(std::vector<Address>{})
                                  : resolve(now + timeouts_.connect);
+    if (addresses && endpoint_.tls && !tls_context_) {
+      // The CA, certificate and key, read once per transport, before the first connection.
+      auto context = detail::TlsContext::load(*endpoint_.tls, endpoint_.host);
+      if (context) tls_context_ = std::move(*context);
+      else addresses = context.error();
+    }
     if (!addresses) {
       for (auto& t : transfers) {
         t.error = addresses.error();
@@ -693,6 +794,10 @@ class SocketTransport final : public detail::BatchTransport {
 
   // Closes a connection, and ends its ssh when it has one.
   void close_connection(int fd) {
+    if (auto tls = tls_.find(fd); tls != tls_.end()) {
+      tls->second->close();
+      tls_.erase(tls);
+    }
     auto it = ssh_.find(fd);
     if (it == ssh_.end()) {
       ::close(fd);
@@ -716,19 +821,16 @@ class SocketTransport final : public detail::BatchTransport {
 
   std::vector<int> idle_;  // kept-alive connections, the newest last
   std::map<int, detail::SshChild> ssh_;  // the connections' ssh processes (ssh:// only), by socket
+  std::map<int, std::unique_ptr<detail::TlsSession>> tls_;  // the connections' TLS (TLS endpoints only)
+  std::shared_ptr<detail::TlsContext> tls_context_;
   std::vector<Address> resolved_;
   Clock::time_point resolved_at_;
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> make_socket_transport(Endpoint endpoint, Timeouts timeouts, Logger logger) {
-  return std::make_unique<SocketTransport>(std::move(endpoint), timeouts, std::move(logger));
-}
-
 std::unique_ptr<Transport> make_transport(Endpoint endpoint, Timeouts timeouts, Logger logger) {
-  if (endpoint.tls) return make_curl_transport(std::move(endpoint), timeouts, std::move(logger));
-  return make_socket_transport(std::move(endpoint), timeouts, std::move(logger));
+  return std::make_unique<SocketTransport>(std::move(endpoint), timeouts, std::move(logger));
 }
 
 }  // namespace hcl::http

@@ -1,4 +1,4 @@
-// Internal to lib/http: what both transports (curl_transport.cpp, socket_transport.cpp) share.
+// Internal to lib/http: what the transport (socket_transport.cpp) is besides its way of sending.
 #pragma once
 
 #include <hcl/http.hpp>
@@ -37,7 +37,7 @@ bool plain_request_to_tls_server(const Response& r);
 // The error for that answer, naming the request.
 Error plain_request_to_tls_server_error(std::string what);
 
-// What both transports are besides their way of sending: an endpoint, timeouts, a request log
+// What a transport is besides its way of sending: an endpoint, timeouts, a request log
 // and a cancel flag; and every kind of call run as one batch (requests at once, sinks[i], when
 // not null, taking request i's body as it arrives). Each implements perform(); the rest is here.
 class BatchTransport : public Transport {

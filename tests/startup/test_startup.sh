@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What hcl loads at start-up: libcurl (and the ~30 libraries it pulls in) only once a command
-# makes a request to a TLS endpoint (plain ones go over sockets); with HCL_STATIC_DEPS, nothing
-# but libc and libm before main().
+# What hcl loads: with HCL_STATIC_DEPS nothing but libc and libm, before main() and after it,
+# requests to TLS endpoints included (TLS is mbed TLS, linked in; no library is loaded at run
+# time, libcurl least of all: it would bring some 30 more).
 #   test_startup.sh HCL_BIN STATIC_DEPS(ON|OFF)
 set -uo pipefail
 export XDG_CONFIG_HOME=/nonexistent
@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 needed=$(readelf -d "$HCL" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
 echo "NEEDED: $(echo $needed)"
-grep -q libcurl <<<"$needed" && fail "the binary links libcurl at build time"
+grep -q -E 'libcurl|libssl|libmbed' <<<"$needed" && fail "the binary needs a TLS library at run time: $(echo $needed)"
 if [ "$STATIC" = ON ]; then
   extra=$(grep -vE '^(libc\.so\.6|libm\.so\.6|ld-linux.*)$' <<<"$needed")
   [ -z "$extra" ] || fail "HCL_STATIC_DEPS=ON but the binary needs: $(echo $extra)"
@@ -32,11 +32,20 @@ grep -q libcurl <<<"$libs" && fail "'hcl nodes' to a plain endpoint loaded libcu
 rc=$?
 [ "$rc" = 5 ] || fail "'hcl nodes' against a closed port: exit $rc, expected 5"
 
-# The probe itself works: a request to a TLS endpoint loads libcurl (an empty CA file; port 1
-# refuses the connection anyway).
+# A request to a TLS endpoint loads nothing either (an empty CA file, refused as such). The
+# probe itself works: libc shows among what the loader initialised.
 ca=$(mktemp)
 trap 'rm -f "$ca"' EXIT
 libs=$(loaded "$HCL" -H tcp://127.0.0.1:1 --tlsverify --tlscacert "$ca" nodes --no-consul)
-grep -q libcurl <<<"$libs" || fail "'hcl --tlsverify nodes' did not load libcurl (is LD_DEBUG honoured?)"
+grep -q 'libc\.so' <<<"$libs" || fail "LD_DEBUG=libs showed no libc.so for 'hcl --tlsverify nodes' (is it honoured?)"
+if [ "$STATIC" = ON ]; then
+  extra=$(grep -vE '(libc\.so\.6|libm\.so\.6|ld-linux[^/]*)$' <<<"$libs")
+  [ -z "$extra" ] || fail "'hcl --tlsverify nodes' loaded: $(echo $extra)"
+fi
+"$HCL" -H tcp://127.0.0.1:1 --tlsverify --tlscacert "$ca" nodes --no-consul >/dev/null 2>"$ca.err"
+rc=$?
+[ "$rc" = 6 ] || fail "'hcl --tlsverify --tlscacert EMPTY nodes': exit $rc, expected 6 (a CA file it cannot use)"
+grep -q "cannot use the CA certificate $ca" "$ca.err" || fail "the error does not name the CA file: $(cat "$ca.err")"
+rm -f "$ca.err"
 
 [ "$fails" = 0 ] && echo "ok" || exit 1

@@ -82,7 +82,7 @@ struct Told {
 
 http::FailoverTransport failover(std::vector<http::Endpoint> eps, Told& told) {
   std::vector<std::unique_ptr<http::Transport>> ts;
-  for (auto& e : eps) ts.push_back(http::make_socket_transport(e, {std::chrono::milliseconds(500), 2s}));
+  for (auto& e : eps) ts.push_back(http::make_transport(e, {std::chrono::milliseconds(500), 2s}));
   return http::FailoverTransport(std::move(ts), [&told](std::size_t i, const auto& passed_over) {
     told.chosen = i;
     told.passed_over = passed_over;

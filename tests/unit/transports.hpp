@@ -1,7 +1,7 @@
-// The two transports, for tests of what goes over HTTP: libcurl (TLS endpoints) and plain sockets
-// (every other endpoint: what hcl uses for tcp://, http:// and unix://). Such tests run over both,
-// either in a loop over kTransports or as TEST_CASE_TEMPLATE(NAME, Over, HCL_TRANSPORTS), making
-// their transports with Over::make.
+// The transport, for tests of what goes over HTTP: hcl has one (lib/http/socket_transport.cpp:
+// TCP with or without TLS, unix sockets, ssh). Tests written over "every transport" (a loop over
+// kTransports, or TEST_CASE_TEMPLATE(NAME, Over, HCL_TRANSPORTS)) make theirs with Over::make,
+// so that a second transport would be tested by the same cases.
 #pragma once
 
 #include <hcl/http.hpp>
@@ -10,21 +10,14 @@
 
 namespace hcl::testing {
 
-struct OverCurl {
-  static constexpr const char* name = "curl";
-  static std::unique_ptr<http::Transport> make(http::Endpoint e, http::Timeouts t = {}, http::Logger l = {}) {
-    return http::make_curl_transport(std::move(e), t, std::move(l));
-  }
-};
-
 struct OverSockets {
   static constexpr const char* name = "socket";
   static std::unique_ptr<http::Transport> make(http::Endpoint e, http::Timeouts t = {}, http::Logger l = {}) {
-    return http::make_socket_transport(std::move(e), t, std::move(l));
+    return http::make_transport(std::move(e), t, std::move(l));
   }
 };
 
-#define HCL_TRANSPORTS hcl::testing::OverCurl, hcl::testing::OverSockets
+#define HCL_TRANSPORTS hcl::testing::OverSockets
 
 struct TransportKind {
   const char* name;
@@ -33,6 +26,6 @@ struct TransportKind {
     return factory(std::move(e), t, std::move(l));
   }
 };
-inline const TransportKind kTransports[] = {{OverCurl::name, OverCurl::make}, {OverSockets::name, OverSockets::make}};
+inline const TransportKind kTransports[] = {{OverSockets::name, OverSockets::make}};
 
 }  // namespace hcl::testing
