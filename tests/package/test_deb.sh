@@ -56,9 +56,11 @@ if grep -qE '\.a$|/include/|/cmake/' <<<"$files"; then fail "the package carries
 else pass "only the program, its man page and completions"; fi
 
 depends=$(dpkg-deb -f "$deb" Depends)
-# libc6 always, libcurl4 always (dlopen()ed, so not in NEEDED), libstdc++6 only when hcl is
-# linked against it dynamically (HCL_STATIC_DEPS=OFF).
-want=(libc6 libcurl4)
+# libc6 always, libstdc++6 only when hcl is linked against it dynamically (HCL_STATIC_DEPS=OFF);
+# never libcurl4 (TLS is linked in: nothing is loaded at run time).
+want=(libc6)
+if grep -q libcurl <<<"$depends"; then fail "Depends names libcurl (nothing loads it)" "$depends"
+else pass "Depends does not name libcurl"; fi
 dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/hcl >"$WORK/hcl.packaged" 2>/dev/null || true
 if readelf -d "$WORK/hcl.packaged" 2>/dev/null | grep -q 'NEEDED.*libstdc++'; then want+=('libstdc\+\+6'); fi
 for lib in "${want[@]}"; do
