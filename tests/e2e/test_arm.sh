@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The ARM binaries (scripts/cross-build armhf|arm64) run under qemu-user against the lab, each on
-# the CPU of the oldest board it is offered for (armhf: Cortex-A7, a Raspberry Pi 2; arm64:
-# Cortex-A53, a Pi 3 or Zero 2), not qemu's default CPU, which has every extension: each is an
-# ARM ELF of the right kind, `hcl --version` prints what the native build prints, `hcl nodes
-# --format json` lists the lab's three nodes as the native build sees them, over plain HTTP and
-# over the lab's TLS endpoint (libcurl dlopen()ed from the target's packages), and `deploy
-# --dry-run` plans the demo as the native build does; the package made for the architecture
-# holds the binary, the man page and the completions.
-# HCL_CROSS_DIR: the directory holding build-armhf/ and build-arm64/ (the source tree).
+# The ARM binaries (scripts/cross-build armhf|arm64|armel) run under qemu-user against the lab,
+# each on the CPU of the oldest board it is offered for (armel: ARM1176, the Pi Zero and Pi 1;
+# armhf: Cortex-A7, a Raspberry Pi 2; arm64: Cortex-A53, a Pi 3 or Zero 2), not qemu's default
+# CPU, which has every extension: each is an ARM ELF of the right kind, `hcl --version` prints
+# what the native build prints, `hcl nodes --format json` lists the lab's three nodes as the
+# native build sees them, over plain HTTP and over the lab's TLS endpoint (mbed TLS, linked in),
+# and `deploy --dry-run` plans the demo as the native build does; the package made for the
+# architecture holds the binary, the man page and the completions. The ARMv6 package (armhf,
+# from the static armel build) is installed with dpkg into an empty armhf root, where its binary
+# runs on the ARM1176.
+# HCL_CROSS_DIR: the directory holding build-armhf/, build-arm64/ and build-armel/ (the source tree).
 source "$(dirname "$0")/lib.sh"
 require_lab
 native=$HCL
@@ -27,10 +29,11 @@ hcl deploy --dry-run -p hcl-e2e-arm "$demo"
 expect_rc 1 "native: hcl deploy --dry-run of the demo, a project not deployed (the reference plan; 1: changes to make)"
 native_plan=$out
 
-for arch in armhf arm64; do
+for arch in armhf arm64 armel; do
   case $arch in
     armhf) qemu=qemu-arm-static; cpu=cortex-a7; machine=ARM; class=ELF32 ;;
     arm64) qemu=qemu-aarch64-static; cpu=cortex-a53; machine=AArch64; class=ELF64 ;;
+    armel) qemu=qemu-arm-static; cpu=arm1176; machine=ARM; class=ELF32 ;;
   esac
   bin=$cross_dir/build-$arch/hcl.stripped
   sysroot=$cross_dir/build-$arch/sysroot
@@ -46,6 +49,14 @@ for arch in armhf arm64; do
   fi
   if readelf -S "$bin" | grep -q '\.symtab'; then fail "$arch: hcl.stripped has no symbol table"
   else pass "$arch: hcl.stripped has no symbol table"; fi
+  if [ "$arch" = armel ]; then
+    # ARMv5TE code (nothing an ARM1176 lacks), linked statically: no loader, no float ABI.
+    attrs=$(readelf -A "$bin")
+    grep -Eq 'Tag_CPU_arch: v(4|5)' <<<"$attrs" && pass "armel: the code is for ARMv5TE or older ($(grep -o 'Tag_CPU_arch: v[0-9A-Z]*' <<<"$attrs"))" ||
+      fail "armel: the code is for ARMv5TE or older" "$attrs"
+    readelf -l "$bin" | grep -q 'INTERP' && fail "armel: the binary is static (no program interpreter)" "$(readelf -l "$bin" | grep -A1 INTERP)" ||
+      pass "armel: the binary is static (no program interpreter)"
+  fi
 
   # Through a wrapper, so lib.sh's hcl() runs the ARM binary under qemu, with the unpacked
   # target packages as its root for the dynamic loader and libraries.
@@ -73,14 +84,23 @@ for arch in armhf arm64; do
 
   # The Debian package cross-build made for this architecture: its fields, its files, and the
   # binary inside it running under qemu.
-  deb=$(ls "$cross_dir/build-$arch"/hcl_*_"$arch".deb 2>/dev/null | head -n1)
+  deb_arch=$arch
+  [ "$arch" != armel ] || deb_arch=armhf  # the ARMv6 build installs where Raspberry Pi OS 32-bit does
+  deb=$(ls "$cross_dir/build-$arch"/hcl_*.deb 2>/dev/null | head -n1)
   if [ -z "$deb" ]; then
     fail "$arch: a .deb in build-$arch/" "build it with: scripts/cross-build $arch"
     continue
   fi
-  expect_eq "$(dpkg-deb -f "$deb" Package Architecture | tr '\n' ' ')" "Package: hcl Architecture: $arch " "$arch: the package's name and architecture"
-  dpkg-deb -f "$deb" Depends | grep -q 'libcurl4' && pass "$arch: it depends on libcurl4 (dlopen()ed)" ||
-    fail "$arch: it depends on libcurl4" "$(dpkg-deb -f "$deb" Depends)"
+  expect_eq "$(dpkg-deb -f "$deb" Package Architecture | tr '\n' ' ')" "Package: hcl Architecture: $deb_arch " "$arch: the package's name and architecture"
+  depends=$(dpkg-deb -f "$deb" Depends)
+  if [ "$arch" = armel ]; then
+    expect_eq "$depends" "" "armel: the package depends on nothing (a static binary)"
+    [[ $deb == *_armhf-armv6.deb ]] && pass "armel: the package file says armhf-armv6 ($(basename "$deb"))" ||
+      fail "armel: the package file says armhf-armv6" "$deb"
+  else
+    [[ $depends =~ ^libc6\ \(\>=\ 2\.[0-9]+\)$ ]] && pass "$arch: it depends on libc6 only ($depends)" ||
+      fail "$arch: it depends on libc6 only" "$depends"
+  fi
   files=$(dpkg-deb -c "$deb" | awk '{print $NF}')
   for f in ./usr/bin/hcl ./usr/share/man/man1/hcl.1.gz ./usr/share/bash-completion/completions/hcl \
     ./usr/share/zsh/vendor-completions/_hcl ./usr/share/fish/vendor_completions.d/hcl.fish; do
@@ -89,13 +109,32 @@ for arch in armhf arm64; do
   mkdir -p "$WORK/deb-$arch" && dpkg-deb -x "$deb" "$WORK/deb-$arch"
   expect_eq "$("$qemu" -cpu "$cpu" -L "$sysroot" "$WORK/deb-$arch/usr/bin/hcl" --version)" "$native_version" \
     "$arch: the packaged binary runs"
+  if [ "$arch" = armel ]; then
+    # Installed with dpkg into an empty armhf root (its own dpkg database, armhf its only
+    # foreign architecture), as on a Pi Zero under Raspberry Pi OS 32-bit.
+    root=$WORK/armhf-root
+    mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
+    touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+    dpkg --root="$root" --add-architecture armhf
+    if dpkg --root="$root" --force-not-root -i "$deb" >"$WORK/dpkg.log" 2>&1; then
+      pass "armel: dpkg installs $(basename "$deb") into an empty armhf root"
+    else
+      fail "armel: dpkg installs $(basename "$deb") into an empty armhf root" "$(cat "$WORK/dpkg.log")"
+    fi
+    expect_eq "$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status} ${Architecture}' hcl 2>&1)" \
+      "install ok installed armhf" "armel: dpkg records hcl:armhf as installed there"
+    expect_eq "$("$qemu" -cpu arm1176 "$root/usr/bin/hcl" --version)" "$native_version" \
+      "armel: the installed /usr/bin/hcl runs on the ARM1176"
+    DOCKER_HOST=tcp://master:2378 "$qemu" -cpu arm1176 "$root/usr/bin/hcl" nodes -q >"$WORK/installed-nodes" 2>&1
+    expect_eq "$(sort "$WORK/installed-nodes" | paste -sd,)" "master,node1,node2" "armel: the installed hcl lists the lab's nodes"
+  fi
 done
 
 # TLS: master's engine with --tlsverify on 2376 (`lab tls on`, back to plain at the end).
 T=/run/hcl-lab/tls
 defer "'$LAB' tls off"
 if "$LAB" tls on >"$WORK/tls-on.log" 2>&1; then
-  for arch in armhf arm64; do
+  for arch in armhf arm64 armel; do
     [ -x "$WORK/hcl-$arch" ] || continue
     HCL=$WORK/hcl-$arch
     DOCKER_HOST=tcp://master:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$T/client hcl nodes --format json
