@@ -1,8 +1,9 @@
 // The transport's TLS (mbed TLS) against an in-process TLS server that the test runs with mbed
 // TLS's server side and the certificates in tests/data/tls/ (a test CA; a server certificate for
-// localhost and 127.0.0.1, one for another host, a client certificate): verification of the
-// server's name and address, the CA, client certificates, keep-alive, parallel connections and
-// chunked answers over TLS. e2e_tls checks the refusals against a real dockerd with --tlsverify.
+// localhost and 127.0.0.1, one for another host, a client certificate; RSA ones beside the EC
+// ones): verification of the server's name and address, the CA, client certificates,
+// keep-alive, parallel connections and chunked answers over TLS. e2e_tls checks the refusals
+// against a real dockerd with --tlsverify.
 #include <hcl/http.hpp>
 
 #include <doctest/doctest.h>
@@ -36,7 +37,8 @@ std::string tls_file(const std::string& name) { return std::string(HCL_TEST_DATA
 // required. Requests received are kept, whole connections counted.
 class TlsServer {
  public:
-  TlsServer(const std::string& cert, bool require_client, std::string answer) : answer_(std::move(answer)) {
+  TlsServer(const std::string& cert, bool require_client, std::string answer, const std::string& ca = "ca.pem")
+      : answer_(std::move(answer)) {
     mbedtls_net_init(&listen_);
     mbedtls_ssl_config_init(&config_);
     mbedtls_x509_crt_init(&cert_);
@@ -46,7 +48,7 @@ class TlsServer {
     mbedtls_ctr_drbg_init(&drbg_);
     REQUIRE(mbedtls_ctr_drbg_seed(&drbg_, mbedtls_entropy_func, &entropy_, nullptr, 0) == 0);
     REQUIRE(mbedtls_x509_crt_parse_file(&cert_, tls_file(cert + ".pem").c_str()) == 0);
-    REQUIRE(mbedtls_x509_crt_parse_file(&ca_, tls_file("ca.pem").c_str()) == 0);
+    REQUIRE(mbedtls_x509_crt_parse_file(&ca_, tls_file(ca).c_str()) == 0);
 #if MBEDTLS_VERSION_MAJOR >= 3
     REQUIRE(mbedtls_pk_parse_keyfile(&key_, tls_file(cert + "-key.pem").c_str(), nullptr, mbedtls_ctr_drbg_random, &drbg_) == 0);
 #else
@@ -274,4 +276,21 @@ TEST_CASE("TLS: client certificates: given, missing, not matching their key, unr
   // Messages name files, never their contents.
   CHECK(bad_pair.error().message().find("PRIVATE KEY") == std::string::npos);
   CHECK(bad_ca.error().message().find("PRIVATE KEY") == std::string::npos);
+}
+
+TEST_CASE("TLS: RSA keys, as Docker's TLS guide makes them (a PKCS#1 client key)") {
+  TlsServer server("rsa-server", true, kChunked, "rsa-ca.pem");
+  http::TlsOptions tls = verify_with("rsa-ca.pem");
+  tls.cert_file = tls_file("rsa-client.pem");
+  tls.key_file = tls_file("rsa-client-key.pem");
+  for (const char* host : {"localhost", "127.0.0.1"}) {
+    CAPTURE(host);
+    auto r = http::make_transport(server.endpoint(host, tls), {2s, 5s})->send({"GET", "/"});
+    REQUIRE(r.ok());
+    CHECK(r->body == "[1,2]");
+  }
+  // The EC test CA did not sign it.
+  auto refused = http::make_transport(server.endpoint("localhost", verify_with("ca.pem")), {2s, 5s})->send({"GET", "/"});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().why == "the server's certificate is not signed by the CA in " + tls_file("ca.pem"));
 }
