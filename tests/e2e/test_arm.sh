@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# The ARM binaries (scripts/cross-build armhf|arm64|armel) run under qemu-user against the lab,
-# each on the CPU of the oldest board it is offered for (armel: ARM1176, the Pi Zero and Pi 1;
-# armhf: Cortex-A7, a Raspberry Pi 2; arm64: Cortex-A53, a Pi 3 or Zero 2), not qemu's default
-# CPU, which has every extension: each is an ARM ELF of the right kind, `hcl --version` prints
+# The ARM binaries (scripts/cross-build arm64|armel) run under qemu-user against the lab, each on
+# the CPUs of the boards it is offered for (armel, every 32-bit Pi: the ARM1176 of the Pi Zero and
+# Pi 1, and the Cortex-A7 of a Pi 2; arm64: Cortex-A53, a Pi 3 or Zero 2), not qemu's default CPU,
+# which has every extension: each is an ARM ELF of the right kind, `hcl --version` prints
 # what the native build prints, `hcl nodes --format json` lists the lab's three nodes as the
 # native build sees them, over plain HTTP and over the lab's TLS endpoint (mbed TLS, linked in),
 # and `deploy --dry-run` plans the demo as the native build does; the package made for the
 # architecture holds the binary, the man page and the completions. The ARMv6 package (armhf,
 # from the static armel build) is installed with dpkg into an empty armhf root, where its binary
 # runs on the ARM1176.
-# HCL_CROSS_DIR: the directory holding build-armhf/, build-arm64/ and build-armel/ (the source tree).
+# (The dynamic ARMv7 build, scripts/cross-build armhf, is not built by scripts/test: not tested here.)
+# HCL_CROSS_DIR: the directory holding build-arm64/ and build-armel/ (the source tree).
 source "$(dirname "$0")/lib.sh"
 require_lab
 native=$HCL
@@ -29,16 +30,17 @@ hcl deploy --dry-run -p hcl-e2e-arm "$demo"
 expect_rc 1 "native: hcl deploy --dry-run of the demo, a project not deployed (the reference plan; 1: changes to make)"
 native_plan=$out
 
-for arch in armhf arm64 armel; do
+# Each run: a binary on a CPU (armel-on-a7: the ARMv6 build on a Pi 2's Cortex-A7).
+for arch in armel armel-on-a7 arm64; do
   case $arch in
-    armhf) qemu=qemu-arm-static; cpu=cortex-a7; machine=ARM; class=ELF32 ;;
-    arm64) qemu=qemu-aarch64-static; cpu=cortex-a53; machine=AArch64; class=ELF64 ;;
-    armel) qemu=qemu-arm-static; cpu=arm1176; machine=ARM; class=ELF32 ;;
+    armel) build=armel; qemu=qemu-arm-static; cpu=arm1176; machine=ARM; class=ELF32 ;;
+    armel-on-a7) build=armel; qemu=qemu-arm-static; cpu=cortex-a7; machine=ARM; class=ELF32 ;;
+    arm64) build=arm64; qemu=qemu-aarch64-static; cpu=cortex-a53; machine=AArch64; class=ELF64 ;;
   esac
-  bin=$cross_dir/build-$arch/hcl.stripped
-  sysroot=$cross_dir/build-$arch/sysroot
+  bin=$cross_dir/build-$build/hcl.stripped
+  sysroot=$cross_dir/build-$build/sysroot
   if [ ! -x "$bin" ] || [ ! -d "$sysroot" ]; then
-    fail "$arch: $bin and $sysroot exist" "build them with: scripts/cross-build $arch"
+    fail "$arch: $bin and $sysroot exist" "build them with: scripts/cross-build $build"
     continue
   fi
   header=$(readelf -h "$bin")
@@ -84,6 +86,7 @@ for arch in armhf arm64 armel; do
 
   # The Debian package cross-build made for this architecture: its fields, its files, and the
   # binary inside it running under qemu.
+  [ "$arch" != armel-on-a7 ] || continue  # the same package as armel's, checked there
   deb_arch=$arch
   [ "$arch" != armel ] || deb_arch=armhf  # the ARMv6 build installs where Raspberry Pi OS 32-bit does
   deb=$(ls "$cross_dir/build-$arch"/hcl_*.deb 2>/dev/null | head -n1)
@@ -134,7 +137,7 @@ done
 T=/run/hcl-lab/tls
 defer "'$LAB' tls off"
 if "$LAB" tls on >"$WORK/tls-on.log" 2>&1; then
-  for arch in armhf arm64 armel; do
+  for arch in armel armel-on-a7 arm64; do
     [ -x "$WORK/hcl-$arch" ] || continue
     HCL=$WORK/hcl-$arch
     DOCKER_HOST=tcp://master:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$T/client hcl nodes --format json
