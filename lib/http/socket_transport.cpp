@@ -271,6 +271,8 @@ class SocketTransport final : public detail::BatchTransport {
     if (!endpoint_.tls) return;
     tls_[t.fd] = std::make_unique<detail::TlsSession>(tls_context_, t.fd);
     t.phase = Phase::Handshake;
+    t.want = POLLOUT;  // the handshake begins with our hello (a connect that completed at once
+                       // is not polled for writing otherwise)
   }
 
   void fail_connect(Transfer& t, int err) {
