@@ -566,23 +566,10 @@ class SocketTransport final : public detail::BatchTransport {
     }
     if (t.phase == Phase::Handshake) {
       detail::TlsSession& session = *tls_.at(t.fd);
-      switch (session.handshake()) {
-        case detail::TlsStep::Done:
-          t.phase = Phase::Sending;
-          t.want = 0;
-          break;
-        case detail::TlsStep::WantRead:
-          t.want = POLLIN;
-          return;
-        case detail::TlsStep::WantWrite:
-          t.want = POLLOUT;
-          return;
-        case detail::TlsStep::Closed:
-        case detail::TlsStep::Failed:
-          t.error = session.failure(what(t));
-          finish(t, false);
-          return;
-      }
+      int err = 0;
+      // Again: the next poll; Failed: t.error is set (a handshake never ends as Closed).
+      if (tls_step(t, session, session.handshake(), err) != Io::Moved) return;
+      t.phase = Phase::Sending;
     }
     if (t.phase == Phase::Sending) {
       while (t.sent < t.out.size()) {
@@ -597,18 +584,18 @@ class SocketTransport final : public detail::BatchTransport {
         return;  // Again: the next poll; Failed: t.error is set
       }
       t.phase = Phase::Head;
-      t.want = 0;
       return;  // the answer is waited for by the next poll
     }
     if (t.phase == Phase::Head || t.phase == Phase::Body) {
       char buffer[16384];
-      auto tls = tls_.find(t.fd);
       // A TLS session may hold decrypted bytes that a poll of the socket would not show: those
-      // are read before the next poll.
+      // are read before the next poll. (Looked up each time: a finished transfer's session is gone.)
       auto more = [&](int reads) {
-        return reads < 8 || (tls != tls_.end() && tls->second->pending());
+        if (reads < 8) return true;
+        auto tls = tls_.find(t.fd);
+        return tls != tls_.end() && tls->second->pending();
       };
-      for (int reads = 0; more(reads) && (t.phase == Phase::Head || t.phase == Phase::Body); ++reads) {
+      for (int reads = 0; (t.phase == Phase::Head || t.phase == Phase::Body) && more(reads); ++reads) {
         std::size_t n = 0;
         int err = 0;
         Io io = recv_some(t, buffer, sizeof buffer, n, err);
@@ -649,29 +636,27 @@ class SocketTransport final : public detail::BatchTransport {
     return Io::Failed;
   }
 
-  Io send_some(Transfer& t, std::size_t& n, int& err) {
-    if (auto it = tls_.find(t.fd); it != tls_.end())
-      return tls_step(t, *it->second, it->second->write(t.out.data() + t.sent, t.out.size() - t.sent, n), err);
-    ssize_t sent = ::send(t.fd, t.out.data() + t.sent, t.out.size() - t.sent, MSG_NOSIGNAL);
-    if (sent > 0) {
-      n = static_cast<std::size_t>(sent);
+  // What a plain send() or recv() returned, as an Io.
+  static Io plain_step(ssize_t r, std::size_t& n, int& err) {
+    if (r > 0) {
+      n = static_cast<std::size_t>(r);
       return Io::Moved;
     }
-    if (sent < 0 && (errno == EAGAIN || errno == EINTR)) return Io::Again;
-    err = sent < 0 ? errno : 0;
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) return Io::Again;
+    err = r < 0 ? errno : 0;
     return Io::Closed;
+  }
+
+  Io send_some(Transfer& t, std::size_t& n, int& err) {
+    const char* data = t.out.data() + t.sent;
+    std::size_t size = t.out.size() - t.sent;
+    if (auto it = tls_.find(t.fd); it != tls_.end()) return tls_step(t, *it->second, it->second->write(data, size, n), err);
+    return plain_step(::send(t.fd, data, size, MSG_NOSIGNAL), n, err);
   }
 
   Io recv_some(Transfer& t, char* buffer, std::size_t size, std::size_t& n, int& err) {
     if (auto it = tls_.find(t.fd); it != tls_.end()) return tls_step(t, *it->second, it->second->read(buffer, size, n), err);
-    ssize_t got = ::recv(t.fd, buffer, size, 0);
-    if (got > 0) {
-      n = static_cast<std::size_t>(got);
-      return Io::Moved;
-    }
-    if (got < 0 && (errno == EAGAIN || errno == EINTR)) return Io::Again;
-    err = got < 0 ? errno : 0;
-    return Io::Closed;
+    return plain_step(::recv(t.fd, buffer, size, 0), n, err);
   }
 
   // The requests as transfers, each with its own deadline, none started yet.
