@@ -10,12 +10,12 @@
 namespace hcl::cli {
 namespace {
 
-struct ListOptions {
+struct ContextListOptions {
   Format format = Format::Table;
   bool quiet = false;
 };
 
-Status run_list(Context& ctx, const ListOptions& o) {
+Status run_context_list(Context& ctx, const ContextListOptions& o) {
   auto env = config::process_environment();
   auto contexts = config::docker_contexts(env);
   if (!contexts) return contexts.error();
@@ -51,11 +51,11 @@ Status run_list(Context& ctx, const ListOptions& o) {
 
 void setup_context(CLI::App* sub, Context& ctx) {
   sub->require_subcommand(1);
-  auto l = std::make_shared<ListOptions>();
+  auto l = std::make_shared<ContextListOptions>();
   auto* ls = sub->add_subcommand("ls", "List the docker CLI's contexts; * marks the one hcl uses");
   ls->alias("list");
   add_format_flags(ls, l->format, &l->quiet);
-  ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
+  ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_context_list(ctx, *l); }; });
 }
 
 }  // namespace hcl::cli

@@ -29,13 +29,13 @@ struct PutOptions {
   std::optional<std::string> flags, cas;
 };
 
-struct ListOptions {
+struct KvListOptions {
   std::string prefix;
   std::optional<std::string> separator;
   Listing list;
 };
 
-struct RemoveOptions {
+struct KvRemoveOptions {
   std::string key;
   bool recurse = false;
   std::optional<std::string> cas;
@@ -126,7 +126,7 @@ Status run_put(Context& ctx, const PutOptions& o) {
                fmt::format("changed: it no longer has modify index {} (or was deleted); nothing written", **cas)};
 }
 
-Status run_list(Context& ctx, ListOptions& o) {
+Status run_kv_list(Context& ctx, KvListOptions& o) {
   if (auto s = o.list.check(output::kv_key_rows_json({""})); !s) return s;
   auto kv = kv_client(ctx);
   if (!kv) return kv.error();
@@ -146,7 +146,7 @@ Status run_list(Context& ctx, ListOptions& o) {
   return ok();
 }
 
-Status run_remove(Context& ctx, const RemoveOptions& o) {
+Status run_kv_remove(Context& ctx, const KvRemoveOptions& o) {
   auto cas = parse_u64(o.cas, "--cas", "a modify index");
   if (!cas) return cas.error();
   if (o.recurse && *cas) return Error{ErrorKind::Usage, "--cas", "cannot be combined with --recurse"};
@@ -225,21 +225,21 @@ void setup_kv(CLI::App* kv, Context& ctx) {
   optional_option(put, "--flags", p->flags, "N", "Opaque 64-bit flags stored with the value");
   put->callback([&ctx, p] { ctx.action = [&ctx, p] { return run_put(ctx, *p); }; });
 
-  auto l = std::make_shared<ListOptions>();
+  auto l = std::make_shared<KvListOptions>();
   auto* ls = kv->add_subcommand("ls", "List the keys under a prefix, one per line");
   ls->alias("list");
   ls->add_option("PREFIX", l->prefix, "Key prefix (default: the whole store)");
   optional_option(ls, "--separator", l->separator, "SEP", "Roll keys up at this separator after the prefix, e.g. /");
   add_listing_flags(ls, l->list, "Print the keys only, one per line (as the table does)");
-  ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
+  ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_kv_list(ctx, *l); }; });
 
-  auto r = std::make_shared<RemoveOptions>();
+  auto r = std::make_shared<KvRemoveOptions>();
   auto* rm = kv->add_subcommand("rm", "Delete a key (deleting a missing key succeeds, as in Consul)");
   rm->alias("delete");
   rm->add_option("KEY", r->key, "Key (a leading / is dropped)")->required();
   rm->add_flag("-r,--recurse", r->recurse, "Delete every key that starts with KEY (write KEY/ for a folder)");
   optional_option(rm, "--cas", r->cas, "INDEX", "Check-and-set: delete only if the key's modify index is INDEX");
-  rm->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_remove(ctx, *r); }; });
+  rm->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_kv_remove(ctx, *r); }; });
 
   auto w = std::make_shared<WatchOptions>();
   auto* watch = kv->add_subcommand("watch", "Print a key's value now and on every change, until Ctrl-C");

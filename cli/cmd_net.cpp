@@ -20,16 +20,16 @@ struct CreateOptions {
   std::string subnet, gateway;
 };
 
-struct ListOptions {
+struct NetListOptions {
   Listing list;
 };
 
-struct InspectOptions {
+struct NetInspectOptions {
   Format format = Format::Table;
   std::string name;
 };
 
-struct RemoveOptions {
+struct NetRemoveOptions {
   std::vector<std::string> names;
 };
 
@@ -74,7 +74,7 @@ Status run_create(Context& ctx, CreateOptions& o) {
   return ok();
 }
 
-Status run_list(Context& ctx, ListOptions& o) {
+Status run_net_list(Context& ctx, NetListOptions& o) {
   if (auto s = o.list.check(output::networks_json({docker::Network{}})); !s) return s;
   auto docker = ctx.docker();
   if (!docker) return docker.error();
@@ -99,7 +99,7 @@ Status run_list(Context& ctx, ListOptions& o) {
   return ok();
 }
 
-Status run_inspect(Context& ctx, const InspectOptions& o) {
+Status run_net_inspect(Context& ctx, const NetInspectOptions& o) {
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   auto n = (*docker)->network(o.name);
@@ -121,7 +121,7 @@ Status run_inspect(Context& ctx, const InspectOptions& o) {
   return ok();
 }
 
-Status run_remove(Context& ctx, const RemoveOptions& o) {
+Status run_net_remove(Context& ctx, const NetRemoveOptions& o) {
   auto docker = ctx.docker();
   if (!docker) return docker.error();
   return remove_each(ctx, o.names, "network", [&](const std::string& n) { return (*docker)->remove_network(n); });
@@ -146,23 +146,23 @@ void setup_net(CLI::App* net, Context& ctx) {
   create->add_flag("--exist-ok", c->exist_ok, "Succeed if a network of that name and driver exists");
   create->callback([&ctx, c] { ctx.action = [&ctx, c] { return run_create(ctx, *c); }; });
 
-  auto l = std::make_shared<ListOptions>();
+  auto l = std::make_shared<NetListOptions>();
   auto* ls = net->add_subcommand("ls", "List networks");
   ls->alias("list");
   add_listing_flags(ls, l->list);
-  ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
+  ls->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_net_list(ctx, *l); }; });
 
-  auto i = std::make_shared<InspectOptions>();
+  auto i = std::make_shared<NetInspectOptions>();
   auto* inspect = net->add_subcommand("inspect", "Show one network's details");
   inspect->add_option("NETWORK", i->name, "Network name or ID")->required();
   add_format_flags(inspect, i->format, nullptr);
-  inspect->callback([&ctx, i] { ctx.action = [&ctx, i] { return run_inspect(ctx, *i); }; });
+  inspect->callback([&ctx, i] { ctx.action = [&ctx, i] { return run_net_inspect(ctx, *i); }; });
 
-  auto r = std::make_shared<RemoveOptions>();
+  auto r = std::make_shared<NetRemoveOptions>();
   auto* rm = net->add_subcommand("rm", "Remove networks");
   rm->alias("remove");
   rm->add_option("NETWORK", r->names, "Network names or IDs")->required();
-  rm->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_remove(ctx, *r); }; });
+  rm->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_net_remove(ctx, *r); }; });
 }
 
 }  // namespace hcl::cli

@@ -441,7 +441,7 @@ json encode_networks(const std::vector<NetworkAttachment>& networks) {
   return list;
 }
 
-std::vector<NetworkAttachment> decode_networks(const json& list) {
+std::vector<NetworkAttachment> decode_attachments(const json& list) {
   std::vector<NetworkAttachment> out;
   for (const json& n : list.is_array() ? list : json::array())
     out.push_back({get<std::string>(n, "Target"), get<std::vector<std::string>>(n, "Aliases"),
@@ -478,9 +478,9 @@ ServiceSpec decode_spec(const json& j) {
   s.resources = decode_resources(child(task, "Resources"));
   if (task.contains("RestartPolicy") && !task["RestartPolicy"].is_null()) s.restart = decode_restart(task["RestartPolicy"]);
   decode_placement(child(task, "Placement"), s);
-  s.networks = decode_networks(child(task, "Networks"));
+  s.networks = decode_attachments(child(task, "Networks"));
   // Services made by older tools on engines before 29 may name their networks at the top level.
-  if (s.networks.empty()) s.networks = decode_networks(child(j, "Networks"));
+  if (s.networks.empty()) s.networks = decode_attachments(child(j, "Networks"));
   if (task.contains("LogDriver") && !task["LogDriver"].is_null())
     s.log_driver = LogDriver{get<std::string>(task["LogDriver"], "Name"),
                              get<std::map<std::string, std::string>>(task["LogDriver"], "Options")};

@@ -39,7 +39,7 @@ bool in_prefix(const Address& net, int bits, const Address& ip) {
   return true;
 }
 
-Error bad(const std::string& flag, std::string_view value, std::string why) {
+Error bad_flag(const std::string& flag, std::string_view value, std::string why) {
   return Error{ErrorKind::Usage, fmt::format("{}={}", flag, value), std::move(why)};
 }
 
@@ -52,31 +52,31 @@ Status validate_network_spec(const docker::NetworkSpec& spec) {
   if (!std::isalnum(static_cast<unsigned char>(n[0])) || !std::all_of(n.begin(), n.end(), name_char))
     return Error{ErrorKind::Usage, fmt::format("network name '{}'", n),
                  "must start with a letter or digit and contain only letters, digits, '_', '.' and '-'"};
-  if (spec.driver.empty()) return bad("--driver", spec.driver, "must not be empty");
+  if (spec.driver.empty()) return bad_flag("--driver", spec.driver, "must not be empty");
 
   std::optional<Address> net;
   int bits = 0;
   if (spec.subnet) {
     const std::string& s = *spec.subnet;
     auto slash = s.find('/');
-    if (slash == std::string::npos) return bad("--subnet", s, "expected CIDR notation, like 10.10.0.0/24");
+    if (slash == std::string::npos) return bad_flag("--subnet", s, "expected CIDR notation, like 10.10.0.0/24");
     net = parse_address(s.substr(0, slash));
-    if (!net) return bad("--subnet", s, fmt::format("'{}' is not an IP address", s.substr(0, slash)));
+    if (!net) return bad_flag("--subnet", s, fmt::format("'{}' is not an IP address", s.substr(0, slash)));
     std::string_view b(s.data() + slash + 1, s.size() - slash - 1);
     int max = net->family == AF_INET ? 32 : 128;
     auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
     if (ec != std::errc() || p != b.data() + b.size() || bits < 0 || bits > max)
-      return bad("--subnet", s, fmt::format("the prefix length must be 0-{}", max));
+      return bad_flag("--subnet", s, fmt::format("the prefix length must be 0-{}", max));
   }
   if (spec.gateway) {
-    if (!spec.subnet) return bad("--gateway", *spec.gateway, "a gateway needs --subnet");
+    if (!spec.subnet) return bad_flag("--gateway", *spec.gateway, "a gateway needs --subnet");
     auto gw = parse_address(*spec.gateway);
-    if (!gw) return bad("--gateway", *spec.gateway, "not an IP address");
+    if (!gw) return bad_flag("--gateway", *spec.gateway, "not an IP address");
     if (!in_prefix(*net, bits, *gw))
-      return bad("--gateway", *spec.gateway, fmt::format("not inside the subnet {}", *spec.subnet));
+      return bad_flag("--gateway", *spec.gateway, fmt::format("not inside the subnet {}", *spec.subnet));
   }
   for (const auto& [k, v] : spec.labels)
-    if (k.empty()) return bad("--label", "=" + v, "a label needs a key");
+    if (k.empty()) return bad_flag("--label", "=" + v, "a label needs a key");
   return ok();
 }
 

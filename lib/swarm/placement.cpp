@@ -15,7 +15,7 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-Error bad(const std::string& source, std::string_view text, std::string why) {
+Error bad_rule(const std::string& source, std::string_view text, std::string why) {
   return Error{ErrorKind::Usage, fmt::format("{} '{}'", source, text), std::move(why)};
 }
 
@@ -58,23 +58,23 @@ Result<Constraint> parse_constraint(std::string_view text, const std::string& so
   auto eq = text.find("==");
   auto ne = text.find("!=");
   if (eq == std::string_view::npos && ne == std::string_view::npos)
-    return bad(source, text, "expected KEY==VALUE or KEY!=VALUE, like node.hostname==master");
+    return bad_rule(source, text, "expected KEY==VALUE or KEY!=VALUE, like node.hostname==master");
   Constraint c;
   size_t op = std::min(eq, ne);
   c.equal = op == eq;
   c.key = trim(text.substr(0, op));
   c.value = trim(text.substr(op + 2));
   if (c.key == "node") c.key = "node.hostname";  // the short form, as in the classic Swarm
-  if (c.key.empty()) return bad(source, text, "no key before the operator");
+  if (c.key.empty()) return bad_rule(source, text, "no key before the operator");
   if (!valid_key(c.key))
-    return bad(source, text,
+    return bad_rule(source, text,
                fmt::format("unknown key '{}'; use node.hostname, node.id, node.role, node.platform.os, "
                            "node.platform.arch, node.labels.KEY or engine.labels.KEY",
                            c.key));
   if (!plain_value(c.value))
-    return bad(source, text, "the value must be a plain word: the engine matches no patterns, globs or soft rules");
+    return bad_rule(source, text, "the value must be a plain word: the engine matches no patterns, globs or soft rules");
   if (c.key == "node.role" && c.value != "manager" && c.value != "worker")
-    return bad(source, text, "node.role is manager or worker");
+    return bad_rule(source, text, "node.role is manager or worker");
   return c;
 }
 
@@ -82,7 +82,7 @@ Result<ClassicEnv> split_classic_env(const std::vector<std::string>& env, const 
   ClassicEnv out;
   for (const auto& e : env) {
     if (e.starts_with("affinity:"))
-      return bad(source, e, "classic Swarm affinities have no swarm-mode equivalent; use constraints");
+      return bad_rule(source, e, "classic Swarm affinities have no swarm-mode equivalent; use constraints");
     if (!e.starts_with("constraint:")) {
       out.env.push_back(e);
       continue;
@@ -91,21 +91,21 @@ Result<ClassicEnv> split_classic_env(const std::vector<std::string>& env, const 
     auto eq = rule.find("==");
     auto ne = rule.find("!=");
     if (eq == std::string_view::npos && ne == std::string_view::npos)
-      return bad(source, e, "expected constraint:KEY==VALUE or constraint:KEY!=VALUE");
+      return bad_rule(source, e, "expected constraint:KEY==VALUE or constraint:KEY!=VALUE");
     size_t op = std::min(eq, ne);
     std::string key = trim(rule.substr(0, op));
     std::string value = trim(rule.substr(op + 2));
     if (value.starts_with("~"))
-      return bad(source, e, "soft constraints (==~) cannot be expressed in swarm mode; use a hard one (==)");
+      return bad_rule(source, e, "soft constraints (==~) cannot be expressed in swarm mode; use a hard one (==)");
     if (value.starts_with("/") || value.find_first_of("*?") != std::string::npos)
-      return bad(source, e, "regular expressions and globs cannot be expressed in swarm mode; name the value exactly");
+      return bad_rule(source, e, "regular expressions and globs cannot be expressed in swarm mode; name the value exactly");
     if (key.empty() || std::any_of(key.begin(), key.end(), [](char c) {
           return !(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
         }))
-      return bad(source, e, fmt::format("'{}' is not a constraint key", key));
+      return bad_rule(source, e, fmt::format("'{}' is not a constraint key", key));
     std::string expr = (key == "node" ? "node.hostname" : "engine.labels." + key) + (op == eq ? "==" : "!=") + value;
     auto c = parse_constraint(expr, source);
-    if (!c) return bad(source, e, c.error().why);
+    if (!c) return bad_rule(source, e, c.error().why);
     out.constraints.push_back(*c);
   }
   return out;

@@ -41,12 +41,6 @@ ojson check_definition(const CheckDefinition& d) {
 
 // --- decoding helpers ---
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Go's word for the JSON value a field could not take.
 std::string go_kind(const json& v) {
   switch (v.type()) {

@@ -128,10 +128,6 @@ bool matches(const Node& node, const MetaFilters& filters) {
 }
 
 bool has_tags(const Service& service, const std::vector<std::string>& tags) {
-  auto lower = [](std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
   for (const auto& want : tags) {
     bool found = std::any_of(service.tags.begin(), service.tags.end(),
                              [&](const std::string& t) { return lower(t) == lower(want); });

@@ -5,13 +5,14 @@
 #include <set>
 
 namespace hcl::testing::cts {
-namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+namespace {
 
 bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
 

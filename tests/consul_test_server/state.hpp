@@ -117,6 +117,8 @@ struct Registration {
 enum class Table { nodes, services, checks, kvs };
 
 bool valid_check_status(std::string_view status);
+// ASCII lower case: Consul compares node names, check statuses and tags case-insensitively.
+std::string lower(std::string_view s);
 
 class Store {
  public:

@@ -12,4 +12,10 @@ inline http::Endpoint local_endpoint(int port) {
   return e;
 }
 
+// The endpoint of an in-process test server (anything with port()).
+template <class Server>
+http::Endpoint endpoint_of(const Server& server) {
+  return local_endpoint(server.port());
+}
+
 }  // namespace hcl::testing

@@ -4,6 +4,8 @@
 
 #include <hcl/manifest.hpp>
 
+#include "fake_env.hpp"
+
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -17,14 +19,6 @@ namespace hcl::testing {
 
 using namespace hcl::manifest;
 namespace fs = std::filesystem;
-
-inline config::Env env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 // Each manifest gets a directory of its own, named "demo" so that the project is "demo".
 struct Written {

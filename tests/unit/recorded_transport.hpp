@@ -106,6 +106,12 @@ class RecordedTransport : public http::Transport {
   }
 
   std::vector<http::Request> requests;
+  // The targets of the requests made so far, in order.
+  std::vector<std::string> targets() const {
+    std::vector<std::string> out;
+    for (const auto& r : requests) out.push_back(r.target);
+    return out;
+  }
 
  private:
   std::map<std::string, std::vector<http::Response>> answers_;

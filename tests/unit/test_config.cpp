@@ -1,6 +1,7 @@
 #include <hcl/config.hpp>
 #include <hcl/output.hpp>
 
+#include "fake_env.hpp"
 #include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -16,14 +17,7 @@ using namespace hcl::config;
 
 namespace {
 
-Env env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
+using hcl::testing::env_of;
 using hcl::testing::TempDir;
 
 }  // namespace

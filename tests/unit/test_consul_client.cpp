@@ -19,11 +19,11 @@
 
 using namespace hcl;
 using hcl::testing::ConsulTestServer;
+using hcl::testing::endpoint_of;
 using hcl::testing::ConsulTestServerOptions;
 
 namespace {
 
-http::Endpoint endpoint_of(const ConsulTestServer& s) { return hcl::testing::local_endpoint(s.port()); }
 
 // Registers a node with a serfHealth check the way the lab (and a Consul agent) does.
 void register_node(const ConsulTestServer& s, const std::string& node, const std::string& addr,

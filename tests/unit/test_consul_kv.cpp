@@ -19,11 +19,11 @@ using namespace hcl;
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 using hcl::testing::ConsulTestServer;
+using hcl::testing::endpoint_of;
 using hcl::testing::ConsulTestServerOptions;
 
 namespace {
 
-http::Endpoint endpoint_of(const ConsulTestServer& s) { return hcl::testing::local_endpoint(s.port()); }
 
 std::string all_bytes() {
   std::string s;

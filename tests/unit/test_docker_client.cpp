@@ -89,12 +89,6 @@ http::Response too_new(const std::string& asked, const std::string& engine_api) 
   return r;
 }
 
-std::vector<std::string> targets(const RecordedTransport& t) {
-  std::vector<std::string> out;
-  for (const auto& r : t.requests) out.push_back(r.target);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version header settles it") {
@@ -103,7 +97,7 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
     t.on("GET", first("/nodes"), 200, read_data("docker/nodes.json"), engine_headers(docker::kMaxApiVersion));
     docker::Client c(t);
     REQUIRE(c.nodes().ok());
-    CHECK(targets(t) == std::vector<std::string>{first("/nodes")});
+    CHECK(t.targets() == std::vector<std::string>{first("/nodes")});
     CHECK(c.api_version().value() == docker::kMaxApiVersion);  // learnt, not asked
     CHECK(t.requests.size() == 1);
   }
@@ -125,7 +119,7 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
     REQUIRE(nodes.ok());
     CHECK(nodes->size() == 3);
     REQUIRE(c.networks().ok());
-    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/v1.41/nodes", "/v1.41/networks"});
+    CHECK(t.targets() == std::vector<std::string>{first("/nodes"), "/v1.41/nodes", "/v1.41/networks"});
   }
   SUBCASE("a refusal without the header: the version its message names") {
     RecordedTransport t;
@@ -135,7 +129,7 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
     t.on("GET", "/v1.39/nodes", 200, read_data("docker/nodes.json"));
     docker::Client c(t);
     REQUIRE(c.nodes().ok());
-    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/v1.39/nodes"});
+    CHECK(t.targets() == std::vector<std::string>{first("/nodes"), "/v1.39/nodes"});
   }
   SUBCASE("a refusal that names no version falls back to /_ping") {
     RecordedTransport t;
@@ -144,7 +138,7 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
     t.on("GET", "/v1.39/nodes", 200, read_data("docker/nodes.json"));
     docker::Client c(t);
     REQUIRE(c.nodes().ok());
-    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/_ping", "/v1.39/nodes"});
+    CHECK(t.targets() == std::vector<std::string>{first("/nodes"), "/_ping", "/v1.39/nodes"});
   }
   SUBCASE("engines before Docker 17.x word the refusal differently") {
     RecordedTransport t;
@@ -154,7 +148,7 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
     t.on("GET", "/v1.35/nodes", 200, read_data("docker/nodes.json"));
     docker::Client c(t);
     REQUIRE(c.nodes().ok());
-    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/v1.35/nodes"});
+    CHECK(t.targets() == std::vector<std::string>{first("/nodes"), "/v1.35/nodes"});
   }
   SUBCASE("too old an engine: both windows named, without sending again, a server error (exit 4)") {
     RecordedTransport t;
@@ -168,7 +162,7 @@ TEST_CASE("the first versioned call needs no /_ping: the answer's Api-Version he
     CHECK(nodes.error().message() ==
           fmt::format("the engine at http://recorded:2378 accepts API 1.12–1.24; hcl speaks {}–{}: upgrade the engine",
                       docker::kMinApiVersion, docker::kMaxApiVersion));
-    CHECK(targets(t) == std::vector<std::string>{first("/nodes"), "/version"});  // /version only for the words
+    CHECK(t.targets() == std::vector<std::string>{first("/nodes"), "/version"});  // /version only for the words
   }
   SUBCASE("a 400 that names another version than the one asked is not a refusal of hcl's") {
     RecordedTransport t;

@@ -21,7 +21,7 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Engine {
+struct RecordedEngine {
   std::string dir;      // tests/data/docker/<dir>/
   std::string version;  // /version's Version
   std::string api;      // its newest API version: the one hcl speaks with it
@@ -29,8 +29,8 @@ struct Engine {
   std::map<std::string, std::string> nodes;  // the lab's engine per node when it was recorded
 };
 
-const std::vector<Engine>& engines() {
-  static const std::vector<Engine> all = {
+const std::vector<RecordedEngine>& engines() {
+  static const std::vector<RecordedEngine> all = {
       {"20.10", "20.10.24+dfsg1", "1.41", "1.12",
        {{"master", "20.10.24+dfsg1"}, {"node1", "20.10.24+dfsg1"}, {"node2", "20.10.24+dfsg1"}}},
       {"26.1", "26.1.5+dfsg1", "1.45", "1.24",
@@ -41,21 +41,21 @@ const std::vector<Engine>& engines() {
   return all;
 }
 
-std::string data(const Engine& e, const std::string& file) { return read_data("docker/" + e.dir + "/" + file); }
-http::Response raw(const Engine& e, const std::string& file) { return read_raw_response("docker/" + e.dir + "/" + file); }
+std::string data(const RecordedEngine& e, const std::string& file) { return read_data("docker/" + e.dir + "/" + file); }
+http::Response raw(const RecordedEngine& e, const std::string& file) { return read_raw_response("docker/" + e.dir + "/" + file); }
 
 // What the engine sends with every answer (from its recorded /_ping).
-std::vector<http::Header> headers(const Engine& e) {
+std::vector<http::Header> headers(const RecordedEngine& e) {
   http::Response ping = raw(e, "ping-headers.txt");
   return {{"Api-Version", ping.header("Api-Version")}, {"Content-Type", "application/json"},
           {"Server", ping.header("Server")}};
 }
 
-std::string at(const Engine& e, const std::string& path) { return "/v" + e.api + path; }
+std::string at(const RecordedEngine& e, const std::string& path) { return "/v" + e.api + path; }
 
 // A transport that answers as the recorded engine: hcl's first request, /v1.52/nodes, with the
 // engine's own answer to it, and the rest at the engine's version.
-RecordedTransport engine_transport(const Engine& e) {
+RecordedTransport engine_transport(const RecordedEngine& e) {
   RecordedTransport t;
   t.on("GET", fmt::format("/v{}/nodes", docker::kMaxApiVersion), raw(e, "nodes-at-1.52.raw"));
   t.on("GET", at(e, "/nodes"), 200, data(e, "nodes.json"), headers(e));
@@ -65,12 +65,6 @@ RecordedTransport engine_transport(const Engine& e) {
   t.on("GET", at(e, "/tasks"), 200, data(e, "tasks.json"), headers(e));
   t.on("GET", "/version", 200, data(e, "version.json"), headers(e));
   return t;
-}
-
-std::vector<std::string> targets(const RecordedTransport& t) {
-  std::vector<std::string> out;
-  for (const auto& r : t.requests) out.push_back(r.target);
-  return out;
 }
 
 }  // namespace
@@ -92,7 +86,7 @@ TEST_CASE("each engine refuses hcl's first request for its version and answers i
     CHECK(nodes->size() == 3);
     CHECK(c.api_version().value() == e.api);  // learnt from the refusal, no /_ping
     REQUIRE(c.networks().ok());
-    CHECK(targets(t) == std::vector<std::string>{fmt::format("/v{}/nodes", docker::kMaxApiVersion), at(e, "/nodes"),
+    CHECK(t.targets() == std::vector<std::string>{fmt::format("/v{}/nodes", docker::kMaxApiVersion), at(e, "/nodes"),
                                                  at(e, "/networks")});
   }
 }
@@ -123,7 +117,7 @@ TEST_CASE("each engine's /version and /_ping give its window, and hcl chooses it
 }
 
 TEST_CASE("28.5 started with a minimum of 1.44 (as Docker 29.0-29.2): a version below it is refused, then its newest is used") {
-  const Engine& e = engines().back();
+  const RecordedEngine& e = engines().back();
   REQUIRE(e.min_api == "1.44");
   http::Response old = raw(e, "nodes-too-old.txt");
   CHECK(old.status == 400);
@@ -136,7 +130,7 @@ TEST_CASE("28.5 started with a minimum of 1.44 (as Docker 29.0-29.2): a version 
   c.set_api_version("1.43");  // e.g. a version given from elsewhere that the engine has since dropped
   auto nodes = c.nodes();
   REQUIRE(nodes.ok());
-  CHECK(targets(t) == std::vector<std::string>{"/v1.43/nodes", at(e, "/nodes")});
+  CHECK(t.targets() == std::vector<std::string>{"/v1.43/nodes", at(e, "/nodes")});
   CHECK(c.api_version().value() == "1.51");
 
   // Its refusal of one above its newest has the same shape as 20.10's.

@@ -22,12 +22,6 @@ std::string at_max(const std::string& path) { return fmt::format("/v{}{}", docke
 
 std::string hcl_window() { return fmt::format("{}–{}", docker::kMinApiVersion, docker::kMaxApiVersion); }
 
-std::vector<std::string> targets(const RecordedTransport& t) {
-  std::vector<std::string> out;
-  for (const auto& r : t.requests) out.push_back(r.target);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("hcl speaks API 1.52 at most and 1.30 at least") {
@@ -77,7 +71,7 @@ TEST_CASE("an engine whose oldest API is above hcl's newest: one request, one er
     CHECK(nodes.error().message() ==
           fmt::format("the engine at http://recorded:2378 accepts API 1.53–1.60; hcl speaks {}: upgrade hcl", hcl_window()));
   }
-  CHECK(targets(t) == std::vector<std::string>{at_max("/nodes"), at_max("/nodes")});  // never a resend
+  CHECK(t.targets() == std::vector<std::string>{at_max("/nodes"), at_max("/nodes")});  // never a resend
 }
 
 TEST_CASE("a POST refused for its version is sent again as it was, once") {
@@ -227,7 +221,7 @@ TEST_CASE("a remembered version: the first request goes out at it, no refusal an
   c.hint_api_version("1.45");
   CHECK_FALSE(c.known_api_version().has_value());  // a guess until an answer confirms it
   REQUIRE(c.nodes().ok());
-  CHECK(targets(t) == std::vector<std::string>{"/v1.45/nodes"});
+  CHECK(t.targets() == std::vector<std::string>{"/v1.45/nodes"});
   CHECK(c.known_api_version() == "1.45");
 }
 
@@ -239,7 +233,7 @@ TEST_CASE("a remembered version older than a since-upgraded engine moves up afte
   c.hint_api_version("1.41");
   REQUIRE(c.nodes().ok());
   REQUIRE(c.services().ok());
-  CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/v1.51/services"});
+  CHECK(t.targets() == std::vector<std::string>{"/v1.41/nodes", "/v1.51/services"});
   CHECK(c.known_api_version() == "1.51");
 }
 
@@ -252,7 +246,7 @@ TEST_CASE("a remembered version a since-changed engine refuses is negotiated aga
   docker::Client c(t);
   c.hint_api_version("1.41");
   REQUIRE(c.nodes().ok());
-  CHECK(targets(t) == std::vector<std::string>{"/v1.41/nodes", "/v1.51/nodes"});
+  CHECK(t.targets() == std::vector<std::string>{"/v1.41/nodes", "/v1.51/nodes"});
   CHECK(c.known_api_version() == "1.51");
 }
 

@@ -22,14 +22,14 @@ namespace {
 
 // An engine stand-in that counts what it was asked ("GET /_ping", "POST /w", ...) and answers
 // every request with `status`.
-struct Engine {
+struct CountingEngine {
   httplib::Server srv;
   int port = 0;
   std::thread thread;
   std::mutex mu;
   std::map<std::string, int> asked;
 
-  explicit Engine(int status, std::string body = "ok") {
+  explicit CountingEngine(int status, std::string body = "ok") {
     auto handle = [this, status, body](const httplib::Request& req, httplib::Response& res) {
       {
         std::lock_guard lock(mu);
@@ -44,7 +44,7 @@ struct Engine {
     thread = std::thread([this] { srv.listen_after_bind(); });
     while (!srv.is_running()) std::this_thread::sleep_for(1ms);
   }
-  ~Engine() {
+  ~CountingEngine() {
     srv.stop();
     thread.join();
   }
@@ -93,7 +93,7 @@ http::FailoverTransport failover(std::vector<http::Endpoint> eps, Told& told) {
 }  // namespace
 
 TEST_CASE("a manager that refuses connections is passed over; the command stays with the one that answered") {
-  Engine node1(200);
+  CountingEngine node1(200);
   int dead = closed_port();
   Told told;
   auto t = failover({at(dead), at(node1.port)}, told);
@@ -117,7 +117,7 @@ TEST_CASE("a manager that refuses connections is passed over; the command stays 
 }
 
 TEST_CASE("the first manager answering: used, nothing else tried, told with index 0") {
-  Engine master(200), node1(200);
+  CountingEngine master(200), node1(200);
   Told told;
   auto t = failover({at(master.port), at(node1.port)}, told);
   REQUIRE(t.send({"GET", "/v1.51/nodes"}).ok());
@@ -127,7 +127,7 @@ TEST_CASE("the first manager answering: used, nothing else tried, told with inde
 }
 
 TEST_CASE("a command that begins with a write asks /_ping first: the write goes to one engine, once") {
-  Engine not_manager(503, R"({"message":"This node is not a swarm manager."})"), node1(200);
+  CountingEngine not_manager(503, R"({"message":"This node is not a swarm manager."})"), node1(200);
   Told told;
   auto t = failover({at(not_manager.port), at(node1.port)}, told);
   auto w = t.send({"POST", "/v1.51/networks/create", {}, "{}"});
@@ -141,7 +141,7 @@ TEST_CASE("a command that begins with a write asks /_ping first: the write goes 
 }
 
 TEST_CASE("a 503 from the last engine is its answer to decode; none reachable is one error naming each") {
-  Engine a(503, R"({"message":"no leader"})"), b(503, R"({"message":"no leader"})");
+  CountingEngine a(503, R"({"message":"no leader"})"), b(503, R"({"message":"no leader"})");
   Told told;
   auto t = failover({at(a.port), at(b.port)}, told);
   auto r = t.send({"GET", "/v1.51/nodes"});
@@ -161,7 +161,7 @@ TEST_CASE("a 503 from the last engine is its answer to decode; none reachable is
 }
 
 TEST_CASE("stream_all passes over an engine only while no sink has had any of its answer") {
-  Engine not_manager(503), node1(200, "[1,2,3]");
+  CountingEngine not_manager(503), node1(200, "[1,2,3]");
   Told told;
   auto t = failover({at(not_manager.port), at(node1.port)}, told);
   std::string got;

@@ -12,7 +12,7 @@ using ops::Verdict;
 
 namespace {
 
-docker::SwarmNode node(std::string name, docker::NodeRole role, docker::NodeState state = docker::NodeState::Ready) {
+docker::SwarmNode swarm_node(std::string name, docker::NodeRole role, docker::NodeState state = docker::NodeState::Ready) {
   docker::SwarmNode n;
   n.hostname = std::move(name);
   n.role = role;
@@ -23,8 +23,9 @@ docker::SwarmNode node(std::string name, docker::NodeRole role, docker::NodeStat
 
 ops::HealthInput healthy_lab() {
   ops::HealthInput in;
-  in.nodes = std::vector<docker::SwarmNode>{node("master", docker::NodeRole::Manager), node("node1", docker::NodeRole::Worker),
-                                            node("node2", docker::NodeRole::Worker)};
+  in.nodes = std::vector<docker::SwarmNode>{swarm_node("master", docker::NodeRole::Manager),
+                                            swarm_node("node1", docker::NodeRole::Worker),
+                                            swarm_node("node2", docker::NodeRole::Worker)};
   in.leader = std::string("10.0.0.10:8300");
   consul::NodesAndChecks c;
   for (const char* n : {"master", "node1", "node2"}) {
@@ -70,8 +71,9 @@ TEST_CASE("node sets that differ are named; no leader and no quorum fail") {
   in.consul->nodes.push_back({"", "pi-zero", "", "dc1", {}});
   in.consul->checks.push_back({"pi-zero", "serfHealth", "", consul::CheckStatus::Passing, "", "", ""});
   in.leader = std::string();
-  auto managers = std::vector<docker::SwarmNode>{node("m1", docker::NodeRole::Manager), node("m2", docker::NodeRole::Manager),
-                                                 node("m3", docker::NodeRole::Manager)};
+  auto managers = std::vector<docker::SwarmNode>{swarm_node("m1", docker::NodeRole::Manager),
+                                                 swarm_node("m2", docker::NodeRole::Manager),
+                                                 swarm_node("m3", docker::NodeRole::Manager)};
   managers[1].manager_reachability = "unreachable";
   managers[2].manager_reachability = "unreachable";
   auto r = ops::judge_health(in, false);

@@ -3,6 +3,8 @@
 #include <hcl/manifest.hpp>
 #include <hcl/swarm/labels.hpp>
 
+#include "fake_env.hpp"
+
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -23,14 +25,7 @@ const std::string kData = fs::path(HCL_TEST_DATA).lexically_normal().string();
 const std::string kGood = kData + "/manifests/good";
 const std::string kBad = kData + "/manifests/bad";
 
-// A controlled environment: nothing leaks in from the process running the tests.
-config::Env env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using hcl::testing::env_of;
 
 LoadOptions options(std::map<std::string, std::string> vars = {}) {
   LoadOptions o;

@@ -24,10 +24,10 @@ std::string info(const char* state, bool manager, const char* addr, const char* 
                      *remote ? fmt::format(R"([{{"NodeID":"m","Addr":"{}"}}])", remote) : "null");
 }
 
-struct Engine {
+struct InfoEngine {
   RecordedTransport t;
   docker::Client c{t};
-  explicit Engine(const std::string& info_body) {
+  explicit InfoEngine(const std::string& info_body) {
     t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
     t.on("GET", "/v1.41/info", 200, info_body);
   }
@@ -46,7 +46,7 @@ const char* const kTokens = R"({"ID":"swarmid0123456789","JoinTokens":{"Worker":
 }  // namespace
 
 TEST_CASE("swarm init: an engine in no swarm becomes its first manager, advertising the address given") {
-  Engine e(info("inactive", false, ""));
+  InfoEngine e(info("inactive", false, ""));
   e.t.on_each("GET", "/v1.41/info", 200, {info("inactive", false, ""), info("active", true, "10.0.0.10", "swarmid0123456789")});
   e.t.on("POST", "/v1.41/swarm/init", 200, "\"nodeid0123456789\"");
   auto out = ops::init_swarm({"master", &e.c, "10.0.0.10"});
@@ -59,13 +59,13 @@ TEST_CASE("swarm init: an engine in no swarm becomes its first manager, advertis
 }
 
 TEST_CASE("swarm init again: a manager is left as it is; a worker of another swarm is a conflict; nothing sent") {
-  Engine manager(info("active", true, "10.0.0.10", "swarmid0123456789"));
+  InfoEngine manager(info("active", true, "10.0.0.10", "swarmid0123456789"));
   auto again = ops::init_swarm({"master", &manager.c, ""});
   REQUIRE_FALSE(again.error.has_value());
   CHECK(again.said.find("already a manager of swarm swarmid01234") != std::string::npos);
   CHECK(manager.posts() == 0);
 
-  Engine worker(info("active", false, "10.0.0.11", "", "10.0.0.99:2377"));
+  InfoEngine worker(info("active", false, "10.0.0.11", "", "10.0.0.99:2377"));
   auto refused = ops::init_swarm({"node1", &worker.c, ""});
   REQUIRE(refused.error.has_value());
   CHECK(refused.error->kind == ErrorKind::Conflict);
@@ -75,12 +75,12 @@ TEST_CASE("swarm init again: a manager is left as it is; a worker of another swa
 }
 
 TEST_CASE("swarm join: the new engine joins through the manager's address with the worker token; the others are judged") {
-  Engine manager(info("active", true, "10.0.0.10", "swarmid0123456789"));
+  InfoEngine manager(info("active", true, "10.0.0.10", "swarmid0123456789"));
   manager.t.on("GET", "/v1.41/swarm", 200, kTokens);
-  Engine fresh(info("inactive", false, ""));
+  InfoEngine fresh(info("inactive", false, ""));
   fresh.t.on("POST", "/v1.41/swarm/join", 200, "");
-  Engine member(info("active", false, "10.0.0.12", "", "10.0.0.10:2377"));
-  Engine stranger(info("active", false, "10.0.0.13", "", "10.9.9.9:2377"));
+  InfoEngine member(info("active", false, "10.0.0.12", "", "10.0.0.10:2377"));
+  InfoEngine stranger(info("active", false, "10.0.0.13", "", "10.9.9.9:2377"));
   auto out = ops::join_swarm(manager.c,
                              {{"node1", &fresh.c, "10.0.0.11"}, {"node2", &member.c, "10.0.0.12"}, {"node3", &stranger.c, ""}},
                              false);
@@ -101,9 +101,9 @@ TEST_CASE("swarm join: the new engine joins through the manager's address with t
 }
 
 TEST_CASE("swarm join --manager uses the manager token, which no error ever shows; a non-manager cannot be joined to") {
-  Engine manager(info("active", true, "10.0.0.10", "swarmid0123456789"));
+  InfoEngine manager(info("active", true, "10.0.0.10", "swarmid0123456789"));
   manager.t.on("GET", "/v1.41/swarm", 200, kTokens);
-  Engine fresh(info("inactive", false, ""));
+  InfoEngine fresh(info("inactive", false, ""));
   fresh.t.on("POST", "/v1.41/swarm/join", 400,
              R"({"message":"invalid join token SWMTKN-1-secret-manager for 10.0.0.10:2377"})");
   auto out = ops::join_swarm(manager.c, {{"node1", &fresh.c, ""}}, true);
@@ -115,17 +115,17 @@ TEST_CASE("swarm join --manager uses the manager token, which no error ever show
   REQUIRE(req != nullptr);
   CHECK(req->body.find("SWMTKN-1-secret-manager") != std::string::npos);
 
-  Engine worker(info("active", false, "10.0.0.11", "", "10.0.0.10:2377"));
+  InfoEngine worker(info("active", false, "10.0.0.11", "", "10.0.0.10:2377"));
   auto refused = ops::join_swarm(worker.c, {{"node1", &fresh.c, ""}}, false);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().why.find("no swarm manager") != std::string::npos);
 }
 
 TEST_CASE("swarm leave: a worker leaves, a manager only with --force, an engine in no swarm is left as it is") {
-  Engine worker(info("active", false, "10.0.0.11", "", "10.0.0.10:2377"));
+  InfoEngine worker(info("active", false, "10.0.0.11", "", "10.0.0.10:2377"));
   worker.t.on("POST", "/v1.41/swarm/leave?force=false", 200, "");
-  Engine manager(info("active", true, "10.0.0.12", "swarmid0123456789"));
-  Engine idle(info("inactive", false, ""));
+  InfoEngine manager(info("active", true, "10.0.0.12", "swarmid0123456789"));
+  InfoEngine idle(info("inactive", false, ""));
   auto out = ops::leave_swarm({{"node1", &worker.c, ""}, {"node2", &manager.c, ""}, {"node3", &idle.c, ""}}, false);
   REQUIRE(out.size() == 3);
   CHECK(out[0].said.find("left the swarm") != std::string::npos);
@@ -140,7 +140,7 @@ TEST_CASE("swarm leave: a worker leaves, a manager only with --force, an engine 
 TEST_CASE("swarm leave: the only manager is told that leaving ends the swarm, and with --force the swarm is gone") {
   auto only = info("active", true, "10.0.0.10", "swarmid0123456789");
   only.replace(only.find(R"("Managers":3)"), 12, R"("Managers":1)");
-  Engine master(only);
+  InfoEngine master(only);
   auto refused = ops::leave_swarm({{"master", &master.c, ""}}, false);
   REQUIRE(refused[0].error.has_value());
   CHECK(refused[0].error->why.find("the swarm's only manager: leaving ends the swarm") != std::string::npos);

@@ -7,7 +7,7 @@ using namespace hcl;
 using namespace hcl::swarm;
 
 namespace {
-docker::SwarmNode node(std::string name, docker::NodeRole role, docker::Labels labels = {}, docker::Labels engine = {}) {
+docker::SwarmNode labelled_node(std::string name, docker::NodeRole role, docker::Labels labels = {}, docker::Labels engine = {}) {
   docker::SwarmNode n;
   n.id = "id-" + name;
   n.hostname = std::move(name);
@@ -18,9 +18,9 @@ docker::SwarmNode node(std::string name, docker::NodeRole role, docker::Labels l
   n.architecture = "armv7l";
   return n;
 }
-const std::vector<docker::SwarmNode> lab{node("master", docker::NodeRole::Manager, {{"zone", "desk"}}),
-                                         node("node1", docker::NodeRole::Worker, {}, {{"storage", "ssd"}}),
-                                         node("node2", docker::NodeRole::Worker)};
+const std::vector<docker::SwarmNode> lab{labelled_node("master", docker::NodeRole::Manager, {{"zone", "desk"}}),
+                                         labelled_node("node1", docker::NodeRole::Worker, {}, {{"storage", "ssd"}}),
+                                         labelled_node("node2", docker::NodeRole::Worker)};
 }  // namespace
 
 TEST_CASE("swarm-mode expressions and the short form") {

@@ -14,7 +14,7 @@ using namespace hcl;
 
 namespace {
 
-docker::SwarmNode node(std::string id, std::string host, docker::NodeRole role = docker::NodeRole::Worker) {
+docker::SwarmNode viz_node(std::string id, std::string host, docker::NodeRole role = docker::NodeRole::Worker) {
   docker::SwarmNode n;
   n.id = std::move(id);
   n.hostname = std::move(host);
@@ -31,7 +31,7 @@ docker::Service service(std::string id, std::string name) {
   return s;
 }
 
-docker::Task task(std::string id, std::string service, std::string node, int slot, std::string state = "running",
+docker::Task viz_task(std::string id, std::string service, std::string node, int slot, std::string state = "running",
                   std::string desired = "running") {
   docker::Task t;
   t.id = std::move(id);
@@ -44,14 +44,15 @@ docker::Task task(std::string id, std::string service, std::string node, int slo
 }
 
 // The lab's demo: HAProxy on master, three web servers on the workers.
-docker::ClusterState demo() {
+docker::ClusterState demo_cluster() {
   docker::ClusterState s;
-  s.nodes = {node("n2", "node2"), node("n0", "master", docker::NodeRole::Manager), node("n1", "node1")};
+  s.nodes = {viz_node("n2", "node2"), viz_node("n0", "master", docker::NodeRole::Manager), viz_node("n1", "node1")};
   s.nodes[1].leader = true;
   s.services = {service("sw", "lb_demo-hostname"), service("sh", "lb_haproxy")};
-  s.tasks = {task("t1", "sw", "n1", 1), task("t2", "sw", "n2", 2), task("t3", "sw", "n1", 3, "starting"),
-             task("t4", "sh", "n0", 1), task("t5", "sw", "n2", 4, "shutdown", "shutdown"), task("t6", "gone", "n1", 1),
-             task("t7", "sw", "", 5, "pending")};
+  s.tasks = {viz_task("t1", "sw", "n1", 1),     viz_task("t2", "sw", "n2", 2),
+             viz_task("t3", "sw", "n1", 3, "starting"), viz_task("t4", "sh", "n0", 1),
+             viz_task("t5", "sw", "n2", 4, "shutdown", "shutdown"), viz_task("t6", "gone", "n1", 1),
+             viz_task("t7", "sw", "", 5, "pending")};
   return s;
 }
 
@@ -78,19 +79,21 @@ std::string strip(const std::string& text) {
 // Many nodes with long names, each with tasks of several services.
 ops::Picture many_nodes() {
   docker::ClusterState s;
-  for (int i = 0; i < 12; ++i) s.nodes.push_back(node(fmt::format("n{}", i), fmt::format("raspberrypi-rack{}-node{:02}", i / 4, i)));
+  for (int i = 0; i < 12; ++i)
+    s.nodes.push_back(viz_node(fmt::format("n{}", i), fmt::format("raspberrypi-rack{}-node{:02}", i / 4, i)));
   s.nodes[0].role = docker::NodeRole::Manager;
   for (int k = 0; k < 5; ++k) s.services.push_back(service(fmt::format("s{}", k), fmt::format("project_service-number-{}", k)));
   int id = 0;
   for (int i = 0; i < 12; ++i)
-    for (int k = 0; k <= i % 5; ++k) s.tasks.push_back(task(fmt::format("t{}", id++), fmt::format("s{}", k), fmt::format("n{}", i), i + 1));
+    for (int k = 0; k <= i % 5; ++k)
+      s.tasks.push_back(viz_task(fmt::format("t{}", id++), fmt::format("s{}", k), fmt::format("n{}", i), i + 1));
   return ops::build_picture(s);
 }
 
 }  // namespace
 
 TEST_CASE("viz: the picture places the tasks meant to run on their nodes, managers first") {
-  auto p = ops::build_picture(demo());
+  auto p = ops::build_picture(demo_cluster());
   REQUIRE(p.nodes.size() == 3);
   CHECK(p.nodes[0].name == "master");
   CHECK(p.nodes[0].role == "manager");
@@ -121,7 +124,7 @@ TEST_CASE("viz: the picture places the tasks meant to run on their nodes, manage
 
 TEST_CASE("viz: nodes in natural order: node2 before node10") {
   docker::ClusterState s;
-  s.nodes = {node("a", "node10"), node("b", "node2"), node("c", "node1"), node("d", "alpha")};
+  s.nodes = {viz_node("a", "node10"), viz_node("b", "node2"), viz_node("c", "node1"), viz_node("d", "alpha")};
   auto p = ops::build_picture(s);
   REQUIRE(p.nodes.size() == 4);
   CHECK(p.nodes[0].name == "alpha");
@@ -131,25 +134,25 @@ TEST_CASE("viz: nodes in natural order: node2 before node10") {
 }
 
 TEST_CASE("viz: a cut task keeps its slot in sight; its state goes first") {
-  auto text = ops::render_text(ops::build_picture(demo()), {40, false, ""});
+  auto text = ops::render_text(ops::build_picture(demo_cluster()), {40, false, ""});
   CHECK(text.find("lb_ha…oxy.1") != std::string::npos);
-  auto wide = ops::render_text(ops::build_picture(demo()), {60, false, ""});
+  auto wide = ops::render_text(ops::build_picture(demo_cluster()), {60, false, ""});
   CHECK(wide.find("lb_demo-hostname.3 …") != std::string::npos);
 }
 
 TEST_CASE("viz: a global service's task is labelled by its service alone; a drained node says so") {
   docker::ClusterState s;
-  s.nodes = {node("n1", "node1")};
+  s.nodes = {viz_node("n1", "node1")};
   s.nodes[0].availability = docker::NodeAvailability::Drain;
   s.services = {service("g", "agent")};
-  s.tasks = {task("t", "g", "n1", 0)};
+  s.tasks = {viz_task("t", "g", "n1", 0)};
   auto p = ops::build_picture(s);
   CHECK(p.nodes[0].tasks.at(0).label() == "agent");
   CHECK(p.nodes[0].state == "ready, drain");
 }
 
 TEST_CASE("viz: text puts each task in its node's column") {
-  auto text = ops::render_text(ops::build_picture(demo()), {120, false, ""});
+  auto text = ops::render_text(ops::build_picture(demo_cluster()), {120, false, ""});
   auto lines = lines_of(text);
   REQUIRE(lines.size() > 6);
   CHECK(lines[0].find("master") == 0);
@@ -167,7 +170,7 @@ TEST_CASE("viz: text puts each task in its node's column") {
 }
 
 TEST_CASE("viz: colours only when asked, and they take no width") {
-  auto p = ops::build_picture(demo());
+  auto p = ops::build_picture(demo_cluster());
   auto plain = ops::render_text(p, {60, false, "title"});
   auto coloured = ops::render_text(p, {60, true, "title"});
   CHECK(coloured.find("\x1b[") != std::string::npos);
@@ -212,7 +215,7 @@ TEST_CASE("viz: at any width no line is wider, and every node is named or begun"
 }
 
 TEST_CASE("viz: widths down to one column never overflow") {
-  auto p = ops::build_picture(demo());
+  auto p = ops::build_picture(demo_cluster());
   for (size_t width = 1; width < 30; ++width)
     for (const auto& l : lines_of(ops::render_text(p, {width, true, "a long title"}))) CHECK(ops::display_width(l) <= width);
   CHECK(ops::render_text(ops::Picture{}, {80, false, ""}) == "no nodes\n");
@@ -226,7 +229,7 @@ TEST_CASE("viz: display width counts code points and skips colour sequences") {
 }
 
 TEST_CASE("viz: SVG names every node and service, escaped") {
-  auto s = demo();
+  auto s = demo_cluster();
   s.nodes[0].hostname = "node<&>\"'1";
   s.services[0].spec.name = "a&b<c>";
   s.nodes[2].hostname = std::string("bad\x01utf\xff") + "8";
