@@ -68,9 +68,9 @@ Result<Constraint> parse_constraint(std::string_view text, const std::string& so
   if (c.key.empty()) return bad_rule(source, text, "no key before the operator");
   if (!valid_key(c.key))
     return bad_rule(source, text,
-               fmt::format("unknown key '{}'; use node.hostname, node.id, node.role, node.platform.os, "
-                           "node.platform.arch, node.labels.KEY or engine.labels.KEY",
-                           c.key));
+                    fmt::format("unknown key '{}'; use node.hostname, node.id, node.role, node.platform.os, "
+                                "node.platform.arch, node.labels.KEY or engine.labels.KEY",
+                                c.key));
   if (!plain_value(c.value))
     return bad_rule(source, text, "the value must be a plain word: the engine matches no patterns, globs or soft rules");
   if (c.key == "node.role" && c.value != "manager" && c.value != "worker")

@@ -87,7 +87,7 @@ TEST_CASE("each engine refuses hcl's first request for its version and answers i
     CHECK(c.api_version().value() == e.api);  // learnt from the refusal, no /_ping
     REQUIRE(c.networks().ok());
     CHECK(t.targets() == std::vector<std::string>{fmt::format("/v{}/nodes", docker::kMaxApiVersion), at(e, "/nodes"),
-                                                 at(e, "/networks")});
+                                                  at(e, "/networks")});
   }
 }
 
