@@ -54,7 +54,9 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   if (!o.env_file.empty()) lo.env_file = o.env_file;
   auto wo = wait_options(ctx, o.wait);
   if (!wo) return wo.error();
-  // The whole manifest is read and checked before the cluster is asked anything.
+  // The whole manifest is read and checked before the cluster is asked anything; the engine's
+  // host name is looked up meanwhile.
+  ctx.prepare_docker();
   auto project = manifest::load(o.file, lo);
   if (!project) return project.error();
   for (const auto& w : project->warnings) ctx.warn(fmt::format("{}: {}", w.where.str(), w.message));

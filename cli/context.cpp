@@ -125,6 +125,10 @@ Result<docker::Client*> Context::docker() {
   return docker_.get();
 }
 
+void Context::prepare_docker() {
+  if (docker()) docker_transport_->prepare();
+}
+
 void Context::remember() {
   if (!docker_) return;
   learn_managers();

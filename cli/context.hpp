@@ -36,6 +36,9 @@ class Context {
   // ErrorKind::Interrupted once Ctrl-C was pressed.
   Result<docker::Client*> docker();
   Result<consul::Client*> consul();
+  // Before a command's own slow local work (reading a manifest): builds the engine's client and
+  // starts looking up its host meanwhile. Asks the engine nothing; an error waits for docker().
+  void prepare_docker();
   // The transport under docker(), and a further one to the same engine (for a log stream that
   // runs beside other requests).
   Result<http::Transport*> docker_transport();

@@ -159,6 +159,9 @@ class Transport {
   // While *flag is true, requests in flight end at once with ErrorKind::Interrupted (checked at
   // least every 100 ms) and new ones are not sent. nullptr: never cancelled.
   virtual void set_cancel(const std::atomic<bool>* flag) { (void)flag; }
+  // Starts in the background what the first request needs and needs no request (looking up the
+  // endpoint's host name), so that it runs while the caller does its own work. Sends nothing.
+  virtual void prepare() {}
 };
 
 // The transport for an endpoint: HTTP/1.1 over TCP (with TLS when endpoint.tls is set, mbed TLS
@@ -196,6 +199,7 @@ class FailoverTransport : public Transport {
   // The endpoint in use, else the first.
   std::string describe() const override;
   void set_cancel(const std::atomic<bool>* flag) override;
+  void prepare() override;  // the endpoint tried first
 
   // The index of the endpoint that answered, once one has; the ones passed over before it.
   std::optional<std::size_t> chosen() const { return chosen_; }

@@ -41,6 +41,10 @@ void FailoverTransport::set_cancel(const std::atomic<bool>* flag) {
   for (auto& e : endpoints_) e->set_cancel(flag);
 }
 
+void FailoverTransport::prepare() {
+  if (!endpoints_.empty()) endpoints_[chosen_.value_or(0)]->prepare();
+}
+
 void FailoverTransport::pin(std::size_t i) {
   chosen_ = i;
   if (notice_) notice_(i, passed_over_);

@@ -124,6 +124,42 @@ class SocketTransport final : public detail::BatchTransport {
 
   std::string what(const Transfer& t) const { return BatchTransport::what(*t.request); }
 
+  // A name (not an address) of a TCP endpoint is looked up on a thread of its own: started by
+  // prepare() so that it runs while the caller does its own work, or by the first request.
+  void prepare() override {
+    if (endpoint_.kind == Endpoint::Kind::Tcp && !lookup_ && resolved_.empty() && !numeric_host())
+      lookup_ = start_lookup();
+  }
+
+  bool numeric_host() const {
+    addrinfo hints{};
+    hints.ai_flags = AI_NUMERICHOST;
+    addrinfo* list = nullptr;
+    bool numeric = getaddrinfo(endpoint_.host.c_str(), nullptr, &hints, &list) == 0;
+    if (list != nullptr) freeaddrinfo(list);
+    return numeric;
+  }
+
+  std::shared_ptr<Resolution> start_lookup() const {
+    auto r = std::make_shared<Resolution>();
+    std::thread([r, host = endpoint_.host, port = std::to_string(endpoint_.port)] {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      hints.ai_flags = AI_NUMERICSERV;
+      addrinfo* list = nullptr;
+      int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
+      std::vector<Address> found = rc == 0 ? addresses_of(list) : std::vector<Address>{};
+      if (list != nullptr) freeaddrinfo(list);
+      std::lock_guard lock(r->mu);
+      r->rc = rc;
+      r->addresses = std::move(found);
+      r->done = true;
+      r->cv.notify_all();
+    }).detach();
+    return r;
+  }
+
   // The endpoint's addresses: resolved once, kept for a minute. (ssh resolves its host itself.)
   Result<std::vector<Address>> resolve(Clock::time_point deadline) {
     if (endpoint_.kind == Endpoint::Kind::Ssh) return std::vector<Address>{Address{}};
@@ -150,22 +186,7 @@ class SocketTransport final : public detail::BatchTransport {
       resolved_at_ = Clock::now();
       return resolved_;
     }
-    auto r = std::make_shared<Resolution>();
-    std::thread([r, host = endpoint_.host, port] {
-      addrinfo hints{};
-      hints.ai_family = AF_UNSPEC;
-      hints.ai_socktype = SOCK_STREAM;
-      hints.ai_flags = AI_NUMERICSERV;
-      addrinfo* list = nullptr;
-      int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
-      std::vector<Address> found = rc == 0 ? addresses_of(list) : std::vector<Address>{};
-      if (list != nullptr) freeaddrinfo(list);
-      std::lock_guard lock(r->mu);
-      r->rc = rc;
-      r->addresses = std::move(found);
-      r->done = true;
-      r->cv.notify_all();
-    }).detach();
+    auto r = lookup_ ? std::move(lookup_) : start_lookup();
     std::unique_lock lock(r->mu);
     while (!r->done) {
       if (cancelled()) return Error{ErrorKind::Interrupted, endpoint_.display(), "interrupted"};
@@ -812,6 +833,7 @@ class SocketTransport final : public detail::BatchTransport {
   std::shared_ptr<detail::TlsContext> tls_context_;
   std::vector<Address> resolved_;
   Clock::time_point resolved_at_;
+  std::shared_ptr<Resolution> lookup_;  // started by prepare(), not yet waited for
 };
 
 }  // namespace

@@ -116,6 +116,32 @@ TEST_CASE("a manager that refuses connections is passed over; the command stays 
   CHECK(told.times == 1);
 }
 
+TEST_CASE("prepare() goes to the endpoint tried first, after an answer to the one that answered") {
+  // An endpoint that counts prepare() calls and answers like the transport under it.
+  struct Counted : http::Transport {
+    std::unique_ptr<http::Transport> inner;
+    int* prepared;
+    Counted(http::Endpoint e, int* n) : inner(http::make_transport(std::move(e), {})), prepared(n) {}
+    Result<http::Response> send(const http::Request& r) override { return inner->send(r); }
+    std::string describe() const override { return inner->describe(); }
+    void prepare() override { ++*prepared; }
+  };
+  CountingEngine node1(200);
+  int first = 0, second = 0;
+  std::vector<std::unique_ptr<http::Transport>> all;
+  all.push_back(std::make_unique<Counted>(at(closed_port()), &first));
+  all.push_back(std::make_unique<Counted>(at(node1.port), &second));
+  http::FailoverTransport t(std::move(all));
+  t.prepare();
+  CHECK(first == 1);
+  CHECK(second == 0);
+  CHECK(node1.count("GET /_ping") == 0);
+  REQUIRE(t.send({"GET", "/v1.51/nodes"}).ok());
+  t.prepare();
+  CHECK(first == 1);
+  CHECK(second == 1);
+}
+
 TEST_CASE("the first manager answering: used, nothing else tried, told with index 0") {
   CountingEngine master(200), node1(200);
   Told told;

@@ -422,6 +422,43 @@ std::size_t count_received(RawServer& s, const std::string& start) {
       std::count_if(s.received.begin(), s.received.end(), [&](const auto& r) { return r.starts_with(start); }));
 }
 
+TEST_CASE("prepare() looks the host name up and sends nothing; the first request uses what it found") {
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    RawServer s({{kOk}});
+    auto e = s.endpoint();
+    e.host = "localhost";  // a name, looked up through NSS (/etc/hosts)
+    auto t = transport.make(e, {});
+    t->prepare();
+    t->prepare();  // a second call starts nothing more
+    std::this_thread::sleep_for(100ms);
+    CHECK(s.connections == 0);
+    auto r = t->send({"GET", "/a"});
+    REQUIRE(r.ok());
+    CHECK(r->body == "ok");
+    CHECK(s.connections == 1);
+  }
+}
+
+TEST_CASE("prepare() with an address or a unix socket: nothing to look up, nothing sent") {
+  {
+    RawServer s({{kOk}});
+    auto t = http::make_transport(s.endpoint(), {});
+    t->prepare();
+    std::this_thread::sleep_for(50ms);
+    CHECK(s.connections == 0);
+    REQUIRE(t->send({"GET", "/a"}).ok());
+    http::Endpoint missing;
+    missing.kind = http::Endpoint::Kind::Unix;
+    missing.socket_path = "/nonexistent/hcl-test.sock";
+    auto u = http::make_transport(missing, {});
+    u->prepare();
+    auto r = u->send({"GET", "/_ping"});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Unreachable);
+  }
+}
+
 TEST_CASE("a write is never sent twice: a connection closed after the server read it leaves the outcome unknown") {
   // Found from outside: a server that dropped a kept-alive connection after receiving
   // POST /networks/create got the same POST again on a new connection (and a 20.10 engine
