@@ -307,7 +307,7 @@ int run_command(int argc, char** argv) {
 
 }  // namespace
 
-// Errors are values, but the libraries underneath (the standard library, yaml-cpp, CLI11) throw:
+// Errors are values, but the libraries underneath (the standard library, CLI11) throw:
 // one that got past the code meant to catch it is still reported on one line with status 1,
 // never an abort and a core dump.
 int run(int argc, char** argv) {

@@ -3,11 +3,12 @@
 #include <hcl/files.hpp>
 
 #include <fmt/format.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
+
+#include "../yaml/events.hpp"
 
 #include <array>
 #include <string_view>
+#include <vector>
 
 namespace hcl::config {
 namespace {
@@ -35,36 +36,72 @@ bool is_section(const std::string& key) {
   return false;
 }
 
-std::string where(const std::string& path, const YAML::Mark& m) {
-  return fmt::format("{}:{}:{}", path, m.line + 1, m.column + 1);
+std::string where(const std::string& path, const yaml::Mark& m) { return fmt::format("{}:{}:{}", path, m.line, m.col); }
+
+// Settings are two levels deep; a little room beyond that for a message that names the key.
+constexpr int kMaxDepth = 8;
+// A config file sets at most kKnownKeys.size() values.
+constexpr std::size_t kMaxEvents = 10000;
+
+// The file's events, read whole before any is looked at: a syntax error anywhere comes first.
+Result<std::vector<yaml::Event>> read_events(const std::string& text, const std::string& path) {
+  std::vector<yaml::Event> events;
+  yaml::Reader reader(text);
+  yaml::Event e;
+  int depth = 0;
+  using Kind = yaml::Event::Kind;
+  while (reader.next(e)) {
+    if (e.kind == Kind::MapStart || e.kind == Kind::SeqStart) {
+      if (++depth > kMaxDepth)
+        return Error{ErrorKind::Usage, where(path, e.at), "the config file nests too deeply (its settings are two levels)"};
+    } else if (e.kind == Kind::MapEnd || e.kind == Kind::SeqEnd) {
+      --depth;
+    } else if (e.kind == Kind::Alias) {
+      return Error{ErrorKind::Usage, where(path, e.at), "the config file cannot use aliases (*name): write the value"};
+    }
+    if (events.size() >= kMaxEvents)
+      return Error{ErrorKind::Usage, where(path, e.at),
+                   fmt::format("the config file has more than {} keys and values; it sets at most {}", kMaxEvents,
+                               kKnownKeys.size())};
+    events.push_back(std::move(e));
+  }
+  if (const auto* bad = reader.error()) return Error{ErrorKind::Usage, where(path, bad->at), bad->message()};
+  return events;
 }
 
-Status walk(const YAML::Node& node, const std::string& prefix, const std::string& path, FileSettings& out) {
-  for (const auto& item : node) {
-    const YAML::Node& key_node = item.first;
-    const YAML::Node& value = item.second;
-    std::string key = prefix.empty() ? key_node.Scalar() : prefix + "." + key_node.Scalar();
+// The mapping that starts at events[i] (prefix: the section it is), up to its end.
+Status walk(const std::vector<yaml::Event>& events, std::size_t& i, const std::string& prefix, const std::string& path,
+            FileSettings& out) {
+  using Kind = yaml::Event::Kind;
+  for (++i; events[i].kind != Kind::MapEnd;) {
+    const yaml::Event& key_event = events[i++];
+    if (key_event.kind != Kind::Scalar)
+      return Error{ErrorKind::Usage, where(path, key_event.at), "a key must be a plain string"};
+    std::string key = prefix.empty() ? key_event.value : prefix + "." + key_event.value;
     // A key given twice: which one counts would be a guess (manifests refuse it too).
     if (auto seen = out.find(key); seen != out.end())
-      return Error{ErrorKind::Usage, where(path, key_node.Mark()),
+      return Error{ErrorKind::Usage, where(path, key_event.at),
                    fmt::format("'{}' is set twice (first at {})", key, seen->second.location)};
-    if (value.IsMap()) {
+    const yaml::Event& value = events[i];
+    if (value.kind == Kind::MapStart) {
       if (known(key))
-        return Error{ErrorKind::Usage, where(path, value.Mark()), fmt::format("'{}' takes a single value, not a mapping", key)};
+        return Error{ErrorKind::Usage, where(path, value.at), fmt::format("'{}' takes a single value, not a mapping", key)};
       if (!is_section(key))
-        return Error{ErrorKind::Usage, where(path, key_node.Mark()), fmt::format("unknown section '{}'", key)};
-      auto s = walk(value, key, path, out);
+        return Error{ErrorKind::Usage, where(path, key_event.at), fmt::format("unknown section '{}'", key)};
+      auto s = walk(events, i, key, path, out);
       if (!s) return s;
       continue;
     }
     if (!known(key)) {
-      return Error{ErrorKind::Usage, where(path, key_node.Mark()),
+      return Error{ErrorKind::Usage, where(path, key_event.at),
                    is_section(key) ? fmt::format("'{}' must be a mapping", key) : fmt::format("unknown key '{}'", key)};
     }
-    if (!value.IsScalar())
-      return Error{ErrorKind::Usage, where(path, value.Mark()), fmt::format("'{}' must be a single value", key)};
-    out[key] = FileValue{value.Scalar(), where(path, value.Mark())};
+    if (value.kind != Kind::Scalar || value.is_null())
+      return Error{ErrorKind::Usage, where(path, value.at), fmt::format("'{}' must be a single value", key)};
+    out[key] = FileValue{value.value, where(path, value.at)};
+    ++i;
   }
+  ++i;
   return ok();
 }
 
@@ -72,23 +109,23 @@ Status walk(const YAML::Node& node, const std::string& prefix, const std::string
 
 Result<FileSettings> load_file(const std::string& path) {
   FileSettings out;
-  // Read first, with a cap and regular files only: yaml-cpp's own LoadFile throws std::ios_base
-  // errors for a directory and reads a device such as /dev/zero until memory runs out.
+  // Read first, with a cap and regular files only: a device such as /dev/zero never ends.
   auto text = files::read_bounded(path, {"the config file", "config files", kMaxConfigBytes});
   if (!text) return text.error();
-  try {
-    YAML::Node root = YAML::Load(*text);
-    if (root.IsNull()) return out;  // an empty file sets nothing
-    if (!root.IsMap())
-      return Error{ErrorKind::Usage, where(path, root.Mark()), "the config file must be a mapping of settings"};
-    auto s = walk(root, "", path, out);
-    if (!s) return s.error();
-  } catch (const YAML::DeepRecursion& e) {
-    // yaml-cpp's own words for it are "bad file".
-    return Error{ErrorKind::Usage, where(path, e.mark), "the config file nests too deeply (its settings are two levels)"};
-  } catch (const YAML::Exception& e) {
-    return Error{ErrorKind::Usage, where(path, e.mark), e.msg};
-  }
+  auto events = read_events(*text, path);
+  if (!events) return events.error();
+  using Kind = yaml::Event::Kind;
+  std::size_t i = 0;
+  while (i < events->size() && ((*events)[i].kind == Kind::StreamStart || (*events)[i].kind == Kind::DocumentStart)) ++i;
+  if (i == events->size() || (*events)[i].kind == Kind::StreamEnd || (*events)[i].is_null())
+    return out;  // an empty file (or only comments) sets nothing
+  if ((*events)[i].kind != Kind::MapStart)
+    return Error{ErrorKind::Usage, where(path, (*events)[i].at), "the config file must be a mapping of settings"};
+  if (auto s = walk(*events, i, "", path, out); !s) return s.error();
+  for (; i < events->size(); ++i)
+    if ((*events)[i].kind == Kind::DocumentStart && i + 1 < events->size() && !(*events)[i + 1].is_null())
+      return Error{ErrorKind::Usage, where(path, (*events)[i].at),
+                   "a second YAML document (after '---') starts here; the config file is one document"};  // a trailing '---' is none
   return out;
 }
 

@@ -4,11 +4,8 @@
 #include <algorithm>
 #include <map>
 #include <string_view>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
 
-#include <sstream>
+#include "../yaml/events.hpp"
 
 namespace hcl::manifest {
 
@@ -55,71 +52,84 @@ void Diagnostics::warn(const Location& where, std::string message) { warnings.pu
 namespace {
 
 // Aliases are copied, so a few lines of anchors can expand to millions of nodes: cut off at these
-// (an alias inside its own anchor, which yaml-cpp lets through, is refused where it is used).
+// (an alias inside its own anchor is refused where it is used).
 constexpr std::size_t kMaxDepth = 64;
 constexpr std::size_t kMaxNodes = 50000;
 // The most keys, values and items a file may have as written (a large compose file has a few
 // thousand). Counted as the parser reports them, before any is kept: a 4 MiB file of 195,000
-// one-line services once took 418 MB and 30 s in yaml-cpp's own tree.
+// one-line services once took 418 MB and 30 s in a YAML library's own tree.
 constexpr std::size_t kMaxEvents = 40000;
 
-// Why building stopped; thrown out of the parser's callbacks and caught in parse_yaml.
+// Why building stopped; thrown out of the event handlers and caught in parse_yaml.
 struct Stop {
   Error error;
 };
 
-// The tree, built straight from the parser's events in one pass: no yaml-cpp node tree, which
-// cost more than reading the file (and, to bound its memory, a second pass that only counted).
-// Anchored nodes are kept as built; an alias is a copy of its anchor's node, marked with where
-// the alias is used (Location::via). Duplicate keys and keys that are not strings are reported as
-// each entry comes; what merge keys (`<<`) bring is added as their mapping ends.
-class TreeBuilder final : public YAML::EventHandler {
+// The tree, built straight from the parser's events in one pass. Anchored nodes are kept as
+// built; an alias is a copy of its anchor's node, marked with where the alias is used
+// (Location::via). Duplicate keys and keys that are not strings are reported as each entry comes;
+// what merge keys (`<<`) bring is added as their mapping ends.
+class TreeBuilder {
  public:
   TreeBuilder(const std::string& file, Diagnostics& diag) : file_(file), diag_(diag) {}
 
   Node take_root() { return std::move(root_); }
 
-  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
-  void OnDocumentEnd() override {}
+  void on(yaml::Event& e) {
+    using Kind = yaml::Event::Kind;
+    switch (e.kind) {
+      case Kind::DocumentStart: ++documents_; break;
+      case Kind::Scalar:
+        if (e.is_null()) on_null(e);
+        else on_scalar(e);
+        break;
+      case Kind::SeqStart: open(e, Node::Kind::Seq); break;
+      case Kind::MapStart: open(e, Node::Kind::Map); break;
+      case Kind::SeqEnd:
+      case Kind::MapEnd: close(); break;
+      case Kind::Alias: on_alias(e); break;
+      case Kind::StreamStart:
+      case Kind::StreamEnd:
+      case Kind::DocumentEnd: break;
+    }
+  }
 
-  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override {
+ private:
+  void on_null(const yaml::Event& e) {
     if (documents_ > 1 && stack_.empty()) {  // a trailing '---' with nothing after it
-      count(m);
+      count(e.at);
       return;
     }
     Node n;
-    begin(m, n);
-    if (anchor != 0) keep_anchor(anchor, n, 0, 1);
-    attach(std::move(n), "?", 0);
+    begin(e.at, n);
+    set_tag(n, e.tag);
+    if (!e.anchor.empty()) keep_anchor(e.anchor, n, 0, 1);
+    attach(std::move(n), false, 0);
   }
-  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, const std::string& value) override {
+  void on_scalar(yaml::Event& e) {
     Node n;
-    begin(m, n);
+    begin(e.at, n);
     n.kind = Node::Kind::Scalar;
-    n.text = value;
-    set_tag(n, tag);
+    n.text = std::move(e.value);
+    set_tag(n, e.tag);
     // Raw control characters are refused before parsing; a quoted "\0" still makes one, which
     // no argument, variable or name can hold (the kernel's strings end at it).
     if (!at_key() && n.text.find('\0') != std::string::npos) diag_.error(n.where, "a value cannot hold a NUL character (\\0)");
-    if (anchor != 0) keep_anchor(anchor, n, 0, 1);
-    attach(std::move(n), tag, 0);
+    if (!e.anchor.empty()) keep_anchor(e.anchor, n, 0, 1);
+    attach(std::move(n), !e.plain, 0);
   }
-  void OnSequenceStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
-    open(m, tag, anchor, Node::Kind::Seq);
-  }
-  void OnMapStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
-    open(m, tag, anchor, Node::Kind::Map);
-  }
-  void OnSequenceEnd() override { close(); }
-  void OnMapEnd() override { close(); }
 
-  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
-    count(m);
-    refuse_second_document(m);
-    Location here = at(m, fallback());
-    auto it = anchors_.find(anchor);
-    if (it == anchors_.end())  // the parser knows the anchor, so it is still open: used inside itself
-      throw Stop{Error{ErrorKind::Usage, here.str(), "an alias is used inside its own anchor, which never ends"}};
+  void on_alias(const yaml::Event& e) {
+    count(e.at);
+    refuse_second_document(e.at);
+    Location here = at(e.at);
+    for (const auto& f : stack_)
+      if (f.anchor == e.anchor)
+        throw Stop{Error{ErrorKind::Usage, here.str(), "an alias is used inside its own anchor, which never ends"}};
+    auto it = anchors_.find(e.anchor);
+    if (it == anchors_.end())
+      throw Stop{Error{ErrorKind::Usage, here.str(),
+                       fmt::format("alias *{} refers to no anchor: &{} must mark a value before it", e.anchor, e.anchor)}};
     if (stack_.size() + it->second.height > kMaxDepth)
       throw Stop{Error{ErrorKind::Usage, here.str(), "the manifest nests too deeply"}};
     nodes_ += it->second.count;
@@ -133,19 +143,18 @@ class TreeBuilder final : public YAML::EventHandler {
                       : parent->node.is_map() && parent->has_key ? parent->key_at.str()
                                                                    : parent->node.where.str();
     set_via(copy, via);
-    attach(std::move(copy), "?", it->second.height);
+    attach(std::move(copy), false, it->second.height);
   }
 
- private:
   struct Frame {
     Node node;
-    YAML::anchor_t anchor = 0;
+    std::string anchor;
     std::size_t height = 0;  // levels below it so far
     // Mappings: the key whose value comes next.
     bool has_key = false;
     Node key;
     Location key_at;
-    std::string key_tag;
+    bool key_quoted = false;
     std::vector<Entry> merged;  // from `<<` merge keys; explicit keys win over them
   };
   struct Anchored {
@@ -167,39 +176,29 @@ class TreeBuilder final : public YAML::EventHandler {
 
   bool at_key() const { return !stack_.empty() && stack_.back().node.is_map() && !stack_.back().has_key; }
 
-  // Where a node without a position of its own is: its key, its list, or the file's start.
-  Location fallback() const {
-    if (stack_.empty()) return {file_, 1, 1};
-    const Frame& f = stack_.back();
-    return f.node.is_map() && f.has_key ? f.key_at : f.node.where;
-  }
+  Location at(const yaml::Mark& m) const { return {file_, m.line, m.col}; }
 
-  Location at(const YAML::Mark& m, const Location& fallback) const {
-    if (m.line < 0) return fallback;
-    return {file_, m.line + 1, m.column + 1};
-  }
-
-  void count(const YAML::Mark& m) {
+  void count(const yaml::Mark& m) {
     if (++events_ > kMaxEvents)
-      throw Stop{Error{ErrorKind::Usage, Location{file_, m.line + 1, m.column + 1}.str(),
+      throw Stop{Error{ErrorKind::Usage, at(m).str(),
                        fmt::format("the manifest has more than {} keys and values by here; hcl reads compose files up "
                                    "to that many",
                                    kMaxEvents)}};
   }
 
   // A second document is refused rather than silently dropped. (An empty one, a trailing '---'
-  // with nothing after it, comes as a null: OnNull lets it through.)
-  void refuse_second_document(const YAML::Mark& m) const {
+  // with nothing after it, comes as a null: on_null lets it through.)
+  void refuse_second_document(const yaml::Mark& m) const {
     if (documents_ > 1 && stack_.empty())
-      throw Stop{Error{ErrorKind::Usage, Location{file_, m.line + 1, m.column + 1}.str(),
+      throw Stop{Error{ErrorKind::Usage, at(m).str(),
                        "a second YAML document (after '---') starts here; a compose file is one document"}};
   }
 
   // The start of any node but an alias: counted, placed, and checked against the limits.
-  void begin(const YAML::Mark& m, Node& n) {
+  void begin(const yaml::Mark& m, Node& n) {
     count(m);
     refuse_second_document(m);
-    n.where = at(m, fallback());
+    n.where = at(m);
     if (stack_.size() > kMaxDepth) throw Stop{Error{ErrorKind::Usage, n.where.str(), "the manifest nests too deeply"}};
     if (++nodes_ > kMaxNodes)
       throw Stop{Error{ErrorKind::Usage, n.where.str(), "the manifest is too large once its aliases are expanded"}};
@@ -210,12 +209,12 @@ class TreeBuilder final : public YAML::EventHandler {
     if (tag == "!reset" || tag == "!override") n.tag = tag;
   }
 
-  void open(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor, Node::Kind kind) {
+  void open(const yaml::Event& e, Node::Kind kind) {
     Frame f;
-    begin(m, f.node);
+    begin(e.at, f.node);
     f.node.kind = kind;
-    set_tag(f.node, tag);
-    f.anchor = anchor;
+    set_tag(f.node, e.tag);
+    f.anchor = e.anchor;
     stack_.push_back(std::move(f));
   }
 
@@ -224,13 +223,14 @@ class TreeBuilder final : public YAML::EventHandler {
     stack_.pop_back();
     for (auto& e : f.merged)
       if (!f.node.entry(e.key)) f.node.entries.push_back(std::move(e));
-    if (f.anchor != 0) keep_anchor(f.anchor, f.node, f.height, count_nodes(f.node));
-    attach(std::move(f.node), "?", f.height);
+    if (!f.anchor.empty()) keep_anchor(f.anchor, f.node, f.height, count_nodes(f.node));
+    attach(std::move(f.node), false, f.height);
   }
 
-  // An anchored node is kept, as a copy, for the aliases that may follow. Anchors inside anchors
-  // are copies inside copies, so what they keep is limited too.
-  void keep_anchor(YAML::anchor_t anchor, const Node& n, std::size_t height, std::size_t count) {
+  // An anchored node is kept, as a copy, for the aliases that may follow (a later anchor of the
+  // same name takes its place, as YAML says). Anchors inside anchors are copies inside copies, so
+  // what they keep is limited too.
+  void keep_anchor(const std::string& anchor, const Node& n, std::size_t height, std::size_t count) {
     anchored_nodes_ += count;
     if (anchored_nodes_ > kMaxNodes)
       throw Stop{Error{ErrorKind::Usage, n.where.str(),
@@ -241,8 +241,8 @@ class TreeBuilder final : public YAML::EventHandler {
   }
 
   // Puts a complete node where it belongs: the root, a list's next item, a mapping's next key
-  // (`tag` is "!" for a quoted one) or the value of the key before it.
-  void attach(Node n, const std::string& tag, std::size_t height) {
+  // (`quoted`: written in quotes, so `"<<"` is a plain key) or the value of the key before it.
+  void attach(Node n, bool quoted, std::size_t height) {
     if (stack_.empty()) {
       if (documents_ <= 1) root_ = std::move(n);
       return;
@@ -256,7 +256,7 @@ class TreeBuilder final : public YAML::EventHandler {
     if (!f.has_key) {
       f.has_key = true;
       f.key_at = n.where;
-      f.key_tag = tag;
+      f.key_quoted = quoted;
       f.key = std::move(n);
       return;
     }
@@ -268,7 +268,7 @@ class TreeBuilder final : public YAML::EventHandler {
     Entry e{std::move(f.key.text), f.key_at, std::move(n)};
     // An empty value's position points at whatever follows it; the key is the better place.
     if (e.value.is_null()) e.value.where = e.where;
-    if (e.key == "<<" && f.key_tag != "!") {
+    if (e.key == "<<" && !f.key_quoted) {
       if (!merge(e.value, f.merged)) diag_.error(e.where, "a merge key (<<) takes a mapping or a list of mappings");
       return;
     }
@@ -302,7 +302,7 @@ class TreeBuilder final : public YAML::EventHandler {
   const std::string& file_;
   Diagnostics& diag_;
   std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, Anchored> anchors_;
+  std::map<std::string, Anchored> anchors_;
   Node root_;
   int documents_ = 0;
   std::size_t events_ = 0;
@@ -310,7 +310,7 @@ class TreeBuilder final : public YAML::EventHandler {
   std::size_t anchored_nodes_ = 0;
 };
 
-// yaml-cpp's message for a tab in the indentation says nothing about tabs.
+// The parser's message for a tab in the indentation says nothing about tabs.
 std::string tab_hint(const std::string& text, int line) {
   std::size_t start = 0;
   for (int i = 0; i < line && start != std::string::npos; ++i) {
@@ -349,8 +349,8 @@ std::size_t invalid_utf8(std::string_view s) {
 }  // namespace
 
 Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagnostics& diag) {
-  // YAML files are UTF-8; yaml-cpp passes other bytes through, and they would reach the
-  // engine's JSON, which cannot carry them.
+  // YAML files are UTF-8, and nothing else can reach the engine's JSON: refused here with the
+  // byte and its position.
   if (auto bad = invalid_utf8(text); bad != std::string_view::npos) {
     std::size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
     line_start = line_start == std::string::npos || bad == 0 ? 0 : line_start + 1;
@@ -359,8 +359,8 @@ Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagno
                  fmt::format("the manifest is not valid UTF-8 (byte 0x{:02X}); YAML files are UTF-8",
                              static_cast<unsigned char>(text[bad]))};
   }
-  // YAML allows no control character but tab and line breaks in a file; yaml-cpp passes them
-  // through into values (a NUL in an image name reached the engine), where they only do harm.
+  // YAML allows no control character but tab and line breaks in a file; in a value (a NUL in an
+  // image name once reached the engine) they only do harm.
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
     if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\r') continue;
@@ -374,21 +374,15 @@ Result<Node> parse_yaml(const std::string& text, const std::string& file, Diagno
   // can be trusted.
   Diagnostics found;
   TreeBuilder builder(file, found);
+  yaml::Reader reader(text);
+  yaml::Event event;
   try {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    while (parser.HandleNextDocument(builder)) {
-    }
+    while (reader.next(event)) builder.on(event);
   } catch (const Stop& stop) {
     return stop.error;
-  } catch (const YAML::DeepRecursion& e) {
-    // yaml-cpp gives this one the message "bad file".
-    return Error{ErrorKind::Usage, Location{file, e.mark.line + 1, e.mark.column + 1}.str(), "the manifest nests too deeply"};
-  } catch (const YAML::Exception& e) {
-    Location where{file, e.mark.line + 1, e.mark.column + 1};
-    if (e.mark.line < 0) where = {file, 1, 1};
-    return Error{ErrorKind::Usage, where.str(), e.msg + tab_hint(text, e.mark.line)};
   }
+  if (const auto* bad = reader.error())
+    return Error{ErrorKind::Usage, Location{file, bad->at.line, bad->at.col}.str(), bad->message() + tab_hint(text, bad->at.line - 1)};
   Node out = builder.take_root();
   if (out.where.file.empty()) out.where = Location{file, 1, 1};
   for (auto& e : found.errors) diag.errors.push_back(std::move(e));

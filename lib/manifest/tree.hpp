@@ -1,6 +1,6 @@
-// The manifest as a plain tree with positions, built from yaml-cpp's parser events and detached
-// from yaml-cpp: aliases are expanded, merge keys (`<<: *defaults`) applied and duplicate keys
-// reported, so the rest of the loader sees neither yaml-cpp nor YAML's corner cases. Internal to
+// The manifest as a plain tree with positions, built from the YAML parser's events (libyaml,
+// lib/yaml): aliases are expanded, merge keys (`<<: *defaults`) applied and duplicate keys
+// reported, so the rest of the loader sees neither the parser nor YAML's corner cases. Internal to
 // lib/manifest.
 #pragma once
 

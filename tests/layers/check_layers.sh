@@ -11,6 +11,7 @@ cd "$repo"
 modules=$(cat <<'TABLE'
 base     0 include/hcl/error.hpp include/hcl/text.hpp include/hcl/files.hpp lib/error.cpp lib/text.cpp lib/files.cpp lib/fmt_once.cpp
 json     1 lib/json/
+yaml     1 lib/yaml/
 http     1 include/hcl/http.hpp lib/http/
 docker   2 include/hcl/docker.hpp lib/docker/
 consul   2 include/hcl/consul.hpp include/hcl/kv.hpp lib/consul/

@@ -268,6 +268,23 @@ TEST_CASE("config file errors carry file:line:col") {
   CHECK(error_of("map.yaml", "master: {a: b}\n").ends_with("map.yaml:1:9: 'master' takes a single value, not a mapping"));
   CHECK(error_of("deep.yaml", "a: " + std::string(10000, '[') + std::string(10000, ']') + "\n")
             .ends_with("the config file nests too deeply (its settings are two levels)"));
+
+  // A syntax error anywhere comes first, in libyaml's words, before what the settings say.
+  CHECK(error_of("syntax.yaml", "nonsense: 1\ndocker:\n  host: tcp://x:1\n port: 2\n") ==
+        (dir.path / "syntax.yaml").string() + ":4:2: did not find expected key (in the block mapping that starts at line 1)");
+  CHECK(error_of("alias.yaml", "master: &m m1\nconsul:\n  addr: *m\n").ends_with("alias.yaml:3:9: the config file cannot use aliases (*name): write the value"));
+  CHECK(error_of("docs.yaml", "master: m1\n---\nmaster: m2\n")
+            .ends_with("docs.yaml:2:1: a second YAML document (after '---') starts here; the config file is one document"));
+  CHECK(error_of("null.yaml", "master:\n").ends_with("null.yaml:1:8: 'master' must be a single value"));
+  CHECK(error_of("list.yaml", "- master\n").ends_with("list.yaml:1:1: the config file must be a mapping of settings"));
+  CHECK(error_of("key.yaml", "[a]: b\n").ends_with("key.yaml:1:1: a key must be a plain string"));
+
+  // Comments alone, a leading '---' or a trailing one: nothing wrong.
+  for (std::string text : {"# nothing set yet\n", "---\nmaster: m1\n---\n", ""}) {
+    flags.config_file = dir.write("fine.yaml", text);
+    auto fine = resolve(flags, env_of({}));
+    CHECK_MESSAGE(fine.ok(), text);
+  }
 }
 
 TEST_CASE("the Consul token: file wins over variable, never part of an origin") {

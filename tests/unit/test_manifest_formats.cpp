@@ -358,6 +358,27 @@ TEST_CASE("hostile YAML: control characters and a second document are errors wit
   CHECK(spec_of(load_yaml("---\nservices:\n  web: {image: busybox}\n---\n")).image == "busybox:latest");
 }
 
+TEST_CASE("YAML syntax errors read as docker stack deploy's, at the line and column (in characters)") {
+  // libyaml's words, which go-yaml (docker's compose loader) has too, and what was being read.
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: busybox\n   ports: [80]\n")) ==
+        "compose.yml:4:4: did not find expected key (in the block mapping that starts at line 2)");
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: a: b\n")) ==
+        "compose.yml:3:13: mapping values are not allowed in this context");
+  // The column counts characters: the second ':' is the 21st character of the line, its 22nd byte.
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: \"bösybox\": 1\n")) ==
+        "compose.yml:3:21: mapping values are not allowed in this context");
+  // Found from outside: yaml-cpp took an unterminated quoted string to run to the end of the file.
+  CHECK(error_of(load_yaml("services:\n  web:\n    image: \"busybox\n    command: sh\n")) ==
+        "compose.yml:5:1: found unexpected end of stream (in the quoted scalar that starts at line 3)");
+  CHECK(error_of(load_yaml(svc("    command: *cmd\n"))) ==
+        "compose.yml:4:14: alias *cmd refers to no anchor: &cmd must mark a value before it");
+  // An anchor named again: the aliases after it take the newer value, as YAML says.
+  auto r = load_yaml("x-a: &v one\nx-b: &v two\nservices:\n  web:\n    image: busybox\n    command: [*v]\n");
+  CHECK(spec_of(r).args == std::vector<std::string>{"two"});
+  // A quoted "<<" is a key like any other, not a merge (so it is an unknown key of a service).
+  CHECK(error_of(load_yaml(svc("    \"<<\": {tty: true}\n"))).starts_with("compose.yml:4:5: unknown key '<<'"));
+}
+
 TEST_CASE("hostile sizes: a file of too many values stops before its tree is built; too many services") {
   // Found from outside: a 50 MB manifest of 1.7 M services took 71 s and 3.3 GB before a limit
   // applied, with a message about aliases it did not have. Under the 4 MiB cap, 195,000 one-line
