@@ -32,6 +32,13 @@ Mark mark_of(const yaml_mark_t& m) { return Mark{static_cast<int>(m.line) + 1, s
 
 std::string text_of(const yaml_char_t* s) { return s == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(s)); }
 
+// The start of a node: its kind, &anchor and tag.
+void node(Event& out, Event::Kind kind, const yaml_char_t* anchor, const yaml_char_t* tag) {
+  out.kind = kind;
+  out.anchor = text_of(anchor);
+  out.tag = text_of(tag);
+}
+
 }  // namespace
 
 Reader::Reader(std::string_view text) : parser_(std::make_unique<Parser>()) {
@@ -69,22 +76,16 @@ bool Reader::next(Event& out) {
       out.anchor = text_of(e.data.alias.anchor);
       break;
     case YAML_SCALAR_EVENT:
-      out.kind = Event::Kind::Scalar;
-      out.anchor = text_of(e.data.scalar.anchor);
-      out.tag = text_of(e.data.scalar.tag);
+      node(out, Event::Kind::Scalar, e.data.scalar.anchor, e.data.scalar.tag);
       out.value.assign(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
       out.plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
       break;
     case YAML_SEQUENCE_START_EVENT:
-      out.kind = Event::Kind::SeqStart;
-      out.anchor = text_of(e.data.sequence_start.anchor);
-      out.tag = text_of(e.data.sequence_start.tag);
+      node(out, Event::Kind::SeqStart, e.data.sequence_start.anchor, e.data.sequence_start.tag);
       break;
     case YAML_SEQUENCE_END_EVENT: out.kind = Event::Kind::SeqEnd; break;
     case YAML_MAPPING_START_EVENT:
-      out.kind = Event::Kind::MapStart;
-      out.anchor = text_of(e.data.mapping_start.anchor);
-      out.tag = text_of(e.data.mapping_start.tag);
+      node(out, Event::Kind::MapStart, e.data.mapping_start.anchor, e.data.mapping_start.tag);
       break;
     case YAML_MAPPING_END_EVENT: out.kind = Event::Kind::MapEnd; break;
   }
