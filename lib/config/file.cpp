@@ -122,10 +122,11 @@ Result<FileSettings> load_file(const std::string& path) {
   if ((*events)[i].kind != Kind::MapStart)
     return Error{ErrorKind::Usage, where(path, (*events)[i].at), "the config file must be a mapping of settings"};
   if (auto s = walk(*events, i, "", path, out); !s) return s.error();
+  // A second document is refused; a trailing '---' with nothing after it is none.
   for (; i < events->size(); ++i)
     if ((*events)[i].kind == Kind::DocumentStart && i + 1 < events->size() && !(*events)[i + 1].is_null())
       return Error{ErrorKind::Usage, where(path, (*events)[i].at),
-                   "a second YAML document (after '---') starts here; the config file is one document"};  // a trailing '---' is none
+                   "a second YAML document (after '---') starts here; the config file is one document"};
   return out;
 }
 
