@@ -1,0 +1,100 @@
+// A name's address from the hosts file (hosts_file.hpp).
+#include "hosts_file.hpp"
+
+#include <arpa/inet.h>
+#include <strings.h>
+
+#include <cstdio>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace hcl::http::detail {
+namespace {
+
+constexpr std::size_t kMaxLine = 4096;  // longer lines are not looked at (glibc reads them in pieces)
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// The line's words, up to a '#'.
+std::vector<std::string_view> words(std::string_view line) {
+  if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\n' && line[i] != '\r') ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+// Each line of the file, without its newline; false from EACH stops. False if the file cannot be
+// read or has a line longer than kMaxLine.
+template <typename Each>
+bool each_line(const std::string& path, Each&& each) {
+  File f(std::fopen(path.c_str(), "re"));
+  if (!f) return false;
+  char buf[kMaxLine];
+  while (std::fgets(buf, sizeof buf, f.get()) != nullptr) {
+    std::string_view line(buf);
+    if (!line.empty() && line.back() != '\n' && !std::feof(f.get())) return false;
+    if (!each(line)) return true;
+  }
+  return !std::ferror(f.get());
+}
+
+// nsswitch.conf: "hosts: files dns" and the like; files first, with no [STATUS=ACTION] after it.
+bool files_first(const std::string& nsswitch_path) {
+  bool files = false, seen = false;
+  bool read = each_line(nsswitch_path, [&](std::string_view line) {
+    auto w = words(line);
+    if (w.empty() || w.front().substr(0, 6) != "hosts:") return true;
+    seen = true;
+    // "hosts:files" and "hosts: files" alike.
+    std::vector<std::string_view> sources;
+    if (w.front().size() > 6) sources.push_back(w.front().substr(6));
+    sources.insert(sources.end(), w.begin() + 1, w.end());
+    files = !sources.empty() && sources[0] == "files" && (sources.size() == 1 || sources[1].front() != '[');
+    return false;  // glibc takes the first hosts line
+  });
+  return read && seen && files;
+}
+
+bool is_address(std::string_view text) {
+  std::string s(text);
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+std::optional<std::string> hosts_file_address(const std::string& name, const std::string& nsswitch_path,
+                                              const std::string& hosts_path) {
+  if (name.empty() || name.size() > 253 || !files_first(nsswitch_path)) return std::nullopt;
+  std::optional<std::string> found;
+  bool unsure = false;
+  bool read = each_line(hosts_path, [&](std::string_view line) {
+    auto w = words(line);
+    if (w.size() < 2) return true;
+    bool match = false;
+    for (std::size_t i = 1; i < w.size() && !match; ++i)
+      match = w[i].size() == name.size() && strncasecmp(w[i].data(), name.c_str(), name.size()) == 0;
+    if (!match) return true;
+    // An address glibc's parser would take differently (a zone, a mapped form...), or a second one.
+    if (!is_address(w[0]) || (found && *found != w[0])) {
+      unsure = true;
+      return false;
+    }
+    found = std::string(w[0]);
+    return true;
+  });
+  if (!read || unsure) return std::nullopt;
+  return found;
+}
+
+}  // namespace hcl::http::detail

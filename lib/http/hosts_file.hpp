@@ -1,0 +1,19 @@
+// Internal to lib/http: a name's address from the hosts file, read the way the system's
+// resolver would read it, so that the transport needs no resolver thread for it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace hcl::http::detail {
+
+// The one address (as text) that the hosts file gives NAME, when getaddrinfo would take it from
+// there: nsswitch.conf's hosts line names "files" first with no action after it (glibc's default,
+// without the line, is dns first), and the file's lines for NAME (canonical name or alias, in any
+// case) give exactly one address. nullopt otherwise, and then getaddrinfo decides: for several
+// addresses it orders them (RFC 6724), which this does not try to repeat. Go's resolver, and so
+// the docker CLI, reads these files itself in the same way.
+std::optional<std::string> hosts_file_address(const std::string& name, const std::string& nsswitch_path = "/etc/nsswitch.conf",
+                                              const std::string& hosts_path = "/etc/hosts");
+
+}  // namespace hcl::http::detail
