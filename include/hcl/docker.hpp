@@ -529,6 +529,9 @@ class Client {
   // services_named: only the services whose names begin with it (the engine's name filter), so
   // that a cluster's other stacks are neither sent nor decoded; empty: every service.
   Result<StackObjects> stack_objects(bool secrets = false, bool configs = false, const std::string& services_named = {});
+  // Only the services whose names begin with `prefix` (one request): what an unchanged deploy
+  // needs (ops::plan_deploy).
+  Result<std::vector<Service>> services_named(const std::string& prefix);
   // Nodes, services and tasks, asked for at once.
   Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID

@@ -401,9 +401,27 @@ Result<std::vector<Network>> Client::networks() {
   return decode(*r, what("GET", "/networks"), decode_networks);
 }
 
+namespace {
+std::string services_path(const std::string& named) {
+  return named.empty() ? "/services" : http::target("/services", {{"filters", filters({{"name", {named}}})}});
+}
+// The engine's filter matches names by prefix; what it let through otherwise is dropped.
+void keep_named(std::vector<Service>& services, const std::string& named) {
+  if (!named.empty()) std::erase_if(services, [&](const Service& s) { return !s.spec.name.starts_with(named); });
+}
+}  // namespace
+
+Result<std::vector<Service>> Client::services_named(const std::string& prefix) {
+  std::string path = services_path(prefix);
+  auto r = call("GET", path);
+  if (!r) return r.error();
+  auto services = decode(*r, what("GET", path), decode_services);
+  if (services) keep_named(*services, prefix);
+  return services;
+}
+
 Result<StackObjects> Client::stack_objects(bool secrets, bool configs, const std::string& services_named) {
-  std::vector<std::string> paths{"/networks", services_named.empty() ? "/services"
-                                              : http::target("/services", {{"filters", filters({{"name", {services_named}}})}})};
+  std::vector<std::string> paths{"/networks", services_path(services_named)};
   if (secrets) paths.push_back("/secrets");
   if (configs) paths.push_back("/configs");
   auto rs = get_all(paths);
@@ -415,9 +433,7 @@ Result<StackObjects> Client::stack_objects(bool secrets, bool configs, const std
   auto services = decode((*rs)[1], what("GET", paths[1]), decode_services);
   if (!services) return services.error();
   out.services = std::move(*services);
-  // The engine's filter matches names by prefix; what it let through otherwise is dropped.
-  if (!services_named.empty())
-    std::erase_if(out.services, [&](const Service& s) { return !s.spec.name.starts_with(services_named); });
+  keep_named(out.services, services_named);
   for (std::size_t i = 2; i < rs->size(); ++i) {
     auto files = decode((*rs)[i], what("GET", paths[i]), decode_file_objects);
     if (!files) return files.error();

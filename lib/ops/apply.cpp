@@ -17,7 +17,12 @@ namespace {
 
 class Applier {
  public:
-  Applier(docker::Client& api, const Plan& plan, const ApplyProgress& progress) : api_(api), plan_(plan), progress_(progress) {}
+  Applier(docker::Client& api, const Plan& plan, const ApplyProgress& progress) : api_(api), plan_(plan), progress_(progress) {
+    for (const auto& n : plan.network_ids)
+      if (!n.id.empty()) network_ids_[n.name] = n.id;
+    for (const auto& f : plan.files)
+      if (f.change != Change::Remove) file_digests_[{f.kind, f.name}] = f.digest;
+  }
 
   Status run() {
     if (auto s = create_networks(); !s) return s;
@@ -54,6 +59,8 @@ class Applier {
   Status create_network(const NetworkChange& n) {
     auto r = api_.create_network(*n.spec);
     if (!r && r.error().kind != ErrorKind::Conflict) return r.error();
+    if (r) network_ids_[n.name] = r->id;
+    else network_ids_.erase(n.name);  // made by someone else meanwhile: its ID unknown
     applied_.push_back("network " + n.name);
     say(fmt::format("created network {}", n.name));
     return ok();
@@ -88,14 +95,29 @@ class Applier {
     return ok();
   }
 
-  // The spec to send: references to secrets and configs made just now get their IDs.
+  // The spec to send: references to secrets and configs made just now get their IDs, and the
+  // spec its refs label (kRefsLabel), when every ID it refers to is known.
   docker::ServiceSpec with_ids(docker::ServiceSpec spec) const {
-    auto fill = [&](std::vector<docker::FileReference>& refs, docker::FileObjectKind kind) {
-      for (auto& r : refs)
+    SpecRefs refs;
+    bool known = true;
+    auto fill = [&](std::vector<docker::FileReference>& list, docker::FileObjectKind kind,
+                    std::vector<std::pair<std::string, std::string>>& out) {
+      for (auto& r : list) {
         if (auto it = created_ids_.find({kind, r.name}); r.id.empty() && it != created_ids_.end()) r.id = it->second;
+        auto digest = file_digests_.find({kind, r.name});
+        known = known && !r.id.empty() && digest != file_digests_.end();
+        if (known) out.emplace_back(r.id, digest->second);
+      }
     };
-    fill(spec.secrets, docker::FileObjectKind::Secret);
-    fill(spec.configs, docker::FileObjectKind::Config);
+    for (const auto& n : spec.networks) {
+      auto id = network_ids_.find(n.target);
+      known = known && id != network_ids_.end();
+      if (known) refs.networks.emplace_back(id->second, n.target);
+    }
+    fill(spec.secrets, docker::FileObjectKind::Secret, refs.secrets);
+    fill(spec.configs, docker::FileObjectKind::Config, refs.configs);
+    if (known) spec.labels[kRefsLabel] = refs_digest(refs);
+    else spec.labels.erase(kRefsLabel);
     return spec;
   }
 
@@ -123,7 +145,10 @@ class Applier {
     for (std::size_t i = 0; i < results.size(); ++i) {
       if (results[i]) continue;
       const NetworkChange* gone = vanished_network(results[i].error());
-      if (gone && create_network(*gone)) results[i] = api_.write_services({writes[i]}).front();
+      if (gone && create_network(*gone)) {
+        writes[i].spec = with_ids(*batch[i]->spec);  // the new network's ID in its refs label
+        results[i] = api_.write_services({writes[i]}).front();
+      }
     }
     std::optional<Error> first;
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -185,6 +210,8 @@ class Applier {
   const ApplyProgress& progress_;
   std::vector<std::string> applied_, failed_, pending_;
   std::map<std::pair<docker::FileObjectKind, std::string>, std::string> created_ids_;
+  std::map<std::string, std::string> network_ids_;                                      // name -> ID
+  std::map<std::pair<docker::FileObjectKind, std::string>, std::string> file_digests_;  // name -> digest
 };
 
 }  // namespace

@@ -100,6 +100,10 @@ Status check_features(const docker::Client& api, const std::string& version, con
   return e;
 }
 
+std::string content_digest(const manifest::FileObjectDef& def) {
+  return text::sha256_hex(def.driver.empty() ? def.data : "driver:" + def.driver);
+}
+
 // The object for a secret's or config's content: the one hcl made for the same digest, or (for a
 // config, whose data the engine gives back) one of the same name and data; else a new one.
 struct FileObjects {
@@ -139,7 +143,8 @@ Status plan_file_objects(docker::FileObjectKind kind, const std::vector<manifest
       plan.files.push_back(std::move(c));
       continue;
     }
-    std::string digest = text::sha256_hex(def.driver.empty() ? def.data : "driver:" + def.driver);
+    std::string digest = content_digest(def);
+    c.digest = digest;
     if (const auto* same = objects.same_content(def, digest)) {
       c.name = same->name;
       c.id = same->id;
@@ -178,11 +183,13 @@ void resolve_references(docker::ServiceSpec& spec, const manifest::Project& proj
 
 void plan_networks(const manifest::Project& project, const std::vector<docker::Network>& networks, Plan& plan,
                    std::set<std::string>& wanted) {
-  std::set<std::string> names;
-  for (const auto& n : networks) names.insert(n.name);
+  std::map<std::string, std::string> ids;
+  for (const auto& n : networks) ids.emplace(n.name, n.id);
   for (const auto& n : project.networks) {
     wanted.insert(n.name);
-    if (!n.external) plan.networks.push_back({names.count(n.name) ? Change::Unchanged : Change::Create, n.name, n.spec});
+    auto id = ids.find(n.name);
+    plan.network_ids.push_back({n.name, id != ids.end() ? id->second : ""});
+    if (!n.external) plan.networks.push_back({id != ids.end() ? Change::Unchanged : Change::Create, n.name, n.spec});
   }
 }
 
@@ -193,6 +200,26 @@ Status check_external_networks(const manifest::Project& project, const std::vect
     if (n.external && !found)
       return Error{ErrorKind::Usage, n.where.str(), fmt::format("external network {} does not exist", n.name)};
   }
+  return ok();
+}
+
+// The refs label is not compared: the current one stands until the spec is sent again (apply
+// writes a new one).
+void keep_refs_label(const docker::ServiceSpec& current, docker::ServiceSpec& desired) {
+  if (auto l = current.labels.find(kRefsLabel); l != current.labels.end()) desired.labels[kRefsLabel] = l->second;
+  else desired.labels.erase(kRefsLabel);
+}
+
+// The checks every plan makes before it compares services.
+Status check_service(const manifest::ServiceDef& def, const manifest::Project& project, const docker::Service& cur) {
+  if (!swarm::belongs_to(cur.spec.labels, project.name))
+    return Error{ErrorKind::Conflict, def.where.str(),
+                 fmt::format("a service named {} exists and does not belong to project {}", def.spec.name, project.name)};
+  if (cur.spec.mode != def.spec.mode)
+    return Error{ErrorKind::Conflict, def.where.str(),
+                 fmt::format("service {} runs in {} mode and the manifest asks for {}: the swarm cannot change a "
+                             "service's mode; remove it first (hcl rm {}) and deploy again",
+                             def.spec.name, docker::to_string(cur.spec.mode), docker::to_string(def.spec.mode), def.spec.name)};
   return ok();
 }
 
@@ -211,20 +238,14 @@ Result<ServiceChange> plan_service(const manifest::ServiceDef& def, const manife
     return c;
   }
   const docker::Service& cur = *it->second;
-  if (!swarm::belongs_to(cur.spec.labels, project.name))
-    return Error{ErrorKind::Conflict, def.where.str(),
-                 fmt::format("a service named {} exists and does not belong to project {}", def.spec.name, project.name)};
-  if (cur.spec.mode != def.spec.mode)
-    return Error{ErrorKind::Conflict, def.where.str(),
-                 fmt::format("service {} runs in {} mode and the manifest asks for {}: the swarm cannot change a "
-                             "service's mode; remove it first (hcl rm {}) and deploy again",
-                             def.spec.name, docker::to_string(cur.spec.mode), docker::to_string(def.spec.mode), def.spec.name)};
+  if (auto s = check_service(def, project, cur); !s) return s.error();
   // The engine keeps network IDs where the spec named networks.
   docker::ServiceSpec current = cur.spec;
   for (auto& n : current.networks)
     if (auto name = net_name_by_id.find(n.target); name != net_name_by_id.end()) n.target = name->second;
   std::stable_sort(current.networks.begin(), current.networks.end(), [](const auto& a, const auto& b) { return a.target < b.target; });
   c.spec->force_update = current.force_update;  // as docker stack deploy: kept, never reset
+  keep_refs_label(cur.spec, *c.spec);
   c.fields = spec_differences(current, *c.spec);
   c.change = c.fields.empty() ? Change::Unchanged : Change::Update;
   c.id = cur.id;
@@ -253,15 +274,168 @@ void plan_prune(const manifest::Project& project, const docker::StackObjects& cl
   }
 }
 
+// Each service's dependency depth: 0 first, then 1, ...
+std::vector<int> levels(const manifest::Project& project) {
+  std::map<std::string, int> level;
+  std::vector<int> out;
+  for (const auto& def : project.services) {
+    int l = 0;
+    for (const auto& dep : def.depends_on) l = std::max(l, level[dep] + 1);
+    level[def.key] = l;
+    out.push_back(l);
+  }
+  return out;
+}
+
+// --- the plan of an unchanged project, from its services alone (kRefsLabel) ---------------------
+
+// What the services showed of the project's networks, secrets and configs.
+struct Seen {
+  std::map<std::string, std::string> network_ids;  // name -> ID
+  std::map<std::pair<docker::FileObjectKind, std::string>, std::pair<std::string, std::string>> files;  // key -> name, ID
+};
+
+// The desired references to secrets or configs (named as the manifest's definitions) paired with
+// the current service's: the one of the definition's name, or of a newer version's (NAME_DIGEST),
+// for the same file. Each gets the current name and ID, and its ID and content digest go to
+// `refs`, in the order the spec is sent (resolve_references). False when a pairing is not clear.
+bool pair_files(docker::FileObjectKind kind, std::vector<docker::FileReference>& want,
+                const std::vector<docker::FileReference>& have, const std::vector<manifest::FileObjectDef>& defs,
+                std::vector<std::pair<std::string, std::string>>& refs, Seen& seen) {
+  if (want.size() != have.size()) return false;
+  std::vector<bool> taken(have.size());
+  std::map<std::string, std::string> digest_of;  // current name -> the definition's content digest
+  for (auto& r : want) {
+    auto def = std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return d.name == r.name; });
+    if (def == defs.end()) return false;
+    std::optional<std::size_t> match;
+    for (std::size_t i = 0; i < have.size(); ++i) {
+      const auto& h = have[i];
+      bool named = h.name == def->name || (!def->external && h.name.starts_with(def->name + "_"));
+      if (taken[i] || !named || h.target != r.target) continue;
+      if (match) return false;
+      match = i;
+    }
+    if (!match) return false;
+    taken[*match] = true;
+    r.name = have[*match].name;
+    r.id = have[*match].id;
+    digest_of[r.name] = def->external ? "" : content_digest(*def);
+    auto [it, fresh] = seen.files.try_emplace({kind, def->key}, r.name, r.id);
+    if (!fresh && it->second != std::pair{r.name, r.id}) return false;  // two services, two versions
+  }
+  std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (const auto& r : want) refs.emplace_back(r.id, digest_of[r.name]);
+  return true;
+}
+
+// The service unchanged, when the current one's IDs, paired with what the manifest names, give
+// the digest its refs label holds and the specs are otherwise the same. nullopt otherwise.
+std::optional<ServiceChange> unchanged_service(const manifest::ServiceDef& def, const manifest::Project& project,
+                                               const docker::Service& cur, Seen& seen) {
+  auto label = cur.spec.labels.find(kRefsLabel);
+  if (label == cur.spec.labels.end()) return std::nullopt;
+  docker::ServiceSpec want = def.spec;
+  SpecRefs refs;
+  // Networks: sent in the manifest's order, kept in it by the engine, with IDs for names.
+  if (want.networks.size() != cur.spec.networks.size()) return std::nullopt;
+  for (std::size_t i = 0; i < want.networks.size(); ++i) {
+    const std::string& id = cur.spec.networks[i].target;
+    refs.networks.emplace_back(id, want.networks[i].target);
+    auto [it, fresh] = seen.network_ids.try_emplace(want.networks[i].target, id);
+    if (!fresh && it->second != id) return std::nullopt;
+    want.networks[i].target = id;
+  }
+  if (!pair_files(docker::FileObjectKind::Secret, want.secrets, cur.spec.secrets, project.secrets, refs.secrets, seen) ||
+      !pair_files(docker::FileObjectKind::Config, want.configs, cur.spec.configs, project.configs, refs.configs, seen))
+    return std::nullopt;
+  if (refs_digest(refs) != label->second) return std::nullopt;
+  want.labels[kRefsLabel] = label->second;
+  want.force_update = cur.spec.force_update;
+  if (!spec_differences(cur.spec, want).empty()) return std::nullopt;
+  ServiceChange c;
+  c.key = def.key;
+  c.name = def.spec.name;
+  // The spec as the slow plan has it: networks by name, references by current name and ID.
+  want.networks = def.spec.networks;
+  c.spec = std::move(want);
+  c.id = cur.id;
+  c.version = cur.version;
+  c.update_started_at = cur.update_started_at;
+  return c;
+}
+
+// The plan of a project none of whose services changed, from the services alone; nullopt when
+// that cannot be shown (a service to create or update, one without the refs label, a network,
+// secret or config that no service refers to): then the full plan decides. Unlike it, this
+// does not look for older versions of secrets and configs that a deploy failed to remove.
+std::optional<Plan> plan_unchanged(const manifest::Project& project, const std::vector<docker::Service>& services) {
+  std::map<std::string, const docker::Service*> existing;
+  for (const auto& s : services) existing[s.spec.name] = &s;
+  Plan plan;
+  plan.project = project.name;
+  Seen seen;
+  auto level = levels(project);
+  for (std::size_t i = 0; i < project.services.size(); ++i) {
+    const auto& def = project.services[i];
+    auto it = existing.find(def.spec.name);
+    // A service to create, or one that fails the checks (the full plan says why).
+    if (it == existing.end() || !check_service(def, project, *it->second)) return std::nullopt;
+    auto c = unchanged_service(def, project, *it->second, seen);
+    if (!c) return std::nullopt;
+    c->level = level[i];
+    plan.services.push_back(std::move(*c));
+  }
+  for (const auto& n : project.networks) {
+    auto id = seen.network_ids.find(n.name);
+    if (id == seen.network_ids.end()) {
+      if (n.name == "host" && n.external) continue;
+      return std::nullopt;
+    }
+    plan.network_ids.push_back({n.name, id->second});
+    if (!n.external) plan.networks.push_back({Change::Unchanged, n.name, n.spec});
+  }
+  for (auto [kind, defs] : {std::pair{docker::FileObjectKind::Secret, &project.secrets},
+                            std::pair{docker::FileObjectKind::Config, &project.configs}})
+    for (const auto& def : *defs) {
+      auto f = seen.files.find({kind, def.key});
+      if (f == seen.files.end()) return std::nullopt;
+      FileObjectChange c;
+      c.kind = kind;
+      c.key = def.key;
+      c.name = f->second.first;
+      c.id = f->second.second;
+      if (!def.external) c.digest = content_digest(def);
+      plan.files.push_back(std::move(c));
+    }
+  return plan;
+}
+
 }  // namespace
 
+std::string refs_digest(const SpecRefs& refs) {
+  std::string text;
+  for (const auto& [id, name] : refs.networks) text += fmt::format("network {} {}\n", id, name);
+  for (const auto& [id, digest] : refs.secrets) text += fmt::format("secret {} {}\n", id, digest);
+  for (const auto& [id, digest] : refs.configs) text += fmt::format("config {} {}\n", id, digest);
+  return text::sha256_hex(text);
+}
+
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune) {
-  // All at once: an unchanged deploy is these answers, one round trip. Every service of the
-  // project is named PROJECT_KEY, so the others are not asked for, except to prune: that looks
-  // for the project's label on every service.
+  // First the project's services alone (one request): when they show that nothing changed, that
+  // is the plan. Every service of the project is named PROJECT_KEY, so the others are not asked for.
+  if (!prune && !project.services.empty()) {
+    auto services = api.services_named(project.name + "_");
+    if (!services) return services.error();
+    auto version = api.api_version();  // known from that answer: no request
+    if (!version) return version.error();
+    if (auto s = check_features(api, *version, project); !s) return s.error();
+    if (auto plan = plan_unchanged(project, *services)) return std::move(*plan);
+  }
+  // Else all at once, one round trip; to prune, every service (the project's label decides).
   auto cluster = api.stack_objects(!project.secrets.empty(), !project.configs.empty(), prune ? "" : project.name + "_");
   if (!cluster) return cluster.error();
-  auto version = api.api_version();  // known from those answers: no request
+  auto version = api.api_version();
   if (!version) return version.error();
   if (auto s = check_features(api, *version, project); !s) return s.error();
   if (auto s = check_external_networks(project, cluster->networks); !s) return s.error();
@@ -278,14 +452,11 @@ Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, 
   for (const auto& n : cluster->networks) net_name_by_id[n.id] = n.name;
   std::map<std::string, const docker::Service*> existing;
   for (const auto& s : cluster->services) existing[s.spec.name] = &s;
-  std::map<std::string, int> level;
-  for (const auto& def : project.services) {
-    int l = 0;
-    for (const auto& dep : def.depends_on) l = std::max(l, level[dep] + 1);
-    level[def.key] = l;
-    auto c = plan_service(def, project, plan, existing, net_name_by_id);
+  auto level = levels(project);
+  for (std::size_t i = 0; i < project.services.size(); ++i) {
+    auto c = plan_service(project.services[i], project, plan, existing, net_name_by_id);
     if (!c) return c.error();
-    c->level = l;
+    c->level = level[i];
     plan.services.push_back(std::move(*c));
   }
   if (prune) plan_prune(project, *cluster, wanted_networks, plan);

@@ -4,6 +4,7 @@
 #include <hcl/ops/project.hpp>
 #include <hcl/ops/wait.hpp>
 #include <hcl/swarm/labels.hpp>
+#include <hcl/text.hpp>
 
 #include "recorded_transport.hpp"
 
@@ -188,6 +189,187 @@ TEST_CASE("a service of the same name that belongs to another project is not tak
   REQUIRE_FALSE(taken.ok());
   CHECK(taken.error().kind == ErrorKind::Conflict);
   CHECK(taken.error().why == "a service named other_db exists and does not belong to project other");
+}
+
+namespace {
+// The lb project of project(3) with a secret, whose current version has a digest in its name (a
+// rotation made it), and an external config; and the cluster with lb_web as hcl sent it, its
+// refs label made from `refs` (by default what the IDs stand for).
+const std::string kTokenDigest = text::sha256_hex("s3cret");
+
+manifest::Project project_with_files() {
+  auto p = project(3);
+  p.services.resize(1);
+  manifest::FileObjectDef token;
+  token.key = "token";
+  token.name = "lb_token";
+  token.data = "s3cret";
+  p.secrets.push_back(token);
+  manifest::FileObjectDef site;
+  site.kind = docker::FileObjectKind::Config;
+  site.key = "site";
+  site.name = "shared-site";
+  site.external = true;
+  p.configs.push_back(site);
+  p.services[0].spec.secrets = {{"lb_token", "", "token"}};
+  p.services[0].spec.configs = {{"shared-site", "", "/site.conf"}};
+  return p;
+}
+
+ops::SpecRefs lb_web_refs() {
+  ops::SpecRefs refs;
+  refs.networks = {{"net123", "lb_apps"}};
+  refs.secrets = {{"sec9", kTokenDigest}};
+  refs.configs = {{"cfg7", ""}};
+  return refs;
+}
+
+void cluster_with_files(RecordedTransport& t, const ops::SpecRefs& refs) {
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("GET", "/v1.41/networks", 200,
+       R"([{"Name":"lb_apps","Id":"net123","Driver":"overlay","Scope":"swarm","Labels":{"com.docker.stack.namespace":"lb"}}])");
+  t.on("GET", "/v1.41/secrets", 200,
+       fmt::format(R"([{{"ID":"sec9","Spec":{{"Name":"lb_token_{}","Labels":{{"com.docker.stack.namespace":"lb",
+         "com.hcl.key":"token","com.hcl.digest":"{}"}}}}}}])", kTokenDigest.substr(0, 12), kTokenDigest));
+  t.on("GET", "/v1.41/configs", 200, R"([{"ID":"cfg7","Spec":{"Name":"shared-site","Data":"c2l0ZQ=="}}])");
+  std::string lb_web = fmt::format(
+      R"({{"ID":"svc1","Version":{{"Index":11}},"Spec":{{"Name":"lb_web","Labels":{{"com.docker.stack.namespace":"lb",
+     "com.hcl.service":"web","com.hcl.refs":"{}"}},
+     "TaskTemplate":{{"ContainerSpec":{{"Image":"hcl-lab/hostname-web","Isolation":"default",
+       "Secrets":[{{"File":{{"Name":"token","UID":"0","GID":"0","Mode":292}},"SecretID":"sec9","SecretName":"lb_token_{}"}}],
+       "Configs":[{{"File":{{"Name":"/site.conf","UID":"0","GID":"0","Mode":292}},"ConfigID":"cfg7","ConfigName":"shared-site"}}]}},
+       "RestartPolicy":{{"Condition":"any","MaxAttempts":0}},"Networks":[{{"Target":"net123","Aliases":["web"]}}],
+       "ForceUpdate":0,"Runtime":"container"}},
+     "Mode":{{"Replicated":{{"Replicas":3}}}},"EndpointSpec":{{"Mode":"dnsrr"}}}}}})",
+      ops::refs_digest(refs), kTokenDigest.substr(0, 12));
+  t.on("GET", "/v1.41/services?filters=%7B%22name%22%3A%7B%22lb_%22%3Atrue%7D%7D", 200, "[" + lb_web + "]");
+  t.on("GET", "/v1.41/services", 200, "[" + lb_web + "]");
+}
+
+std::size_t lists_asked(const RecordedTransport& t) {
+  return std::count_if(t.requests.begin(), t.requests.end(), [](const auto& r) {
+    return r.target == "/v1.41/networks" || r.target == "/v1.41/secrets" || r.target == "/v1.41/configs";
+  });
+}
+}  // namespace
+
+TEST_CASE("an unchanged project is planned from its services alone when their refs labels vouch for the IDs") {
+  RecordedTransport t;
+  cluster_with_files(t, lb_web_refs());
+  docker::Client api(t);
+  auto fast = ops::plan_deploy(api, project_with_files(), false);
+  REQUIRE(fast.ok());
+  CHECK(lists_asked(t) == 0);
+  CHECK_FALSE(fast->has_changes());
+  // The same plan as from every list (--prune asks for them).
+  auto full = ops::plan_deploy(api, project_with_files(), true);
+  REQUIRE(full.ok());
+  CHECK(lists_asked(t) == 3);
+  REQUIRE(fast->services.size() == 1);
+  REQUIRE(full->services.size() == 1);
+  CHECK(fast->services[0].change == ops::Change::Unchanged);
+  CHECK(*fast->services[0].spec == *full->services[0].spec);
+  CHECK(fast->services[0].spec->secrets.at(0).name == "lb_token_" + kTokenDigest.substr(0, 12));
+  CHECK(fast->services[0].spec->secrets.at(0).id == "sec9");
+  CHECK(fast->services[0].version == 11);
+  REQUIRE(fast->files.size() == 2);
+  REQUIRE(full->files.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(fast->files[i].change == full->files[i].change);
+    CHECK(fast->files[i].name == full->files[i].name);
+    CHECK(fast->files[i].id == full->files[i].id);
+    CHECK(fast->files[i].digest == full->files[i].digest);
+  }
+  REQUIRE(fast->networks.size() == 1);
+  CHECK(fast->networks[0].change == ops::Change::Unchanged);
+  CHECK(fast->network_ids.at(0).id == "net123");
+  CHECK(full->network_ids.at(0).id == "net123");
+}
+
+TEST_CASE("a refs label that does not vouch for the IDs, or a changed file or service, takes the full plan") {
+  SUBCASE("the label was made for another network") {
+    auto refs = lb_web_refs();
+    refs.networks[0].first = "net999";
+    RecordedTransport t;
+    cluster_with_files(t, refs);
+    docker::Client api(t);
+    auto plan = ops::plan_deploy(api, project_with_files(), false);
+    REQUIRE(plan.ok());
+    CHECK(lists_asked(t) == 3);
+    CHECK_FALSE(plan->has_changes());  // the label itself is not compared
+  }
+  SUBCASE("the secret's file changed") {
+    RecordedTransport t;
+    cluster_with_files(t, lb_web_refs());
+    docker::Client api(t);
+    auto p = project_with_files();
+    p.secrets[0].data = "n3w";
+    auto plan = ops::plan_deploy(api, p, false);
+    REQUIRE(plan.ok());
+    CHECK(lists_asked(t) == 3);
+    REQUIRE(plan->files.size() == 3);
+    CHECK(plan->files[0].change == ops::Change::Remove);  // the version in use, once the service moved
+    CHECK(plan->files[1].change == ops::Change::Create);
+    CHECK(plan->services.at(0).fields == std::vector<std::string>{"secrets"});
+  }
+  SUBCASE("the service changed") {
+    RecordedTransport t;
+    cluster_with_files(t, lb_web_refs());
+    docker::Client api(t);
+    auto p = project_with_files();
+    p.services[0].spec.replicas = 5;
+    auto plan = ops::plan_deploy(api, p, false);
+    REQUIRE(plan.ok());
+    CHECK(lists_asked(t) == 3);
+    CHECK(plan->services.at(0).fields == std::vector<std::string>{"replicas"});
+  }
+  SUBCASE("a declared network no service joins") {
+    RecordedTransport t;
+    cluster_with_files(t, lb_web_refs());
+    docker::Client api(t);
+    auto p = project_with_files();
+    auto extra = p.networks[0];
+    extra.key = "spare";
+    extra.name = extra.spec.name = "lb_spare";
+    p.networks.push_back(extra);
+    auto plan = ops::plan_deploy(api, p, false);
+    REQUIRE(plan.ok());
+    CHECK(lists_asked(t) == 3);
+    CHECK(plan->networks.at(1).change == ops::Change::Create);
+  }
+}
+
+TEST_CASE("a service is sent with the refs label of the IDs it refers to, made or found") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on("POST", "/v1.41/networks/create", 201, R"({"Id":"net555","Warning":""})");
+  t.on("POST", "/v1.41/secrets/create", 201, R"({"ID":"sec777"})");
+  t.on("POST", "/v1.41/services/create", 201, R"({"ID":"svc1"})");
+  docker::Client api(t);
+  auto p = project_with_files();
+  ops::Plan plan;
+  plan.project = "lb";
+  plan.networks.push_back({ops::Change::Create, "lb_apps", p.networks[0].spec});
+  plan.network_ids.push_back({"lb_apps", ""});
+  ops::FileObjectChange token{ops::Change::Create, docker::FileObjectKind::Secret, "token", "lb_token", "",
+                              docker::FileObjectSpec{"lb_token", {}, "s3cret", "", {}, ""}, kTokenDigest};
+  plan.files.push_back(token);
+  plan.files.push_back({ops::Change::Unchanged, docker::FileObjectKind::Config, "site", "shared-site", "cfg7", std::nullopt, ""});
+  ops::ServiceChange web;
+  web.change = ops::Change::Create;
+  web.key = "web";
+  web.name = "lb_web";
+  web.spec = p.services[0].spec;
+  web.spec->configs[0].id = "cfg7";
+  plan.services.push_back(web);
+  REQUIRE(ops::apply_plan(api, plan, {}).ok());
+  auto sent = std::find_if(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.target == "/v1.41/services/create"; });
+  REQUIRE(sent != t.requests.end());
+  ops::SpecRefs refs;
+  refs.networks = {{"net555", "lb_apps"}};
+  refs.secrets = {{"sec777", kTokenDigest}};
+  refs.configs = {{"cfg7", ""}};
+  CHECK(sent->body.find(fmt::format(R"("com.hcl.refs":"{}")", ops::refs_digest(refs))) != std::string::npos);
 }
 
 namespace {

@@ -20,6 +20,12 @@ struct NetworkChange {
   std::optional<docker::NetworkSpec> spec;  // for Create
 };
 
+// A network's engine name and, when the cluster has it, its ID.
+struct NetworkId {
+  std::string name;
+  std::string id;
+};
+
 struct ServiceChange {
   Change change = Change::Unchanged;
   std::string key;   // the manifest's name ("demo-hostname"); for Remove, from the label
@@ -42,6 +48,7 @@ struct FileObjectChange {
   std::string name;  // the engine's name
   std::string id;    // for Unchanged and Remove
   std::optional<docker::FileObjectSpec> spec;  // for Create
+  std::string digest;  // SHA-256 of the content (kDigestLabel); empty for an external one
 };
 
 struct Plan {
@@ -49,6 +56,7 @@ struct Plan {
   std::vector<NetworkChange> networks;
   std::vector<FileObjectChange> files;  // secrets and configs
   std::vector<ServiceChange> services;
+  std::vector<NetworkId> network_ids;   // the networks the project's services join, as the cluster has them
   bool has_changes() const;
 };
 
@@ -57,8 +65,26 @@ struct Plan {
 inline constexpr const char* kFileKeyLabel = "com.hcl.key";
 inline constexpr const char* kDigestLabel = "com.hcl.digest";
 
+// The label hcl puts on each service it creates or updates: the SHA-256 digest of what the spec
+// refers to by ID, as hcl resolved it when it sent the spec (refs_digest). The engine keeps IDs
+// where the manifest has names (networks) or contents (secrets and configs), and it can neither
+// rename a network nor change a secret's or config's data, nor remove one a service uses. So when
+// a service's IDs, paired with the names and contents the manifest has now, give the digest its
+// label holds, they still stand for them, and an unchanged deploy needs nothing but the services
+// (one request instead of four). Not compared: a service hcl deployed before it had the label
+// keeps none until it changes.
+inline constexpr const char* kRefsLabel = "com.hcl.refs";
+
+// What a spec refers to by ID: each network's ID and name, in the spec's order; each secret's
+// and config's ID and content digest (empty for an external one), in the spec's order.
+struct SpecRefs {
+  std::vector<std::pair<std::string, std::string>> networks, secrets, configs;
+};
+std::string refs_digest(const SpecRefs& refs);
+
 // Compares the project with what the cluster runs (services and networks labelled with the
-// project) and lists the changes; with `prune`, services of the project that the manifest no
+// project) and lists the changes: from the services alone when they show that nothing changed
+// (kRefsLabel), else from the services, networks, secrets and configs; with `prune`, services of the project that the manifest no
 // longer has are removed. External networks, secrets and configs must exist. Fails, before
 // anything changes, when a service asks for what the engine's API version does not have (naming
 // the manifest's key and both versions) or for a change of mode, which the swarm refuses. Reads
