@@ -88,6 +88,14 @@ hcl deploy "$ROOT/examples/loadbalancing.yml" -p "$P"
 expect_rc 0 "an unchanged re-deploy"
 expect_out "^project $P: no changes$" "says no changes"
 expect_eq "$(svc_version demo-hostname) $(svc_version haproxy)" "$v_web $v_ha" "no service version moved"
+# Planned from the services alone: each one's com.hcl.refs label is the digest of the IDs its
+# spec refers to with what they stood for when hcl sent it (here its network's ID and name).
+hcl -v deploy "$ROOT/examples/loadbalancing.yml" -p "$P"
+expect_eq "$(grep -cE '^hcl: [A-Z]+ (http|ssh)' <<<"$err")" 1 "an unchanged re-deploy asks for the project's services only"
+net_id=$(engine "/services/${P}_demo-hostname" | jq -r '.Spec.TaskTemplate.Networks[0].Target')
+want=$(printf 'network %s %s\n' "$net_id" "$(engine "/networks/$net_id" | jq -r .Name)" | sha256sum | cut -d' ' -f1)
+expect_eq "$(engine "/services/${P}_demo-hostname" | jq -r '.Spec.Labels["com.hcl.refs"]')" "$want" \
+  "its refs label is the SHA-256 of its network's ID and name"
 hcl deploy "$ROOT/examples/loadbalancing.yml" -p "$P" --dry-run
 expect_rc 0 "--dry-run with no changes exits 0"
 
