@@ -54,9 +54,12 @@ Status run_deploy(Context& ctx, const DeployOptions& o) {
   if (!o.env_file.empty()) lo.env_file = o.env_file;
   auto wo = wait_options(ctx, o.wait);
   if (!wo) return wo.error();
-  // The whole manifest is read and checked before the cluster is asked anything; the engine's
-  // host name is looked up meanwhile.
+  // The whole manifest is read and checked before anything on the cluster changes. Meanwhile the
+  // engine's host name is looked up, and with the project named on the command line the plan's
+  // first read is already under way.
   ctx.prepare_docker();
+  if (!o.project.empty())
+    if (auto docker = ctx.docker()) ops::begin_plan(**docker, o.project, o.prune);
   auto project = manifest::load(o.file, lo);
   if (!project) return project.error();
   for (const auto& w : project->warnings) ctx.warn(fmt::format("{}: {}", w.where.str(), w.message));

@@ -532,6 +532,9 @@ class Client {
   // Only the services whose names begin with `prefix` (one request): what an unchanged deploy
   // needs (ops::plan_deploy).
   Result<std::vector<Service>> services_named(const std::string& prefix);
+  // Sends services_named(prefix)'s request now (http::Transport::prefetch), for the call that
+  // follows the caller's own work.
+  void prefetch_services_named(const std::string& prefix);
   // Nodes, services and tasks, asked for at once.
   Result<ClusterState> cluster_state(TaskSelection tasks = TaskSelection::All);
   Result<std::string> create_service(const ServiceSpec& spec);  // returns the service ID

@@ -162,6 +162,11 @@ class Transport {
   // Starts in the background what the first request needs and needs no request (looking up the
   // endpoint's host name), so that it runs while the caller does its own work. Sends nothing.
   virtual void prepare() {}
+  // Sends a read now, so that the server works on it while the caller does its own work; the
+  // caller's identical request (method, target, headers, body), the next batch's, then takes its
+  // answer, and an answer no request takes is dropped. Where sending ahead would keep the caller
+  // waiting (a name still being looked up, a TLS handshake, an ssh login), nothing is sent.
+  virtual void prefetch(const Request& request) { (void)request; }
 };
 
 // The transport for an endpoint: HTTP/1.1 over TCP (with TLS when endpoint.tls is set, mbed TLS
@@ -200,6 +205,7 @@ class FailoverTransport : public Transport {
   std::string describe() const override;
   void set_cancel(const std::atomic<bool>* flag) override;
   void prepare() override;  // the endpoint tried first
+  void prefetch(const Request& request) override;  // to the endpoint tried first
 
   // The index of the endpoint that answered, once one has; the ones passed over before it.
   std::optional<std::size_t> chosen() const { return chosen_; }

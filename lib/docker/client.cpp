@@ -420,6 +420,11 @@ Result<std::vector<Service>> Client::services_named(const std::string& prefix) {
   return services;
 }
 
+void Client::prefetch_services_named(const std::string& prefix) {
+  // As call() will build it: at the version it will ask for.
+  transport_.prefetch(http::Request{"GET", "/v" + api_version_.value_or(kMaxApiVersion) + services_path(prefix)});
+}
+
 Result<StackObjects> Client::stack_objects(bool secrets, bool configs, const std::string& services_named) {
   std::vector<std::string> paths{"/networks", services_path(services_named)};
   if (secrets) paths.push_back("/secrets");

@@ -45,6 +45,10 @@ void FailoverTransport::prepare() {
   if (!endpoints_.empty()) endpoints_[chosen_.value_or(0)]->prepare();
 }
 
+void FailoverTransport::prefetch(const Request& request) {
+  if (!endpoints_.empty()) endpoints_[chosen_.value_or(0)]->prefetch(request);
+}
+
 void FailoverTransport::pin(std::size_t i) {
   chosen_ = i;
   if (notice_) notice_(i, passed_over_);

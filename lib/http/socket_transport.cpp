@@ -55,6 +55,7 @@ constexpr std::size_t kMaxConnections = 8;     // at once per transport
 constexpr std::size_t kMaxHead = 64 * 1024;    // a status line and headers longer than this are refused
 constexpr Millis kPollSlice{100};               // how often a cancel is looked at
 constexpr auto kResolveTtl = std::chrono::seconds(60);  // as libcurl's DNS cache
+constexpr Millis kAheadWait{50};  // the most prefetch() waits for its connection
 
 struct Address {
   sockaddr_storage storage{};
@@ -91,6 +92,7 @@ class SocketTransport final : public detail::BatchTransport {
       : BatchTransport(std::move(endpoint), timeouts, std::move(logger)) {}
   ~SocketTransport() override {
     for (int fd : idle_) close_connection(fd);
+    if (ahead_ && ahead_->transfer.fd >= 0) close_connection(ahead_->transfer.fd);
   }
 
  private:
@@ -223,6 +225,52 @@ class SocketTransport final : public detail::BatchTransport {
   }
 
   bool cancelled() const { return cancel_ != nullptr && cancel_->load(); }
+
+  // A read sent ahead: only over plain TCP to an address already known, or a unix socket (no
+  // lookup, handshake or login to wait for); it waits at most kAheadWait for the connection and
+  // leaves the rest to the request that takes it (perform).
+  void prefetch(const Request& request) override {
+    if (request.method != "GET" || ahead_ || endpoint_.tls || endpoint_.kind == Endpoint::Kind::Ssh || cancelled() ||
+        (endpoint_.kind == Endpoint::Kind::Tcp && resolved_.empty() && !numeric_host()))
+      return;
+    auto addresses = resolve(Clock::now() + timeouts_.connect);
+    if (!addresses) return;
+    auto a = std::make_unique<Ahead>();
+    a->request = request;
+    auto now = Clock::now();
+    a->transfer = std::move(prepare({&a->request}, {nullptr}, now).front());
+    Transfer& t = a->transfer;
+    start(t, *addresses);
+    for (auto until = now + kAheadWait; (t.phase == Phase::Connecting || t.phase == Phase::Sending) && Clock::now() < until;) {
+      pollfd p{t.fd, POLLOUT, 0};
+      auto left = std::chrono::duration_cast<Millis>(until - Clock::now()).count() + 1;
+      if (::poll(&p, 1, static_cast<int>(left)) > 0) on_ready(t, p.revents, *addresses);
+    }
+    ahead_ = std::move(a);
+  }
+
+  // The read sent ahead goes to the batch's identical request, if any; else its connection is
+  // closed and its answer never read.
+  void adopt_ahead(std::vector<Transfer>& transfers) {
+    if (!ahead_) return;
+    auto a = std::move(ahead_);
+    auto same = [&](const Request& r) {
+      const Request& q = a->request;
+      return r.method == q.method && r.target == q.target && r.body == q.body && r.headers.size() == q.headers.size() &&
+             std::equal(r.headers.begin(), r.headers.end(), q.headers.begin(),
+                        [](const Header& x, const Header& y) { return x.name == y.name && x.value == y.value; });
+    };
+    for (auto& t : transfers) {
+      if (!same(*t.request)) continue;
+      const Request* request = t.request;
+      const BodySink* sink = t.sink;
+      t = std::move(a->transfer);
+      t.request = request;
+      t.sink = sink;
+      return;
+    }
+    if (a->transfer.fd >= 0) close_connection(a->transfer.fd);
+  }
 
   // The request's bytes: request line, headers, body.
   std::string serialize(const Request& r) const {
@@ -793,6 +841,7 @@ class SocketTransport final : public detail::BatchTransport {
                                         const std::vector<const BodySink*>& sinks) override {
     auto now = Clock::now();
     std::vector<Transfer> transfers = prepare(requests, sinks, now);
+    adopt_ahead(transfers);
     bool interrupted = cancelled();
     auto addresses = interrupted ? Result<std::vector<Address>>(std::vector<Address>{})
                                  : resolve(now + timeouts_.connect);
@@ -854,6 +903,12 @@ class SocketTransport final : public detail::BatchTransport {
   std::vector<Address> resolved_;
   Clock::time_point resolved_at_;
   std::shared_ptr<Resolution> lookup_;  // started by prepare(), not yet waited for
+  // A read sent by prefetch(): its own copy of the request, and its transfer so far.
+  struct Ahead {
+    Request request;
+    Transfer transfer;
+  };
+  std::unique_ptr<Ahead> ahead_;
 };
 
 }  // namespace

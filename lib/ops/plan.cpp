@@ -421,6 +421,10 @@ std::string refs_digest(const SpecRefs& refs) {
   return text::sha256_hex(text);
 }
 
+void begin_plan(docker::Client& api, const std::string& project, bool prune) {
+  if (!prune) api.prefetch_services_named(project + "_");
+}
+
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune) {
   // First the project's services alone (one request): when they show that nothing changed, that
   // is the plan. Every service of the project is named PROJECT_KEY, so the others are not asked for.

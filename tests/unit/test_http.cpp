@@ -29,7 +29,7 @@ struct Server {
   httplib::Server srv;
   int port = 0;
   std::thread thread;
-  std::atomic<int> in_flight{0}, max_in_flight{0};
+  std::atomic<int> in_flight{0}, max_in_flight{0}, posts{0};
   std::mutex mu;
   std::vector<int> remote_ports;
 
@@ -75,7 +75,8 @@ struct Server {
         return sink.write(piece.data(), piece.size());
       });
     });
-    srv.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    srv.Post("/echo", [this](const httplib::Request& req, httplib::Response& res) {
+      ++posts;
       res.set_content(req.method + ":" + req.body, "text/plain");
     });
     port = srv.bind_to_any_port("127.0.0.1");
@@ -119,6 +120,46 @@ TEST_CASE("send returns status, headers and body; error statuses are responses")
     auto p = t->send({"POST", "/echo", {}, "{\"a\":1}"});
     REQUIRE(p.ok());
     CHECK(p->body == "POST:{\"a\":1}");
+  }
+}
+
+TEST_CASE("a read sent ahead is answered to the identical request that follows, sent once; writes are not sent ahead") {
+  for (const auto& transport : kTransports) {
+    CAPTURE(transport.name);
+    Server s;
+    auto t = transport.make(s.endpoint(), {});
+    t->prefetch({"GET", "/hello", {{"X-Token", "ahead"}}});
+    for (int i = 0; i < 200; ++i) {  // the server has it before the request is made
+      {
+        std::lock_guard lock(s.mu);
+        if (!s.remote_ports.empty()) break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    {
+      std::lock_guard lock(s.mu);
+      REQUIRE(s.remote_ports.size() == 1);
+    }
+    auto r = t->send({"GET", "/hello", {{"X-Token", "ahead"}}});
+    REQUIRE(r.ok());
+    CHECK(r->body == "hello ahead");
+    auto again = t->send({"GET", "/hello", {{"X-Token", "ahead"}}});  // the next one goes as usual
+    REQUIRE(again.ok());
+    {
+      std::lock_guard lock(s.mu);
+      CHECK(s.remote_ports.size() == 2);
+    }
+    // Not taken by a different request (another header): that one is sent, the answer ahead dropped.
+    t->prefetch({"GET", "/hello", {{"X-Token", "one"}}});
+    auto other = t->send({"GET", "/hello", {{"X-Token", "two"}}});
+    REQUIRE(other.ok());
+    CHECK(other->body == "hello two");
+    // A write is never sent ahead.
+    t->prefetch({"POST", "/echo", {}, "x"});
+    auto w = t->send({"POST", "/echo", {}, "x"});
+    REQUIRE(w.ok());
+    CHECK(w->body == "POST:x");
+    CHECK(s.posts == 1);
   }
 }
 

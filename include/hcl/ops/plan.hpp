@@ -91,6 +91,10 @@ std::string refs_digest(const SpecRefs& refs);
 // only.
 Result<Plan> plan_deploy(docker::Client& api, const manifest::Project& project, bool prune);
 
+// Sends plan_deploy's first request (a read) for the project named PROJECT now, so that the
+// engine answers while the caller reads the manifest; plan_deploy then takes the answer.
+void begin_plan(docker::Client& api, const std::string& project, bool prune);
+
 // Names of the fields in which two specs differ, as users know them.
 std::vector<std::string> spec_differences(const docker::ServiceSpec& current, const docker::ServiceSpec& desired);
 
