@@ -91,6 +91,7 @@ struct Timeouts {
 struct Header {
   std::string name;
   std::string value;
+  bool operator==(const Header&) const = default;
 };
 
 struct Request {

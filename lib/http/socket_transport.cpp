@@ -139,13 +139,18 @@ class SocketTransport final : public detail::BatchTransport {
 
   bool from_hosts_file() {
     auto text = detail::hosts_file_address(endpoint_.host);
-    if (!text) return false;
+    return text && from_address(*text);
+  }
+
+  // ADDRESS (an IP address as text) with the endpoint's port becomes the resolved address; no
+  // lookup. False when it is not an address.
+  bool from_address(const std::string& address) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
     addrinfo* list = nullptr;
-    if (getaddrinfo(text->c_str(), std::to_string(endpoint_.port).c_str(), &hints, &list) != 0) return false;
+    if (getaddrinfo(address.c_str(), std::to_string(endpoint_.port).c_str(), &hints, &list) != 0) return false;
     resolved_ = addresses_of(list);
     freeaddrinfo(list);
     resolved_at_ = Clock::now();
@@ -195,19 +200,7 @@ class SocketTransport final : public detail::BatchTransport {
       return std::vector<Address>{a};
     }
     if (!resolved_.empty() && Clock::now() < resolved_at_ + kResolveTtl) return resolved_;
-    std::string port = std::to_string(endpoint_.port);
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    addrinfo* list = nullptr;
-    if (getaddrinfo(endpoint_.host.c_str(), port.c_str(), &hints, &list) == 0) {  // an address: no lookup
-      resolved_ = addresses_of(list);
-      freeaddrinfo(list);
-      resolved_at_ = Clock::now();
-      return resolved_;
-    }
-    if (!lookup_ && from_hosts_file()) return resolved_;
+    if (from_address(endpoint_.host) || (!lookup_ && from_hosts_file())) return resolved_;
     auto r = lookup_ ? std::move(lookup_) : start_lookup();
     std::unique_lock lock(r->mu);
     while (!r->done) {
@@ -256,9 +249,7 @@ class SocketTransport final : public detail::BatchTransport {
     auto a = std::move(ahead_);
     auto same = [&](const Request& r) {
       const Request& q = a->request;
-      return r.method == q.method && r.target == q.target && r.body == q.body && r.headers.size() == q.headers.size() &&
-             std::equal(r.headers.begin(), r.headers.end(), q.headers.begin(),
-                        [](const Header& x, const Header& y) { return x.name == y.name && x.value == y.value; });
+      return r.method == q.method && r.target == q.target && r.headers == q.headers && r.body == q.body;
     };
     for (auto& t : transfers) {
       if (!same(*t.request)) continue;

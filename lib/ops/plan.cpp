@@ -165,6 +165,11 @@ Status plan_file_objects(docker::FileObjectKind kind, const std::vector<manifest
   return ok();
 }
 
+// References to secrets or configs in the order hcl sends them.
+void sort_by_name(std::vector<docker::FileReference>& refs) {
+  std::stable_sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+}
+
 // The service's references to secrets and configs, by the names and IDs the plan chose.
 void resolve_references(docker::ServiceSpec& spec, const manifest::Project& project, const Plan& plan) {
   auto resolve = [&](std::vector<docker::FileReference>& refs, docker::FileObjectKind kind,
@@ -175,7 +180,7 @@ void resolve_references(docker::ServiceSpec& spec, const manifest::Project& proj
       for (const auto& c : plan.files)
         if (c.kind == kind && c.key == def->key && c.change != Change::Remove) r.name = c.name, r.id = c.id;
     }
-    std::stable_sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    sort_by_name(refs);
   };
   resolve(spec.secrets, docker::FileObjectKind::Secret, project.secrets);
   resolve(spec.configs, docker::FileObjectKind::Config, project.configs);
@@ -324,7 +329,7 @@ bool pair_files(docker::FileObjectKind kind, std::vector<docker::FileReference>&
     auto [it, fresh] = seen.files.try_emplace({kind, def->key}, r.name, r.id);
     if (!fresh && it->second != std::pair{r.name, r.id}) return false;  // two services, two versions
   }
-  std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  sort_by_name(want);
   for (const auto& r : want) refs.emplace_back(r.id, digest_of[r.name]);
   return true;
 }
@@ -350,8 +355,8 @@ std::optional<ServiceChange> unchanged_service(const manifest::ServiceDef& def, 
       !pair_files(docker::FileObjectKind::Config, want.configs, cur.spec.configs, project.configs, refs.configs, seen))
     return std::nullopt;
   if (refs_digest(refs) != label->second) return std::nullopt;
-  want.labels[kRefsLabel] = label->second;
   want.force_update = cur.spec.force_update;
+  keep_refs_label(cur.spec, want);
   if (!spec_differences(cur.spec, want).empty()) return std::nullopt;
   ServiceChange c;
   c.key = def.key;
