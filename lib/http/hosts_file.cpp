@@ -48,21 +48,27 @@ bool each_line(const std::string& path, Each&& each) {
   return !std::ferror(f.get());
 }
 
-// nsswitch.conf: "hosts: files dns" and the like; files first, with no [STATUS=ACTION] after it.
-bool files_first(const std::string& nsswitch_path) {
-  bool files = false, seen = false;
+// nsswitch.conf's first hosts line, as words after "hosts:" (sources and [STATUS=ACTION] parts);
+// nullopt when the file cannot be read or has no hosts line.
+std::optional<std::vector<std::string>> hosts_line(const std::string& nsswitch_path) {
+  std::optional<std::vector<std::string>> out;
   bool read = each_line(nsswitch_path, [&](std::string_view line) {
     auto w = words(line);
     if (w.empty() || w.front().substr(0, 6) != "hosts:") return true;
-    seen = true;
     // "hosts:files" and "hosts: files" alike.
-    std::vector<std::string_view> sources;
-    if (w.front().size() > 6) sources.push_back(w.front().substr(6));
-    sources.insert(sources.end(), w.begin() + 1, w.end());
-    files = !sources.empty() && sources[0] == "files" && (sources.size() == 1 || sources[1].front() != '[');
+    out.emplace();
+    if (w.front().size() > 6) out->emplace_back(w.front().substr(6));
+    for (auto it = w.begin() + 1; it != w.end(); ++it) out->emplace_back(*it);
     return false;  // glibc takes the first hosts line
   });
-  return read && seen && files;
+  if (!read) return std::nullopt;
+  return out;
+}
+
+// "hosts: files dns" and the like; files first, with no [STATUS=ACTION] after it.
+bool files_first(const std::string& nsswitch_path) {
+  auto sources = hosts_line(nsswitch_path);
+  return sources && !sources->empty() && (*sources)[0] == "files" && (sources->size() == 1 || (*sources)[1].front() != '[');
 }
 
 bool is_address(std::string_view text) {
@@ -72,6 +78,21 @@ bool is_address(std::string_view text) {
 }
 
 }  // namespace
+
+bool hosts_sources_built_in(const std::string& nsswitch_path) {
+  auto line = hosts_line(nsswitch_path);
+  // No file or no hosts line: glibc's default, "dns [!UNAVAIL=return] files".
+  if (!line) return true;
+  bool in_action = false;
+  for (const auto& w : *line) {
+    if (in_action || w.front() == '[') {
+      in_action = w.back() != ']';
+      continue;
+    }
+    if (w != "files" && w != "dns") return false;
+  }
+  return true;
+}
 
 std::optional<std::string> hosts_file_address(const std::string& name, const std::string& nsswitch_path,
                                               const std::string& hosts_path) {

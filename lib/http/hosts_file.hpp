@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hcl::http::detail {
 
@@ -13,6 +14,11 @@ namespace hcl::http::detail {
 // case) give exactly one address. nullopt otherwise, and then getaddrinfo decides: for several
 // addresses it orders them (RFC 6724), which this does not try to repeat. Go's resolver, and so
 // the docker CLI, reads these files itself in the same way.
+// Whether nsswitch.conf's hosts line names only the sources the C library has built in, "files"
+// and "dns" (as glibc's default without the line). Others (mdns4_minimal, myhostname, resolve,
+// ...) are modules that a statically linked C library cannot load.
+bool hosts_sources_built_in(const std::string& nsswitch_path = "/etc/nsswitch.conf");
+
 std::optional<std::string> hosts_file_address(const std::string& name, const std::string& nsswitch_path = "/etc/nsswitch.conf",
                                               const std::string& hosts_path = "/etc/hosts");
 

@@ -3,6 +3,7 @@
 #include <hcl/http.hpp>
 #include <hcl/text.hpp>
 
+#include "getent.hpp"
 #include "transport_common.hpp"
 
 #include <fmt/format.h>
@@ -56,6 +57,7 @@ std::string Response::header(std::string_view name) const {
 }
 
 std::vector<std::string> numeric_addresses(const std::string& host) {
+  if (auto through_getent = detail::addresses_beyond_libc(host)) return *through_getent;
   std::vector<std::string> out;
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;

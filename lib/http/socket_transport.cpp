@@ -16,6 +16,7 @@
 #include <hcl/http.hpp>
 #include <hcl/text.hpp>
 
+#include "getent.hpp"
 #include "hosts_file.hpp"
 #include "ssh.hpp"
 #include "tls_session.hpp"
@@ -84,6 +85,19 @@ std::vector<Address> addresses_of(const addrinfo* list) {
   return out;
 }
 
+// ADDRESS (an IP address as text) with PORT; empty when it is not an address.
+std::vector<Address> address_with_port(const std::string& address, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* list = nullptr;
+  if (getaddrinfo(address.c_str(), port.c_str(), &hints, &list) != 0) return {};
+  auto out = addresses_of(list);
+  freeaddrinfo(list);
+  return out;
+}
+
 std::string describe_errno(int err) { return std::strerror(err); }
 
 class SocketTransport final : public detail::BatchTransport {
@@ -145,14 +159,7 @@ class SocketTransport final : public detail::BatchTransport {
   // ADDRESS (an IP address as text) with the endpoint's port becomes the resolved address; no
   // lookup. False when it is not an address.
   bool from_address(const std::string& address) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    addrinfo* list = nullptr;
-    if (getaddrinfo(address.c_str(), std::to_string(endpoint_.port).c_str(), &hints, &list) != 0) return false;
-    resolved_ = addresses_of(list);
-    freeaddrinfo(list);
+    resolved_ = address_with_port(address, std::to_string(endpoint_.port));
     resolved_at_ = Clock::now();
     return !resolved_.empty();
   }
@@ -169,14 +176,28 @@ class SocketTransport final : public detail::BatchTransport {
   std::shared_ptr<Resolution> start_lookup() const {
     auto r = std::make_shared<Resolution>();
     std::thread([r, host = endpoint_.host, port = std::to_string(endpoint_.port)] {
-      addrinfo hints{};
-      hints.ai_family = AF_UNSPEC;
-      hints.ai_socktype = SOCK_STREAM;
-      hints.ai_flags = AI_NUMERICSERV;
-      addrinfo* list = nullptr;
-      int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
-      std::vector<Address> found = rc == 0 ? addresses_of(list) : std::vector<Address>{};
-      if (list != nullptr) freeaddrinfo(list);
+      // A C library linked into hcl has "files" and "dns" built in but cannot load the modules of
+      // other sources (a board's NAME.local through mdns4_minimal...): getent, a program of the
+      // system's own C library, answers as getaddrinfo would in a dynamically linked program.
+      // Where getent cannot be run, the built-in sources answer.
+      int rc = 0;
+      std::vector<Address> found;
+      if (auto texts = detail::addresses_beyond_libc(host)) {
+        for (const auto& t : *texts) {
+          auto a = address_with_port(t, port);
+          found.insert(found.end(), a.begin(), a.end());
+        }
+        rc = found.empty() ? EAI_NONAME : 0;
+      } else {
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICSERV;
+        addrinfo* list = nullptr;
+        rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
+        if (rc == 0) found = addresses_of(list);
+        if (list != nullptr) freeaddrinfo(list);
+      }
       std::lock_guard lock(r->mu);
       r->rc = rc;
       r->addresses = std::move(found);

@@ -64,3 +64,22 @@ TEST_CASE("the hosts file is not read where the resolver would ask elsewhere fir
   CHECK_FALSE(hosts_file_address("master", dir.write("h", "hosts: files\n"),
                                  dir.write("long", std::string(5000, 'x') + "\n198.18.72.10 master\n")));
 }
+
+TEST_CASE("the hosts sources a C library linked into hcl has built in: files and dns only") {
+  using hcl::http::detail::hosts_sources_built_in;
+  TempDir dir;
+  auto check = [&](const std::string& text) { return hosts_sources_built_in(dir.write("nsswitch.conf", text)); };
+  CHECK(check("hosts: files dns\n"));
+  CHECK(check("hosts:files\n"));
+  CHECK(check("hosts: dns [!UNAVAIL=return] files\n"));
+  CHECK(check("hosts: files [ NOTFOUND = return ] dns\n"));  // an action of several words
+  CHECK(check("passwd: files systemd\n"));                    // no hosts line: glibc's default, dns and files
+  CHECK(hosts_sources_built_in((dir.path / "missing").string()));
+  // A module of its own: a Raspberry Pi OS board's NAME.local, systemd's, libvirt's.
+  CHECK_FALSE(check("hosts: files mdns4_minimal [NOTFOUND=return] dns\n"));
+  CHECK_FALSE(check("hosts: files dns myhostname\n"));
+  CHECK_FALSE(check("hosts: resolve [!UNAVAIL=return] files\n"));
+  CHECK_FALSE(check("hosts:mdns4 files dns\n"));
+  // Only the first hosts line counts, as for glibc.
+  CHECK(check("# hosts: mdns\nhosts: files dns\nhosts: mdns4\n"));
+}
