@@ -35,6 +35,31 @@ hcl nodes --format '{{.Name}} {{.Role}}'
 expect_rc 2 "a template with an unknown field"
 expect_err "unknown field \.Role; fields: \.Name, \.Health, \.Sources, \.Swarm, \.Consul" "the error names the field and lists the valid ones"
 
+# Name lookup where nsswitch.conf names a source beyond "files" and "dns" (Raspberry Pi OS:
+# mdns4_minimal for NAME.local). hcl built static-pie has its C library linked in, which cannot
+# load such modules: it asks getent, which can; a dynamically linked hcl (the sanitized build)
+# lets getaddrinfo load them itself. Shown in a mount namespace of its own (the machine's file is
+# untouched) whose nsswitch.conf puts mdns4_minimal first, so that the hosts file is not read
+# directly; a getent first on PATH notes each call and runs the system's.
+mkdir -p "$WORK/nss/bin"
+printf 'hosts: mdns4_minimal [NOTFOUND=return] files dns\n' >"$WORK/nss/nsswitch.conf"
+printf '#!/bin/sh\necho "$*" >>%s/getent.log\nexec getent "$@"\n' "$WORK/nss" >"$WORK/nss/bin/getent"
+printf '#!/bin/sh\nexec unshare -m sh -c '"'"'mount --bind %s/nsswitch.conf /etc/nsswitch.conf && PATH=%s/bin:$PATH exec "$0" "$@"'"'"' %s "$@"\n' \
+  "$WORK/nss" "$WORK/nss" "$HCL" >"$WORK/nss/hcl"
+chmod +x "$WORK/nss/bin/getent" "$WORK/nss/hcl"
+sed -i "s|exec getent|exec $(command -v getent)|" "$WORK/nss/bin/getent"
+real_hcl=$HCL
+HCL=$WORK/nss/hcl
+DOCKER_HOST=tcp://master:2378 hcl nodes --no-consul -q
+HCL=$real_hcl
+expect_rc 0 "hcl nodes reaches master:2378 with mdns4_minimal first in nsswitch.conf"
+expect_eq "$(sort <<<"$out" | tr '\n' ' ')" "master node1 node2 " "and lists the nodes"
+if readelf -lW "$HCL" | grep -q 'INTERP'; then
+  expect_eq "$(cat "$WORK/nss/getent.log" 2>/dev/null)" "" "a dynamically linked hcl leaves the lookup to getaddrinfo"
+else
+  expect_eq "$(cat "$WORK/nss/getent.log" 2>/dev/null)" "ahosts -- master" "hcl, its C library linked in, asked getent for master"
+fi
+
 # Stop node2's engine: the lab waits until the manager reports it down and marks its serfHealth
 # critical in Consul.
 "$LAB" stop node2 >"$WORK/lab.log" 2>&1 || fail "lab stop node2" "$(cat "$WORK/lab.log")"

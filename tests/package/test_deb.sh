@@ -56,12 +56,18 @@ if grep -qE '\.a$|/include/|/cmake/' <<<"$files"; then fail "the package carries
 else pass "only the program, its man page and completions"; fi
 
 depends=$(dpkg-deb -f "$deb" Depends)
-# libc6 always, libstdc++6 only when hcl is linked against it dynamically (HCL_STATIC_DEPS=OFF);
-# never libcurl4 (TLS is linked in: nothing is loaded at run time).
-want=(libc6)
+# libc6 when hcl is linked against it dynamically (HCL_STATIC_PIE=OFF, or a sanitized build),
+# nothing when the C library is linked in (static-pie, the default: its getent fallback is in
+# libc-bin, which is Essential); libstdc++6 only when hcl is linked against it dynamically
+# (HCL_STATIC_DEPS=OFF); never libcurl4 (TLS is linked in: nothing is loaded at run time).
+want=()
 if grep -q libcurl <<<"$depends"; then fail "Depends names libcurl (nothing loads it)" "$depends"
 else pass "Depends does not name libcurl"; fi
 dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/hcl >"$WORK/hcl.packaged" 2>/dev/null || true
+if readelf -d "$WORK/hcl.packaged" 2>/dev/null | grep -q 'NEEDED.*libc\.so'; then want+=(libc6)
+elif readelf -lW "$WORK/hcl.packaged" 2>/dev/null | grep -q 'INTERP'; then fail "hcl is dynamically linked but needs no libc.so"
+elif [ -z "$depends" ]; then pass "a static hcl depends on nothing"
+else fail "a static hcl depends on nothing" "$depends"; fi
 if readelf -d "$WORK/hcl.packaged" 2>/dev/null | grep -q 'NEEDED.*libstdc++'; then want+=('libstdc\+\+6'); fi
 for lib in "${want[@]}"; do
   if grep -qE "(^|, )$lib( |,|$)" <<<"$depends"; then pass "Depends names $lib"; else fail "Depends lacks $lib" "$depends"; fi

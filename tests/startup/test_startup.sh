@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What hcl loads: with HCL_STATIC_DEPS nothing but libc and libm, before main() and after it,
 # requests to TLS endpoints included (TLS is mbed TLS, linked in; no library is loaded at run
-# time, libcurl least of all: it would bring some 30 more).
+# time, libcurl least of all: it would bring some 30 more). Linked static-pie (HCL_STATIC_PIE,
+# the default natively), hcl has no program interpreter and needs no shared library at all, and
+# opens none while it runs (seen with strace: the dynamic loader's LD_DEBUG is not there).
 #   test_startup.sh HCL_BIN STATIC_DEPS(ON|OFF)
 set -uo pipefail
 export XDG_CONFIG_HOME=/nonexistent
@@ -11,19 +13,43 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 needed=$(readelf -d "$HCL" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
 echo "NEEDED: $(echo $needed)"
+STATIC_PIE=0
+readelf -lW "$HCL" | grep -q 'INTERP' || STATIC_PIE=1
 grep -q -E 'libcurl|libssl' <<<"$needed" && fail "the binary links libcurl or OpenSSL: $(echo $needed)"
-if [ "$STATIC" = ON ]; then
+if [ "$STATIC_PIE" = 1 ]; then
+  echo "no program interpreter: the C library is linked in"
+  [ -z "$needed" ] || fail "hcl has no program interpreter but needs: $(echo $needed)"
+  command -v strace >/dev/null || { echo "FAIL: strace is missing (scripts/install-deps installs it)"; exit 1; }
+elif [ "$STATIC" = ON ]; then
   extra=$(grep -vE '^(libc\.so\.6|libm\.so\.6|ld-linux.*)$' <<<"$needed")
   [ -z "$extra" ] || fail "HCL_STATIC_DEPS=ON but the binary needs: $(echo $extra)"
 fi
 
 # loaded CMD...: the shared objects the dynamic loader initialised while CMD ran.
-loaded() { env -u DOCKER_HOST -u CONSUL_HTTP_ADDR -u HCL_CONFIG LD_DEBUG=libs "$@" 2>&1 >/dev/null | sed -n 's/.*calling init: //p'; }
+# Static-pie: the shared objects CMD opened, and "exec" for the probe's own sight of CMD starting.
+loaded() {
+  if [ "$STATIC_PIE" = 1 ]; then
+    local t
+    t=$(mktemp)
+    env -u DOCKER_HOST -u CONSUL_HTTP_ADDR -u HCL_CONFIG strace -f -qq -o "$t" -e trace=execve,open,openat "$@" >/dev/null 2>&1
+    grep -q 'execve(' "$t" && echo exec
+    grep -oE '"[^"]*\.so(\.[0-9]+)*"' "$t" | tr -d '"'
+    rm -f "$t"
+    return
+  fi
+  env -u DOCKER_HOST -u CONSUL_HTTP_ADDR -u HCL_CONFIG LD_DEBUG=libs "$@" 2>&1 >/dev/null | sed -n 's/.*calling init: //p'
+}
 # only_libc WHAT LIBS: with HCL_STATIC_DEPS, nothing but libc, libm and the loader was loaded;
 # without, at least nothing for TLS. The probe itself must have seen libc.
 only_libc() {
-  grep -q 'libc\.so' <<<"$2" || fail "LD_DEBUG=libs showed no libc.so for '$1' (is it honoured?)"
   local extra
+  if [ "$STATIC_PIE" = 1 ]; then
+    grep -qx exec <<<"$2" || fail "strace did not see '$1' start"
+    extra=$(grep -vx exec <<<"$2")
+    [ -z "$extra" ] || fail "'$1' opened: $(echo $extra)"
+    return
+  fi
+  grep -q 'libc\.so' <<<"$2" || fail "LD_DEBUG=libs showed no libc.so for '$1' (is it honoured?)"
   if [ "$STATIC" = ON ]; then extra=$(grep -vE '(libc\.so\.6|libm\.so\.6|ld-linux[^/]*)$' <<<"$2")
   else extra=$(grep -E 'libcurl|libssl|libcrypto|libgnutls|libmbed' <<<"$2"); fi
   [ -z "$extra" ] || fail "'$1' loaded: $(echo $extra)"
