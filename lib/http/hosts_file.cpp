@@ -68,7 +68,8 @@ std::optional<std::vector<std::string>> hosts_line(const std::string& nsswitch_p
 // "hosts: files dns" and the like; files first, with no [STATUS=ACTION] after it.
 bool files_first(const std::string& nsswitch_path) {
   auto sources = hosts_line(nsswitch_path);
-  return sources && !sources->empty() && (*sources)[0] == "files" && (sources->size() == 1 || (*sources)[1].front() != '[');
+  return sources && !sources->empty() && (*sources)[0] == "files" &&
+         (sources->size() == 1 || (*sources)[1].front() != '[');
 }
 
 bool is_address(std::string_view text) {
