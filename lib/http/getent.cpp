@@ -2,7 +2,6 @@
 #include "getent.hpp"
 #include "hosts_file.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -88,9 +87,7 @@ std::optional<std::vector<std::string>> getent_addresses(const std::string& name
 }
 
 std::optional<std::vector<std::string>> addresses_beyond_libc(const std::string& name) {
-  unsigned char buf[16];
-  bool literal = inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
-  if (literal || name.empty() || !libc_linked_in() || hosts_sources_built_in()) return std::nullopt;
+  if (name.empty() || is_address(name) || !libc_linked_in() || hosts_sources_built_in()) return std::nullopt;
   return getent_addresses(name);
 }
 

@@ -72,13 +72,13 @@ bool files_first(const std::string& nsswitch_path) {
          (sources->size() == 1 || (*sources)[1].front() != '[');
 }
 
+}  // namespace
+
 bool is_address(std::string_view text) {
   std::string s(text);
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
-
-}  // namespace
 
 bool hosts_sources_built_in(const std::string& nsswitch_path) {
   auto line = hosts_line(nsswitch_path);

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hcl::http::detail {
@@ -14,6 +15,9 @@ namespace hcl::http::detail {
 // case) give exactly one address. nullopt otherwise, and then getaddrinfo decides: for several
 // addresses it orders them (RFC 6724), which this does not try to repeat. Go's resolver, and so
 // the docker CLI, reads these files itself in the same way.
+// Whether TEXT is an IPv4 or IPv6 address as inet_pton reads it (no zone).
+bool is_address(std::string_view text);
+
 // Whether nsswitch.conf's hosts line names only the sources the C library has built in, "files"
 // and "dns" (as glibc's default without the line). Others (mdns4_minimal, myhostname, resolve,
 // ...) are modules that a statically linked C library cannot load.
