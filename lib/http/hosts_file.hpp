@@ -1,11 +1,11 @@
 // Internal to lib/http: a name's address from the hosts file, read the way the system's
-// resolver would read it, so that the transport needs no resolver thread for it.
+// resolver would read it, so that the transport needs no resolver thread for it; and what
+// nsswitch.conf says about the sources of host names.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace hcl::http::detail {
 
@@ -15,6 +15,9 @@ namespace hcl::http::detail {
 // case) give exactly one address. nullopt otherwise, and then getaddrinfo decides: for several
 // addresses it orders them (RFC 6724), which this does not try to repeat. Go's resolver, and so
 // the docker CLI, reads these files itself in the same way.
+std::optional<std::string> hosts_file_address(const std::string& name, const std::string& nsswitch_path = "/etc/nsswitch.conf",
+                                              const std::string& hosts_path = "/etc/hosts");
+
 // Whether TEXT is an IPv4 or IPv6 address as inet_pton reads it (no zone).
 bool is_address(std::string_view text);
 
@@ -22,8 +25,5 @@ bool is_address(std::string_view text);
 // and "dns" (as glibc's default without the line). Others (mdns4_minimal, myhostname, resolve,
 // ...) are modules that a statically linked C library cannot load.
 bool hosts_sources_built_in(const std::string& nsswitch_path = "/etc/nsswitch.conf");
-
-std::optional<std::string> hosts_file_address(const std::string& name, const std::string& nsswitch_path = "/etc/nsswitch.conf",
-                                              const std::string& hosts_path = "/etc/hosts");
 
 }  // namespace hcl::http::detail

@@ -43,11 +43,10 @@ expect_err "unknown field \.Role; fields: \.Name, \.Health, \.Sources, \.Swarm, 
 # directly; a getent first on PATH notes each call and runs the system's.
 mkdir -p "$WORK/nss/bin"
 printf 'hosts: mdns4_minimal [NOTFOUND=return] files dns\n' >"$WORK/nss/nsswitch.conf"
-printf '#!/bin/sh\necho "$*" >>%s/getent.log\nexec getent "$@"\n' "$WORK/nss" >"$WORK/nss/bin/getent"
+printf '#!/bin/sh\necho "$*" >>%s/getent.log\nexec %s "$@"\n' "$WORK/nss" "$(command -v getent)" >"$WORK/nss/bin/getent"
 printf '#!/bin/sh\nexec unshare -m sh -c '"'"'mount --bind %s/nsswitch.conf /etc/nsswitch.conf && PATH=%s/bin:$PATH exec "$0" "$@"'"'"' %s "$@"\n' \
   "$WORK/nss" "$WORK/nss" "$HCL" >"$WORK/nss/hcl"
 chmod +x "$WORK/nss/bin/getent" "$WORK/nss/hcl"
-sed -i "s|exec getent|exec $(command -v getent)|" "$WORK/nss/bin/getent"
 real_hcl=$HCL
 HCL=$WORK/nss/hcl
 DOCKER_HOST=tcp://master:2378 hcl nodes --no-consul -q
