@@ -60,7 +60,7 @@ Result<std::unique_ptr<ManagerProbes>> manager_probes(Context& ctx) {
 // Re-checks whenever the engine reports a node or service event or Consul's checks change (a
 // blocking query), and at least every interval; prints the checks whose verdict or reason
 // changed, all of them the first time.
-Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const HealthOptions& o,
+Status watch_health(Context& ctx, docker::Client& docker, consul::Client& consul, const HealthOptions& o,
              const std::vector<ops::ManagerEndpoints>& managers, http::Millis interval) {
   ops::ChangeWaiter waiter;
   auto engine = ctx.new_docker_transport();
@@ -107,7 +107,7 @@ Status run_health(Context& ctx, HealthOptions& o) {
   if (!consul) return consul.error();
   auto probes = manager_probes(ctx);
   if (!probes) return probes.error();
-  if (o.watch) return watch(ctx, **docker, **consul, o, (*probes)->managers, *interval);
+  if (o.watch) return watch_health(ctx, **docker, **consul, o, (*probes)->managers, *interval);
   auto results = ops::check_health(**docker, **consul, o.services, (*probes)->managers);
   if (o.list.quiet) {
     std::string s;

@@ -33,7 +33,7 @@ struct InspectOptions {
 };
 
 // Prints "NODE: what changed" (or "NODE: unchanged") per node; the failures make one error.
-Status report(Context& ctx, const std::vector<ops::NodeOutcome>& outcomes, const char* doing) {
+Status report_nodes(Context& ctx, const std::vector<ops::NodeOutcome>& outcomes, const char* doing) {
   std::vector<std::pair<std::string, Error>> failed;
   for (const auto& o : outcomes) {
     if (o.error) failed.emplace_back(o.node, *o.error);
@@ -60,7 +60,7 @@ Status run_change(Context& ctx, ChangeOptions& o, const char* doing) {
   if (!docker) return docker.error();
   auto outcomes = ops::change_nodes(**docker, o.names, o.change);
   if (!outcomes) return outcomes.error();
-  if (auto s = report(ctx, *outcomes, doing); !s) return s;
+  if (auto s = report_nodes(ctx, *outcomes, doing); !s) return s;
   if (!timeout) return ok();
   // The nodes change_nodes read and changed: no second read of the list.
   for (const auto& n : *outcomes) {
@@ -80,7 +80,7 @@ Status run_remove(Context& ctx, const RemoveOptions& o) {
   if (!docker) return docker.error();
   auto outcomes = ops::remove_nodes(**docker, o.names, o.force);
   if (!outcomes) return outcomes.error();
-  return report(ctx, *outcomes, "removing");
+  return report_nodes(ctx, *outcomes, "removing");
 }
 
 Status run_inspect(Context& ctx, const InspectOptions& o) {

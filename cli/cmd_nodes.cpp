@@ -16,7 +16,7 @@ struct NodesOptions {
   bool no_consul = false;
 };
 
-int state_color(docker::NodeState s) { return s == docker::NodeState::Ready ? 32 : 31; }
+int node_state_color(docker::NodeState s) { return s == docker::NodeState::Ready ? 32 : 31; }
 
 int check_color(consul::CheckStatus s) {
   switch (s) {
@@ -38,7 +38,7 @@ std::string render_table(const Context& ctx, const ops::NodesReport& report, con
     if (n.swarm) {
       const auto& s = *n.swarm;
       row.emplace_back(s.leader ? "leader" : docker::to_string(s.role));
-      row.emplace_back(docker::to_string(s.state), state_color(s.state));
+      row.emplace_back(docker::to_string(s.state), node_state_color(s.state));
       row.emplace_back(docker::to_string(s.availability));
       if (!s.message.empty() && s.state != docker::NodeState::Ready) notes.push_back(s.message);
     } else if (report.swarm_error) {

@@ -19,7 +19,7 @@ struct PsOptions {
   std::string project;
 };
 
-int state_color(const std::string& s) {
+int task_state_color(const std::string& s) {
   if (s == "running" || s == "complete") return 32;
   if (s == "failed" || s == "rejected" || s == "orphaned") return 31;
   return 33;
@@ -55,7 +55,7 @@ Status run_ps(Context& ctx, PsOptions& o) {
   auto row = [&](std::size_t i) {
     ops::TaskRow r = rows[i];
     std::string ports = text::join(r.ports, ",");
-    int color = state_color(r.state);
+    int color = task_state_color(r.state);
     return std::vector<Cell>{std::move(r.name), std::move(r.image), std::move(r.node), std::move(r.desired_state),
                              Cell(std::move(r.state), color), ports.empty() ? "-" : ports,
                              r.exit_code ? std::to_string(*r.exit_code) : "-", o.list.cut(r.message, 60)};

@@ -75,7 +75,7 @@ Result<std::unique_ptr<Engines>> engines_of(Context& ctx, const SwarmOptions& o)
 }
 
 // "ENGINE: what happened" per engine; the failures make one error.
-Status report(Context& ctx, const std::vector<ops::MemberOutcome>& outcomes, const char* doing) {
+Status report_members(Context& ctx, const std::vector<ops::MemberOutcome>& outcomes, const char* doing) {
   std::vector<std::pair<std::string, Error>> failed;
   for (const auto& o : outcomes) {
     if (o.error) failed.emplace_back(o.engine, *o.error);
@@ -97,7 +97,7 @@ Status run_init(Context& ctx, const SwarmOptions& o) {
   }
   auto e = engines_of(ctx, o);
   if (!e) return e.error();
-  return report(ctx, {ops::init_swarm((*e)->members.front(), init)}, "making a swarm on");
+  return report_members(ctx, {ops::init_swarm((*e)->members.front(), init)}, "making a swarm on");
 }
 
 Status run_join(Context& ctx, const SwarmOptions& o) {
@@ -107,13 +107,13 @@ Status run_join(Context& ctx, const SwarmOptions& o) {
   if (!manager) return manager.error();
   auto outcomes = ops::join_swarm(**manager, (*e)->members, o.manager);
   if (!outcomes) return outcomes.error();
-  return report(ctx, *outcomes, "joining");
+  return report_members(ctx, *outcomes, "joining");
 }
 
 Status run_leave(Context& ctx, const SwarmOptions& o) {
   auto e = engines_of(ctx, o);
   if (!e) return e.error();
-  return report(ctx, ops::leave_swarm((*e)->members, o.force), "leaving the swarm on");
+  return report_members(ctx, ops::leave_swarm((*e)->members, o.force), "leaving the swarm on");
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ Status failures(const ops::SyncResult& r) {
   return Error{ErrorKind::Partial, "Consul catalog", text::join(each, "; ")};
 }
 
-Status watch(Context& ctx, docker::Client& docker, consul::Client& consul, const ops::SyncScope& scope,
+Status watch_sync(Context& ctx, docker::Client& docker, consul::Client& consul, const ops::SyncScope& scope,
              const SyncOptions& o, http::Millis interval) {
   ops::ChangeWaiter waiter;
   auto engine = ctx.new_docker_transport();
@@ -117,7 +117,7 @@ Status run_sync(Context& ctx, const SyncOptions& o) {
     if (!resolved) return resolved.error();
     for (const auto& s : *resolved) scope.services.push_back(s.name);
   }
-  if (o.watch) return watch(ctx, **docker, **consul, scope, o, *interval);
+  if (o.watch) return watch_sync(ctx, **docker, **consul, scope, o, *interval);
   return consul_sync(ctx, scope, o.format, SyncPrint::Summary);
 }
 
