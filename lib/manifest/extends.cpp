@@ -329,26 +329,24 @@ void rebase_service_paths(Node& s, const fs::path& dir) {
 void resolve_extends(Node& services, const std::string& file, Context& ctx) {
   if (!services.is_map()) return;
   Extender x(ctx);
-  std::vector<Node> resolved;
-  resolved.reserve(services.entries.size());
-  for (const auto& e : services.entries) {
+  // Each service that extends another, resolved from the services as written (one may extend
+  // another that extends a third) and put in place once all are; the others stay where they are.
+  std::vector<std::pair<std::size_t, Node>> resolved;
+  for (std::size_t i = 0; i < services.entries.size(); ++i) {
+    const Entry& e = services.entries[i];
     std::vector<ServiceRef> chain;
-    if (e.key.starts_with("x-") || !e.value.is_map() || !e.value.get("extends")) {
-      resolved.push_back(e.value);
-      continue;
-    }
-    resolved.push_back(x.resolve(services, file, e, chain));
-    ctx.nodes_made += count_nodes(resolved.back());
+    if (e.key.starts_with("x-") || !e.value.is_map() || !e.value.get("extends")) continue;
+    resolved.emplace_back(i, x.resolve(services, file, e, chain));
+    ctx.nodes_made += count_nodes(resolved.back().second);
     if (ctx.nodes_made > kMaxOtherNodes) {
       ctx.diag.error(e.value.entry("extends")->where,
                      fmt::format("the services extended hold more than {} values in all; hcl stops there", kMaxOtherNodes));
       return;
     }
   }
-  for (std::size_t i = 0; i < resolved.size(); ++i) {
-    services.entries[i].value = std::move(resolved[i]);
-    if (!services.entries[i].key.starts_with("x-")) drop_resets(services.entries[i].value);
-  }
+  for (auto& [i, node] : resolved) services.entries[i].value = std::move(node);
+  for (auto& e : services.entries)
+    if (!e.key.starts_with("x-")) drop_resets(e.value);
 }
 
 }  // namespace hcl::manifest::detail
