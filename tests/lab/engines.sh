@@ -252,7 +252,11 @@ engine_start() {
   # finds containerd and docker-proxy and docker-init, containerd finds
   # containerd-shim-runc-v2, and the shim finds runc (fetch.sh: which binary is whose);
   # iptables and the rest from the system. DOCKER_MIN_API_VERSION only if the node has one.
-  local env_args=(PATH="$bin:/usr/sbin:/usr/bin:/sbin:/bin")
+  # Nothing else of the caller's environment (env -i): an engine restarted by bench/run's
+  # failover case had inherited its XDG_RUNTIME_DIR, a directory bench/run removes when it ends,
+  # and from then on every health check on that engine failed ("OCI runtime exec failed: open
+  # /tmp/hcl-bench.../run/runc-process...: no such file or directory").
+  local env_args=(-i HOME=/root PATH="$bin:/usr/sbin:/usr/bin:/sbin:/bin")
   [[ -z $min ]] || env_args+=(DOCKER_MIN_API_VERSION="$min")
   {
     echo "==== $(date -Is) lab: starting engine $node ($ip): engine $v${min:+, DOCKER_MIN_API_VERSION=$min}"
