@@ -61,7 +61,7 @@ Result<std::unique_ptr<ManagerProbes>> manager_probes(Context& ctx) {
 // blocking query), and at least every interval; prints the checks whose verdict or reason
 // changed, all of them the first time.
 Status watch_health(Context& ctx, docker::Client& docker, consul::Client& consul, const HealthOptions& o,
-             const std::vector<ops::ManagerEndpoints>& managers, http::Millis interval) {
+                    const std::vector<ops::ManagerEndpoints>& managers, http::Millis interval) {
   ops::ChangeWaiter waiter;
   auto engine = ctx.new_docker_transport();
   if (!engine) return engine.error();

@@ -69,7 +69,7 @@ Status failures(const ops::SyncResult& r) {
 }
 
 Status watch_sync(Context& ctx, docker::Client& docker, consul::Client& consul, const ops::SyncScope& scope,
-             const SyncOptions& o, http::Millis interval) {
+                  const SyncOptions& o, http::Millis interval) {
   ops::ChangeWaiter waiter;
   auto engine = ctx.new_docker_transport();
   if (!engine) return engine.error();
