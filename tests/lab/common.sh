@@ -76,10 +76,11 @@ docker_cli_choose
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 # Nothing the lab runs should go through a proxy or an outer docker context.
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
-# The engines inherit this environment: only engine_start gives one a minimum API version.
+# Nor through a pinned API version. (The engines get an environment of their own, with their
+# minimum API version and nothing of this one: engine_start.)
 unset DOCKER_MIN_API_VERSION DOCKER_API_VERSION
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-unset NO_PROXY no_proxy   # (the engines inherit this environment: no proxy settings at all)
+unset NO_PROXY no_proxy
 
 # ---- messages ----------------------------------------------------------------------------
 
