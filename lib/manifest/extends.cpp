@@ -334,8 +334,8 @@ void resolve_extends(Node& services, const std::string& file, Context& ctx) {
   std::vector<std::pair<std::size_t, Node>> resolved;
   for (std::size_t i = 0; i < services.entries.size(); ++i) {
     const Entry& e = services.entries[i];
-    std::vector<ServiceRef> chain;
     if (e.key.starts_with("x-") || !e.value.is_map() || !e.value.get("extends")) continue;
+    std::vector<ServiceRef> chain;
     resolved.emplace_back(i, x.resolve(services, file, e, chain));
     ctx.nodes_made += count_nodes(resolved.back().second);
     if (ctx.nodes_made > kMaxOtherNodes) {
