@@ -542,7 +542,9 @@ class Client {
   // the service ID for each.
   std::vector<Result<std::string>> write_services(const std::vector<ServiceWrite>& writes);
   // Sets a service's replicas, keeping every other field of its spec as the engine has it (also
-  // fields hcl does not model, for services made by other tools).
+  // fields hcl does not model, for services made by other tools). Refused as based on an old
+  // version while the spec reads as before (the swarm writes an update's progress into the
+  // service), it is sent again on the new version, at most 5 more times.
   Status scale_service(const std::string& id_or_name, std::uint64_t replicas);
   Result<std::vector<Service>> services();
   // Returns a service to its previous spec (the one before its last update), as `docker service

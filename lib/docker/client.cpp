@@ -484,7 +484,15 @@ Status Client::update_node(const SwarmNode& node) {
   auto r = call("POST", http::target("/nodes/" + http::encode(node.id) + "/update", {{"version", std::to_string(node.version)}}),
                 spec.dump());
   if (!r) {
-    if (r.error().kind == ErrorKind::NotFound) r.error().why = fmt::format("no node {} (removed meanwhile?)", node.hostname);
+    // A demotion while the promotion before it is still under way: the node is a manager in its
+    // spec but has not joined the managers' Raft yet (swarmkit's 404, seen on the lab).
+    if (r.error().kind == ErrorKind::NotFound && r.error().why.find("raft memberlist") != std::string::npos)
+      r.error() = Error{ErrorKind::Conflict, r.error().what,
+                        fmt::format("{} has not joined the managers yet (its promotion is under way; hcl node ls "
+                                    "shows it reachable once done): demote it then",
+                                    node.hostname)};
+    else if (r.error().kind == ErrorKind::NotFound)
+      r.error().why = fmt::format("no node {} (removed meanwhile?)", node.hostname);
     return r.error();
   }
   return ok();

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 namespace hcl::docker {
 namespace {
 
@@ -123,22 +125,41 @@ std::vector<Result<std::string>> Client::write_services(const std::vector<Servic
 }
 
 Status Client::scale_service(const std::string& id_or_name, std::uint64_t replicas) {
-  auto r = call("GET", "/services/" + http::encode(id_or_name));
-  if (!r) return r.error();
   std::string what = fmt::format("scaling service {}", id_or_name);
+  // The swarm moves a service's version on its own too (an update's progress, UpdateStatus, is
+  // written into the same object), and refuses an update based on the version before that
+  // ("update out of sequence"), applying nothing. The spec is then read again: unchanged, the
+  // replicas are set on the new version (at most kRescales times); changed, it is a conflict.
+  constexpr int kRescales = 5;
+  std::optional<json> first_spec;
+  std::optional<Error> refused;  // the last "out of sequence"
+  std::uint64_t refused_at = 0;  // at that version
   try {
-    json svc = json::parse(r->body);
-    json spec = svc.at("Spec");
-    if (!spec.contains("Mode") || !spec["Mode"].contains("Replicated"))
-      return Error{ErrorKind::Usage, what, "only replicated services can be scaled"};
-    spec["Mode"]["Replicated"]["Replicas"] = replicas;
-    auto version = json_fields::number<std::uint64_t>(svc.at("Version").at("Index"), "Version.Index");
-    auto u = call("POST",
-                  http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
-                               {{"version", std::to_string(version)}}),
-                  body(spec));
-    if (!u) return wrap(u.error(), what);
-    return ok();
+    for (int rescaled = 0;; ++rescaled) {
+      auto r = call("GET", "/services/" + http::encode(id_or_name));
+      if (!r) return r.error();
+      json svc = json::parse(r->body);
+      json spec = svc.at("Spec");
+      if (!first_spec) first_spec = spec;
+      else if (spec != *first_spec)
+        return Error{ErrorKind::Conflict, what,
+                     "changed by someone else while this change was on its way: look at it (hcl ps) and try again"};
+      if (!spec.contains("Mode") || !spec["Mode"].contains("Replicated"))
+        return Error{ErrorKind::Usage, what, "only replicated services can be scaled"};
+      spec["Mode"]["Replicated"]["Replicas"] = replicas;
+      auto version = json_fields::number<std::uint64_t>(svc.at("Version").at("Index"), "Version.Index");
+      if (refused && version == refused_at) return *refused;  // refused for something else, then
+      auto u = call("POST",
+                    http::target("/services/" + http::encode(svc.at("ID").get<std::string>()) + "/update",
+                                 {{"version", std::to_string(version)}}),
+                    body(spec));
+      if (u) return ok();
+      bool stale = u.error().kind == ErrorKind::Conflict &&
+                   u.error().why.find("update out of sequence") != std::string::npos;
+      if (!stale || rescaled == kRescales) return wrap(u.error(), what);
+      refused = wrap(u.error(), what);
+      refused_at = version;
+    }
   } catch (const json::exception& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   } catch (const json_fields::bad_number& e) {

@@ -53,6 +53,11 @@ bool raft_deadline(const Error& e) {
   return e.kind == ErrorKind::Server && e.why.find("code = DeadlineExceeded") != std::string::npos;
 }
 
+// "update out of sequence": the node's version moved since it was read; nothing was applied.
+bool out_of_sequence(const Error& e) {
+  return e.kind == ErrorKind::Conflict && e.why.find("update out of sequence") != std::string::npos;
+}
+
 bool same_spec(const SwarmNode& a, const SwarmNode& b) {
   return a.role == b.role && a.availability == b.availability && a.labels == b.labels;
 }
@@ -66,35 +71,70 @@ std::optional<SwarmNode> look(docker::Client& docker, const std::string& id) {
   return std::nullopt;
 }
 
-// Whether a node whose version moved since `wanted` was read has the change: ok, or a Conflict
-// saying that something else changed it.
-Status moved(const SwarmNode& now, const SwarmNode& wanted) {
-  if (same_spec(now, wanted)) return ok();
-  return Error{ErrorKind::Conflict, wanted.hostname,
-               "changed by someone else while the swarm was deciding on this change: look at it (hcl node inspect) "
-               "and try again"};
+// What became of an update sent at `wanted.version`, `base` with the change applied, the node
+// having moved past that version: `done` when it has the change (ok) or someone else changed
+// its spec meanwhile (a Conflict); otherwise the spec is still `base`'s and the update was not
+// applied: the version moved for the swarm's own bookkeeping, which a demotion or promotion keeps
+// doing for seconds (the role taken up, a new certificate), and `now` is what to send it on.
+struct Sent {
+  std::optional<Status> done;
+  SwarmNode now;
+};
+
+Sent moved(SwarmNode now, const SwarmNode& base, const SwarmNode& wanted) {
+  if (same_spec(now, wanted)) return {ok(), {}};
+  if (same_spec(now, base)) return {std::nullopt, std::move(now)};
+  return {Error{ErrorKind::Conflict, wanted.hostname,
+                "changed by someone else while this change was on its way: look at it (hcl node inspect) and try "
+                "again"},
+          {}};
 }
 
-// The update, and when its outcome is unknown (see change_nodes), finding it out.
-Status update_settled(docker::Client& docker, const SwarmNode& wanted, std::chrono::milliseconds patience) {
+// One update at `wanted.version`, and when its outcome is unknown (see change_nodes), finding it out.
+Sent send(docker::Client& docker, const SwarmNode& base, const SwarmNode& wanted, std::chrono::milliseconds patience) {
   auto first = docker.update_node(wanted);
-  if (first || !raft_deadline(first.error())) return first;
+  if (first) return {ok(), {}};
+  if (out_of_sequence(first.error())) {
+    if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(std::move(*now), base, wanted);
+    return {first, {}};
+  }
+  if (!raft_deadline(first.error())) return {first, {}};
   auto deadline = std::chrono::steady_clock::now() + patience;
   for (;;) {
-    if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(*now, wanted);
+    if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(std::move(*now), base, wanted);
     auto left = deadline - std::chrono::steady_clock::now();
     if (left <= decltype(left)::zero()) break;
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(500), left));
   }
   auto again = docker.update_node(wanted);  // same version: never applied on top of a newer spec
-  if (again) return ok();
-  if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(*now, wanted);
+  if (again) return {ok(), {}};
+  if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(std::move(*now), base, wanted);
   Error e = again.error();
   if (raft_deadline(e))
     e.why += fmt::format("; sent twice {} s apart, the managers committed it neither time, so it may still be "
                          "applied later: look with hcl node ls; a manager down or slow? (hcl health)",
                          std::chrono::duration_cast<std::chrono::seconds>(patience).count());
-  return e;
+  return {e, {}};
+}
+
+// How many times a change is based on a node whose version moved under it before hcl gives up.
+constexpr int kRebases = 5;
+
+// The change made on `read`; based again on the node as it is now while only the swarm's own
+// bookkeeping moves its version (see moved()), up to kRebases times.
+Status update_settled(docker::Client& docker, SwarmNode base, const NodeChange& change, std::chrono::milliseconds patience) {
+  for (int rebased = 0;; ++rebased) {
+    SwarmNode wanted = base;
+    if (apply(wanted, change).empty()) return ok();  // there already
+    auto sent = send(docker, base, wanted, patience);
+    if (sent.done) return *sent.done;
+    if (rebased == kRebases)
+      return Error{ErrorKind::Conflict, base.hostname,
+                   fmt::format("the swarm kept changing it ({} times) while this change was on its way: try again "
+                               "in a few seconds",
+                               kRebases + 1)};
+    base = std::move(sent.now);
+  }
 }
 
 }  // namespace
@@ -161,10 +201,11 @@ Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std:
                    why + "; promote another node first, or give --force if that is what you want"};
   }
   std::vector<NodeOutcome> out;
-  for (auto n : *picked) {
-    NodeOutcome o{n.hostname, n.id, apply(n, change), std::nullopt};
+  for (const auto& n : *picked) {
+    auto wanted = n;
+    NodeOutcome o{n.hostname, n.id, apply(wanted, change), std::nullopt};
     if (!o.change.empty())
-      if (auto s = update_settled(docker, n, unknown_patience); !s) o.error = s.error();
+      if (auto s = update_settled(docker, n, change, unknown_patience); !s) o.error = s.error();
     out.push_back(std::move(o));
   }
   return out;

@@ -75,6 +75,65 @@ TEST_CASE("scale A=1 B=2 C=3 with two failures: every service is tried, both fai
   CHECK(report.status().ok());
 }
 
+namespace {
+
+// A replicated service "demo_c" (ID c) at a version, with its replicas and image.
+std::string service_c(int version, int replicas, const char* image = "x") {
+  return fmt::format(R"({{"ID":"c","Version":{{"Index":{}}},"Spec":{{"Name":"demo_c",)"
+                     R"("TaskTemplate":{{"ContainerSpec":{{"Image":"{}"}}}},"Mode":{{"Replicated":{{"Replicas":{}}}}}}}}})",
+                     version, image, replicas);
+}
+
+std::size_t service_posts(const RecordedTransport& t) {
+  return std::count_if(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.method == "POST"; });
+}
+
+}  // namespace
+
+TEST_CASE("scale on a service whose version the swarm moved, its spec as read: the replicas set on the new version") {
+  // An update's progress (UpdateStatus) is written into the service by the swarm itself.
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on_each("GET", "/v1.41/services/c", 200, {service_c(41, 1), service_c(44, 1)});
+  t.on("POST", "/v1.41/services/c/update?version=41", read_response("docker/service-update-out-of-sequence.txt"));
+  t.on("POST", "/v1.41/services/c/update?version=44", 200, R"({"Warnings":null})");
+  docker::Client c(t);
+  auto s = c.scale_service("c", 3);
+  CHECK(s.ok());
+  CHECK(service_posts(t) == 2);
+  CHECK(t.requests.back().body.find(R"("Replicas":3)") != std::string::npos);
+}
+
+TEST_CASE("scale on a service someone else changed meanwhile: a conflict, sent once") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  t.on_each("GET", "/v1.41/services/c", 200, {service_c(41, 1), service_c(42, 1, "y")});
+  t.on("POST", "/v1.41/services/c/update?version=41", read_response("docker/service-update-out-of-sequence.txt"));
+  docker::Client c(t);
+  auto s = c.scale_service("c", 3);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().kind == ErrorKind::Conflict);
+  CHECK(s.error().why.find("changed by someone else") != std::string::npos);
+  CHECK(service_posts(t) == 1);
+}
+
+TEST_CASE("scale on a service the swarm keeps moving: given up after 6 updates") {
+  RecordedTransport t;
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  std::vector<std::string> reads;
+  for (int v = 41; v <= 47; ++v) {
+    reads.push_back(service_c(v, 1));
+    t.on("POST", fmt::format("/v1.41/services/c/update?version={}", v), read_response("docker/service-update-out-of-sequence.txt"));
+  }
+  t.on_each("GET", "/v1.41/services/c", 200, reads);
+  docker::Client c(t);
+  auto s = c.scale_service("c", 3);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().kind == ErrorKind::Conflict);
+  CHECK(s.error().why.find("update out of sequence") != std::string::npos);
+  CHECK(service_posts(t) == 6);
+}
+
 TEST_CASE("spec differences name the fields") {
   docker::ServiceSpec a;
   a.image = "web";

@@ -46,11 +46,21 @@ struct NodeOutcome {
 // node lacks; quorum for demotions unless forced), then each changed node is updated once. A
 // failure on one node does not stop the others; each is reported.
 //
+// A node's version moves not only when someone changes it: the swarm writes its own bookkeeping
+// into the node too (its status; for seconds after a promotion or demotion, the role it has
+// taken up and its new certificate). An update the swarm refuses as based on an old version
+// ("update out of sequence") is therefore looked at again: if the node's spec (role,
+// availability, labels) is still the one read, the change is made on the node as it is now and
+// sent again, up to 5 times; if someone else changed the spec, it is a Conflict. Nothing was
+// applied by the refused update, so none is ever sent twice.
+//
 // A manager that answers a write with Raft's DeadlineExceeded did not get it committed in time
 // (a manager slow or missing): it may still be applied, later, or never. The node is then looked
 // at until its version moves (applied: success; changed otherwise: a Conflict) for up to
 // `unknown_patience`; if it has not moved, the update is sent once more at the same version, which
 // the swarm refuses should the first be applied meanwhile: the change never lands on a newer spec.
+// A version that moved with the spec as read means the update was not applied: it is made again
+// on the node as it is now, as above.
 Result<std::vector<NodeOutcome>> change_nodes(docker::Client& docker, const std::vector<std::string>& names,
                                               const NodeChange& change,
                                               std::chrono::milliseconds unknown_patience = std::chrono::seconds(10));
