@@ -59,7 +59,7 @@ bool out_of_sequence(const Error& e) {
 }
 
 bool same_spec(const SwarmNode& a, const SwarmNode& b) {
-  return a.role == b.role && a.availability == b.availability && a.labels == b.labels;
+  return a.role == b.role && a.availability == b.availability && a.labels == b.labels && a.spec_name == b.spec_name;
 }
 
 // The node as the swarm has it now; nullopt when it cannot be read (the caller looks again).

@@ -47,12 +47,12 @@ struct NodeOutcome {
 // failure on one node does not stop the others; each is reported.
 //
 // A node's version moves not only when someone changes it: the swarm writes its own bookkeeping
-// into the node too (its status; for seconds after a promotion or demotion, the role it has
-// taken up and its new certificate). An update the swarm refuses as based on an old version
-// ("update out of sequence") is therefore looked at again: if the node's spec (role,
-// availability, labels) is still the one read, the change is made on the node as it is now and
-// sent again, up to 5 times; if someone else changed the spec, it is a Conflict. Nothing was
-// applied by the refused update, so none is ever sent twice.
+// into the node too (its status; for seconds after a promotion or demotion, the role it has taken
+// up and its new certificate). An update the swarm refuses as based on an old version ("update out
+// of sequence") is therefore looked at again: if the node's spec (role, availability, labels, name)
+// is still the one read, the change is made on the node as it is now and sent again, up to 5 times;
+// if someone else changed the spec, it is a Conflict. Nothing was applied by the refused update, so
+// none is ever sent twice.
 //
 // A manager that answers a write with Raft's DeadlineExceeded did not get it committed in time
 // (a manager slow or missing): it may still be applied, later, or never. The node is then looked
