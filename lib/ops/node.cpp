@@ -120,8 +120,8 @@ Sent send(docker::Client& docker, const SwarmNode& base, const SwarmNode& wanted
 // How many times a change is based on a node whose version moved under it before hcl gives up.
 constexpr int kRebases = 5;
 
-// The change made on `read`; based again on the node as it is now while only the swarm's own
-// bookkeeping moves its version (see moved()), up to kRebases times.
+// The change made on `base`, the node as read; made again on the node as it is now while only the
+// swarm's own bookkeeping moves its version (see moved()), up to kRebases times.
 Status update_settled(docker::Client& docker, SwarmNode base, const NodeChange& change, std::chrono::milliseconds patience) {
   for (int rebased = 0;; ++rebased) {
     SwarmNode wanted = base;
