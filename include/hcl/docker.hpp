@@ -398,6 +398,10 @@ struct Task {
 // True for task states from which a task never moves on.
 bool is_terminal(const std::string& task_state);
 
+// Whether the engine refused a write because the object's version moved since it was read
+// (swarmkit's "update out of sequence", a Conflict): nothing was applied.
+bool out_of_sequence(const Error& e);
+
 struct LogOptions {
   bool follow = false;
   bool timestamps = false;

@@ -82,6 +82,10 @@ bool is_terminal(const std::string& s) {
   return s == "complete" || s == "failed" || s == "rejected" || s == "shutdown" || s == "orphaned" || s == "remove";
 }
 
+bool out_of_sequence(const Error& e) {
+  return e.kind == ErrorKind::Conflict && e.why.find("update out of sequence") != std::string::npos;
+}
+
 Result<std::string> Client::create_service(const ServiceSpec& spec) {
   if (auto s = check_features(spec, fmt::format("creating service {}", spec.name)); !s) return s.error();
   auto r = call("POST", "/services/create", body(encode_spec(spec)));
@@ -154,9 +158,7 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
                                  {{"version", std::to_string(version)}}),
                     body(spec));
       if (u) return ok();
-      bool stale = u.error().kind == ErrorKind::Conflict &&
-                   u.error().why.find("update out of sequence") != std::string::npos;
-      if (!stale || rescaled == kRescales) return wrap(u.error(), what);
+      if (!out_of_sequence(u.error()) || rescaled == kRescales) return wrap(u.error(), what);
       refused = wrap(u.error(), what);
       refused_at = version;
     }

@@ -53,11 +53,6 @@ bool raft_deadline(const Error& e) {
   return e.kind == ErrorKind::Server && e.why.find("code = DeadlineExceeded") != std::string::npos;
 }
 
-// "update out of sequence": the node's version moved since it was read; nothing was applied.
-bool out_of_sequence(const Error& e) {
-  return e.kind == ErrorKind::Conflict && e.why.find("update out of sequence") != std::string::npos;
-}
-
 bool same_spec(const SwarmNode& a, const SwarmNode& b) {
   return a.role == b.role && a.availability == b.availability && a.labels == b.labels && a.spec_name == b.spec_name;
 }
@@ -90,25 +85,33 @@ Sent moved(SwarmNode now, const SwarmNode& base, const SwarmNode& wanted) {
           {}};
 }
 
+// The node looked at again: what became of the update (moved()) when its version moved past
+// `wanted`'s; nullopt when it has not moved or cannot be read.
+std::optional<Sent> if_moved(docker::Client& docker, const SwarmNode& base, const SwarmNode& wanted) {
+  auto now = look(docker, wanted.id);
+  if (!now || now->version == wanted.version) return std::nullopt;
+  return moved(std::move(*now), base, wanted);
+}
+
 // One update at `wanted.version`, and when its outcome is unknown (see change_nodes), finding it out.
 Sent send(docker::Client& docker, const SwarmNode& base, const SwarmNode& wanted, std::chrono::milliseconds patience) {
   auto first = docker.update_node(wanted);
   if (first) return {ok(), {}};
-  if (out_of_sequence(first.error())) {
-    if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(std::move(*now), base, wanted);
+  if (docker::out_of_sequence(first.error())) {
+    if (auto m = if_moved(docker, base, wanted)) return std::move(*m);
     return {first, {}};
   }
   if (!raft_deadline(first.error())) return {first, {}};
   auto deadline = std::chrono::steady_clock::now() + patience;
   for (;;) {
-    if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(std::move(*now), base, wanted);
+    if (auto m = if_moved(docker, base, wanted)) return std::move(*m);
     auto left = deadline - std::chrono::steady_clock::now();
     if (left <= decltype(left)::zero()) break;
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(500), left));
   }
   auto again = docker.update_node(wanted);  // same version: never applied on top of a newer spec
   if (again) return {ok(), {}};
-  if (auto now = look(docker, wanted.id); now && now->version != wanted.version) return moved(std::move(*now), base, wanted);
+  if (auto m = if_moved(docker, base, wanted)) return std::move(*m);
   Error e = again.error();
   if (raft_deadline(e))
     e.why += fmt::format("; sent twice {} s apart, the managers committed it neither time, so it may still be "

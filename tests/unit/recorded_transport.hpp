@@ -4,6 +4,7 @@
 
 #include <hcl/http.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -106,6 +107,10 @@ class RecordedTransport : public http::Transport {
   }
 
   std::vector<http::Request> requests;
+  // How many of them were METHOD.
+  std::size_t count(const std::string& method) const {
+    return std::count_if(requests.begin(), requests.end(), [&](const auto& r) { return r.method == method; });
+  }
   // The targets of the requests made so far, in order.
   std::vector<std::string> targets() const {
     std::vector<std::string> out;

@@ -84,10 +84,6 @@ std::string service_c(int version, int replicas, const char* image = "x") {
                      version, image, replicas);
 }
 
-std::size_t service_posts(const RecordedTransport& t) {
-  return std::count_if(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.method == "POST"; });
-}
-
 }  // namespace
 
 TEST_CASE("scale on a service whose version the swarm moved, its spec as read: the replicas set on the new version") {
@@ -100,7 +96,7 @@ TEST_CASE("scale on a service whose version the swarm moved, its spec as read: t
   docker::Client c(t);
   auto s = c.scale_service("c", 3);
   CHECK(s.ok());
-  CHECK(service_posts(t) == 2);
+  CHECK(t.count("POST") == 2);
   CHECK(t.requests.back().body.find(R"("Replicas":3)") != std::string::npos);
 }
 
@@ -114,7 +110,7 @@ TEST_CASE("scale on a service someone else changed meanwhile: a conflict, sent o
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().kind == ErrorKind::Conflict);
   CHECK(s.error().why.find("changed by someone else") != std::string::npos);
-  CHECK(service_posts(t) == 1);
+  CHECK(t.count("POST") == 1);
 }
 
 TEST_CASE("scale on a service the swarm keeps moving: given up after 6 updates") {
@@ -131,7 +127,7 @@ TEST_CASE("scale on a service the swarm keeps moving: given up after 6 updates")
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().kind == ErrorKind::Conflict);
   CHECK(s.error().why.find("update out of sequence") != std::string::npos);
-  CHECK(service_posts(t) == 6);
+  CHECK(t.count("POST") == 6);
 }
 
 TEST_CASE("spec differences name the fields") {

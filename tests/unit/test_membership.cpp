@@ -7,7 +7,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <algorithm>
 
 using namespace hcl;
 using hcl::testing::RecordedTransport;
@@ -32,7 +31,7 @@ struct InfoEngine {
     t.on("GET", "/v1.41/info", 200, info_body);
   }
   std::size_t posts() const {
-    return std::count_if(t.requests.begin(), t.requests.end(), [](const auto& r) { return r.method == "POST"; });
+    return t.count("POST");
   }
   const http::Request* post(const std::string& target) const {
     for (const auto& r : t.requests)
