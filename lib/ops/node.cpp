@@ -256,4 +256,30 @@ Status wait_node_empty(docker::Client& docker, const NodeOutcome& node, std::chr
   }
 }
 
+Status wait_node_role(docker::Client& docker, const NodeOutcome& node, NodeRole role, std::chrono::milliseconds timeout,
+                      const std::function<void(const std::string& reachability)>& progress) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto nodes = docker.nodes();
+    if (!nodes) return nodes.error();
+    auto it = std::find_if(nodes->begin(), nodes->end(), [&](const SwarmNode& n) { return n.id == node.id; });
+    if (it == nodes->end()) return Error{ErrorKind::NotFound, node.node, "it left the swarm while hcl waited"};
+    const std::string& reach = it->manager_reachability;  // "" while not a member of the managers
+    if (progress) progress(reach);
+    if (role == NodeRole::Manager ? reach == "reachable" : reach.empty()) return ok();
+    if (it->role != role)
+      return Error{ErrorKind::Conflict, node.node,
+                   fmt::format("its role was set back to {} meanwhile (by someone else)", docker::to_string(it->role))};
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (role == NodeRole::Worker)
+        return Error{ErrorKind::Failed, node.node, "still a member of the managers after the timeout"};
+      return Error{ErrorKind::Failed, node.node,
+                   fmt::format("not a reachable manager after the timeout ({}; node state {})",
+                               reach.empty() ? "not yet a member of the managers" : "reachability " + reach,
+                               docker::to_string(it->state))};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 }  // namespace hcl::ops

@@ -338,3 +338,78 @@ TEST_CASE("a demotion while the promotion is still under way says so: a conflict
   CHECK(out.error->why.find("node1 has not joined the managers yet") != std::string::npos);
   CHECK(t.count("POST") == 1);
 }
+
+// --- waiting for the role a node has taken up (promote/demote --wait) ---------------------------
+
+namespace {
+
+// GET /nodes with node1 (ID n1) whose spec says `role`, and `status` as its ManagerStatus member
+// (empty: none, not a member of the managers).
+std::string node1_member(const char* role, const char* status) {
+  return fmt::format(R"([{{"ID":"m1","Version":{{"Index":10}},"Spec":{{"Role":"manager","Availability":"active"}},
+    "Description":{{"Hostname":"master"}},"Status":{{"State":"ready"}},
+    "ManagerStatus":{{"Leader":true,"Reachability":"reachable"}}}},
+   {{"ID":"n1","Version":{{"Index":30}},"Spec":{{"Role":"{}","Availability":"active"}},
+    "Description":{{"Hostname":"node1"}},"Status":{{"State":"ready"}}{}}}])",
+                     role, *status ? fmt::format(R"(,"ManagerStatus":{})", status) : "");
+}
+
+Status wait_role(RecordedTransport& t, docker::NodeRole role, std::chrono::milliseconds timeout,
+                 std::vector<std::string>* seen = nullptr) {
+  t.on("GET", "/_ping", 200, "OK", {{"Api-Version", "1.41"}});
+  docker::Client c(t);
+  ops::NodeOutcome node1{"node1", "n1", "worker -> manager", std::nullopt};
+  return ops::wait_node_role(c, node1, role, timeout, [&](const std::string& r) {
+    if (seen) seen->push_back(r);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("promote --wait returns once the node is a reachable member of the managers") {
+  RecordedTransport t;
+  t.on_each("GET", "/v1.41/nodes", 200,
+            {node1_member("manager", ""), node1_member("manager", R"({"Reachability":"unknown"})"),
+             node1_member("manager", R"({"Reachability":"reachable"})")});
+  std::vector<std::string> seen;
+  auto s = wait_role(t, docker::NodeRole::Manager, std::chrono::seconds(10), &seen);
+  CHECK(s.ok());
+  CHECK(seen == std::vector<std::string>{"", "unknown", "reachable"});
+  CHECK(t.count("POST") == 0);  // waiting changes nothing
+}
+
+TEST_CASE("demote --wait returns once the node has left the managers") {
+  RecordedTransport t;
+  t.on_each("GET", "/v1.41/nodes", 200,
+            {node1_member("worker", R"({"Reachability":"reachable"})"), node1_member("worker", "")});
+  std::vector<std::string> seen;
+  CHECK(wait_role(t, docker::NodeRole::Worker, std::chrono::seconds(10), &seen).ok());
+  CHECK(seen == std::vector<std::string>{"reachable", ""});
+}
+
+TEST_CASE("a promotion that does not complete in time fails, saying how far it got") {
+  RecordedTransport t;
+  t.on("GET", "/v1.41/nodes", 200, node1_member("manager", R"({"Reachability":"unreachable"})"));
+  auto s = wait_role(t, docker::NodeRole::Manager, std::chrono::milliseconds(0));
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().kind == ErrorKind::Failed);
+  CHECK(s.error().why.find("not a reachable manager after the timeout (reachability unreachable; node state ready)") !=
+        std::string::npos);
+}
+
+TEST_CASE("a node whose role someone set back while hcl waits is a conflict, not a wait to the timeout") {
+  RecordedTransport t;
+  t.on("GET", "/v1.41/nodes", 200, node1_member("worker", ""));
+  auto s = wait_role(t, docker::NodeRole::Manager, std::chrono::seconds(60));
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().kind == ErrorKind::Conflict);
+  CHECK(s.error().why.find("set back to worker") != std::string::npos);
+}
+
+TEST_CASE("a node that leaves the swarm while hcl waits for its role: not found") {
+  RecordedTransport t;
+  t.on("GET", "/v1.41/nodes", 200, R"([{"ID":"m1","Version":{"Index":10},"Spec":{"Role":"manager"},"Description":{"Hostname":"master"},"Status":{"State":"ready"}}])");
+  auto s = wait_role(t, docker::NodeRole::Worker, std::chrono::seconds(60));
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().kind == ErrorKind::NotFound);
+}
