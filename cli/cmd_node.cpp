@@ -18,7 +18,7 @@ struct ChangeOptions {
   std::vector<std::string> names;
   ops::NodeChange change;
   std::vector<std::string> labels;  // label K=V...
-  bool wait = false;                // drain: until its tasks have left
+  bool wait = false;                // drain: until its tasks have left; promote/demote: the role taken up
   std::string timeout = "2m";
 };
 
@@ -64,6 +64,22 @@ Status run_change(Context& ctx, ChangeOptions& o, const char* doing) {
   if (!timeout) return ok();
   // The nodes change_nodes read and changed: no second read of the list.
   for (const auto& n : *outcomes) {
+    if (o.change.role) {
+      bool manager = *o.change.role == docker::NodeRole::Manager;
+      std::optional<std::string> last;
+      auto s = ops::wait_node_role(**docker, n, *o.change.role, *timeout, [&](const std::string& reach) {
+        bool done = manager ? reach == "reachable" : reach.empty();
+        if (!done && reach != last)
+          ctx.warn(fmt::format("{}: {}", n.node,
+                               reach.empty() ? "not yet a member of the managers"
+                               : manager     ? "a member of the managers, reachability " + reach + " so far"
+                                             : "still a member of the managers (" + reach + ")"));
+        last = reach;
+      });
+      if (!s) return s;
+      ctx.out(safe_text(n.node) + (manager ? ": a reachable manager\n" : ": no longer a manager\n"));
+      continue;
+    }
     std::size_t last = SIZE_MAX;
     auto s = ops::wait_node_empty(**docker, n, *timeout, [&](std::size_t left) {
       if (left != last && left > 0) ctx.warn(fmt::format("{}: {} task{} still on it", n.node, left, left == 1 ? "" : "s"));
@@ -134,6 +150,12 @@ CLI::App* change_command(CLI::App* node, Context& ctx, const char* name, const c
   return sub;
 }
 
+// --wait (what it waits for: `help`) and its --timeout, which means nothing without it.
+void add_wait_flags(CLI::App* sub, ChangeOptions& o, const char* help) {
+  auto* wait = sub->add_flag("--wait", o.wait, help);
+  sub->add_option("--timeout", o.timeout, "How long --wait may take")->capture_default_str()->needs(wait);
+}
+
 std::shared_ptr<ChangeOptions> availability(docker::NodeAvailability a) {
   auto o = std::make_shared<ChangeOptions>();
   o->change.availability = a;
@@ -165,17 +187,19 @@ void setup_node(CLI::App* node, Context& ctx) {
   auto d = availability(NodeAvailability::Drain);
   auto* drain = change_command(node, ctx, "drain", "Move every task off the nodes and schedule none there (maintenance)",
                                "draining", d);
-  drain->add_flag("--wait", d->wait, "Wait until no task runs on the nodes any more");
-  drain->add_option("--timeout", d->timeout, "How long --wait may take")->capture_default_str();
+  add_wait_flags(drain, *d, "Wait until no task runs on the nodes any more");
   change_command(node, ctx, "activate", "Let the nodes take tasks again (running tasks do not move back by themselves)",
                  "activating", availability(NodeAvailability::Active));
   change_command(node, ctx, "pause", "Schedule no new tasks on the nodes; their running tasks stay", "pausing",
                  availability(NodeAvailability::Pause));
-  change_command(node, ctx, "promote", "Make the nodes managers", "promoting", role(NodeRole::Manager));
+  auto m = role(NodeRole::Manager);
+  auto* promote = change_command(node, ctx, "promote", "Make the nodes managers", "promoting", m);
+  add_wait_flags(promote, *m, "Wait until each is a reachable manager (has joined the managers' Raft)");
   auto w = role(NodeRole::Worker);
   auto* demote = change_command(node, ctx, "demote", "Make managers workers (refused when the swarm would lose its quorum)",
                                 "demoting", w);
   demote->add_flag("--force", w->change.force, "Demote even when the remaining managers would be too few");
+  add_wait_flags(demote, *w, "Wait until each has left the managers' Raft");
 
   auto l = std::make_shared<ChangeOptions>();
   auto* label = node->add_subcommand("label", "Set or remove node labels (for node.labels.K constraints)");

@@ -27,6 +27,8 @@ cases=$(cat <<'TABLE'
 2	unknown flag '--replica': hcl run's flags come before IMAGE	-	run -d --replica 2 img
 2	--format 'yaml': expected table, json or a template with placeholders such as {{.Name}}	-	nodes --format yaml
 2	--node: 1 required NODE missing	-	ps --node
+2	--timeout requires --wait	-	node promote node1 --timeout 5m
+2	--timeout=soon: expected a number, like 3s, 500ms or 1m	-	node demote node1 --wait --timeout soon
 2	SERVICE is required	-	rm
 2	KEY is required	-	kv get
 2	IMAGE is required	-	run

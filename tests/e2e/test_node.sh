@@ -66,12 +66,21 @@ hcl node demote master
 expect_rc 8 "demoting the only manager is refused"
 expect_err 'without a manager' "says why"
 expect_eq "$(api /nodes | jq -r '.[] | select(.Description.Hostname == "master") | .Spec.Role')" manager "master stays a manager"
-hcl node promote node1
+hcl node promote node1 --wait --timeout soon
+expect_rc 2 "a bad --timeout is refused"
+expect_eq "$(node_field "$node1_id" .Spec.Role)" worker "before anything changed"
+# --wait returns once the swarm has made the role so: a promoted node has joined the managers'
+# Raft (this took 2-30 s on the lab), a demoted one has left it.
+hcl node promote node1 --wait
 expect_out '^node1: worker -> manager$' "promote node1"
-for _ in $(seq 1 60); do
-  [ "$(node_field "$node1_id" .ManagerStatus.Reachability)" = reachable ] && break; sleep 0.5
-done
-expect_eq "$(node_field "$node1_id" .ManagerStatus.Reachability)" reachable "node1 is a reachable manager"
+expect_out '^node1: a reachable manager$' "promote --wait says when it is done"
+expect_eq "$(node_field "$node1_id" .ManagerStatus.Reachability)" reachable "node1 is a reachable manager when promote --wait returns"
+hcl node demote node1 --wait
+expect_out '^node1: manager -> worker$' "demote --wait"
+expect_out '^node1: no longer a manager$' "demote --wait says when it is done"
+expect_eq "$(node_field "$node1_id" .ManagerStatus)" null "node1 has left the managers when demote --wait returns"
+hcl node promote node1 --wait
+expect_rc 0 "node1 promoted again"
 hcl node demote node1
 expect_out '^node1: manager -> worker$' "demote node1: master keeps the quorum alone"
 expect_eq "$(node_field "$node1_id" .Spec.Role)" worker "node1 is a worker again"
