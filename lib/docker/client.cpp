@@ -488,8 +488,8 @@ Status Client::update_node(const SwarmNode& node) {
     // spec but has not joined the managers' Raft yet (swarmkit's 404, seen on the lab).
     if (r.error().kind == ErrorKind::NotFound && r.error().why.find("raft memberlist") != std::string::npos)
       r.error() = Error{ErrorKind::Conflict, r.error().what,
-                        fmt::format("{} has not joined the managers yet (its promotion is under way; hcl node ls "
-                                    "shows it reachable once done): demote it then",
+                        fmt::format("{} has not joined the managers yet (its promotion is under way; hcl node "
+                                    "promote --wait returns once it has): demote it then",
                                     node.hostname)};
     else if (r.error().kind == ErrorKind::NotFound)
       r.error().why = fmt::format("no node {} (removed meanwhile?)", node.hostname);
