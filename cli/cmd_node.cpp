@@ -68,8 +68,7 @@ Status run_change(Context& ctx, ChangeOptions& o, const char* doing) {
       bool manager = *o.change.role == docker::NodeRole::Manager;
       std::optional<std::string> last;
       auto s = ops::wait_node_role(**docker, n, *o.change.role, *timeout, [&](const std::string& reach) {
-        bool done = manager ? reach == "reachable" : reach.empty();
-        if (!done && reach != last)
+        if (reach != last)
           ctx.warn(fmt::format("{}: {}", n.node,
                                reach.empty() ? "not yet a member of the managers"
                                : manager     ? "a member of the managers, reachability " + reach + " so far"

@@ -265,8 +265,8 @@ Status wait_node_role(docker::Client& docker, const NodeOutcome& node, NodeRole 
     auto it = std::find_if(nodes->begin(), nodes->end(), [&](const SwarmNode& n) { return n.id == node.id; });
     if (it == nodes->end()) return Error{ErrorKind::NotFound, node.node, "it left the swarm while hcl waited"};
     const std::string& reach = it->manager_reachability;  // "" while not a member of the managers
-    if (progress) progress(reach);
     if (role == NodeRole::Manager ? reach == "reachable" : reach.empty()) return ok();
+    if (progress) progress(reach);
     if (it->role != role)
       return Error{ErrorKind::Conflict, node.node,
                    fmt::format("its role was set back to {} meanwhile (by someone else)", docker::to_string(it->role))};

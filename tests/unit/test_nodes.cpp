@@ -374,7 +374,7 @@ TEST_CASE("promote --wait returns once the node is a reachable member of the man
   std::vector<std::string> seen;
   auto s = wait_role(t, docker::NodeRole::Manager, std::chrono::seconds(10), &seen);
   CHECK(s.ok());
-  CHECK(seen == std::vector<std::string>{"", "unknown", "reachable"});
+  CHECK(seen == std::vector<std::string>{"", "unknown"});  // each look before the one that ends the wait
   CHECK(t.count("POST") == 0);  // waiting changes nothing
 }
 
@@ -384,7 +384,7 @@ TEST_CASE("demote --wait returns once the node has left the managers") {
             {node1_member("worker", R"({"Reachability":"reachable"})"), node1_member("worker", "")});
   std::vector<std::string> seen;
   CHECK(wait_role(t, docker::NodeRole::Worker, std::chrono::seconds(10), &seen).ok());
-  CHECK(seen == std::vector<std::string>{"reachable", ""});
+  CHECK(seen == std::vector<std::string>{"reachable"});
 }
 
 TEST_CASE("a promotion that does not complete in time fails, saying how far it got") {
