@@ -74,8 +74,8 @@ _hcl_flags() {  # PATH: REPLY lists the flags, inherited ones too
     'node drain') REPLY='-h --help --wait --timeout --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'node activate') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'node pause') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'node promote') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
-    'node demote') REPLY='-h --help --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node promote') REPLY='-h --help --wait --timeout --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
+    'node demote') REPLY='-h --help --force --wait --timeout --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'node label') REPLY='-h --help --rm --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'node rm') REPLY='-h --help --force --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
     'swarm') REPLY='-h --help --version -H --host -c --context --consul --config --tls --tlsverify --tlscacert --tlscert --tlskey --connect-timeout --request-timeout -v --verbose' ;;
@@ -135,8 +135,12 @@ _hcl_kind() {  # PATH FLAG: REPLY is what FLAG's value is (flag: it takes none)
     'node activate/-h'|'node activate/--help') REPLY='flag' ;;
     'node pause/-h'|'node pause/--help') REPLY='flag' ;;
     'node promote/-h'|'node promote/--help') REPLY='flag' ;;
+    'node promote/--wait') REPLY='flag' ;;
+    'node promote/--timeout') REPLY='free' ;;
     'node demote/-h'|'node demote/--help') REPLY='flag' ;;
     'node demote/--force') REPLY='flag' ;;
+    'node demote/--wait') REPLY='flag' ;;
+    'node demote/--timeout') REPLY='free' ;;
     'node label/-h'|'node label/--help') REPLY='flag' ;;
     'node label/--rm') REPLY='free' ;;
     'node rm/-h'|'node rm/--help') REPLY='flag' ;;
