@@ -57,13 +57,13 @@ bool same_spec(const SwarmNode& a, const SwarmNode& b) {
   return a.role == b.role && a.availability == b.availability && a.labels == b.labels && a.spec_name == b.spec_name;
 }
 
-// The node as the swarm has it now; nullopt when it cannot be read (the caller looks again).
-std::optional<SwarmNode> look(docker::Client& docker, const std::string& id) {
+// The node as the swarm has it now; nullopt when it is no longer in the swarm.
+Result<std::optional<SwarmNode>> look(docker::Client& docker, const std::string& id) {
   auto all = docker.nodes();
-  if (!all) return std::nullopt;
+  if (!all) return all.error();
   for (auto& n : *all)
-    if (n.id == id) return std::move(n);
-  return std::nullopt;
+    if (n.id == id) return std::optional<SwarmNode>(std::move(n));
+  return std::optional<SwarmNode>();
 }
 
 // What became of an update sent at `wanted.version`, `base` with the change applied, the node
@@ -86,11 +86,11 @@ Sent moved(SwarmNode now, const SwarmNode& base, const SwarmNode& wanted) {
 }
 
 // The node looked at again: what became of the update (moved()) when its version moved past
-// `wanted`'s; nullopt when it has not moved or cannot be read.
+// `wanted`'s; nullopt when it has not moved or cannot be read (the caller looks again).
 std::optional<Sent> if_moved(docker::Client& docker, const SwarmNode& base, const SwarmNode& wanted) {
   auto now = look(docker, wanted.id);
-  if (!now || now->version == wanted.version) return std::nullopt;
-  return moved(std::move(*now), base, wanted);
+  if (!now || !*now || (*now)->version == wanted.version) return std::nullopt;
+  return moved(std::move(**now), base, wanted);
 }
 
 // One update at `wanted.version`, and when its outcome is unknown (see change_nodes), finding it out.
@@ -260,23 +260,23 @@ Status wait_node_role(docker::Client& docker, const NodeOutcome& node, NodeRole 
                       const std::function<void(const std::string& reachability)>& progress) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto nodes = docker.nodes();
-    if (!nodes) return nodes.error();
-    auto it = std::find_if(nodes->begin(), nodes->end(), [&](const SwarmNode& n) { return n.id == node.id; });
-    if (it == nodes->end()) return Error{ErrorKind::NotFound, node.node, "it left the swarm while hcl waited"};
-    const std::string& reach = it->manager_reachability;  // "" while not a member of the managers
+    auto now = look(docker, node.id);
+    if (!now) return now.error();
+    if (!*now) return Error{ErrorKind::NotFound, node.node, "it left the swarm while hcl waited"};
+    const SwarmNode& n = **now;
+    const std::string& reach = n.manager_reachability;  // "" while not a member of the managers
     if (role == NodeRole::Manager ? reach == "reachable" : reach.empty()) return ok();
     if (progress) progress(reach);
-    if (it->role != role)
+    if (n.role != role)
       return Error{ErrorKind::Conflict, node.node,
-                   fmt::format("its role was set back to {} meanwhile (by someone else)", docker::to_string(it->role))};
+                   fmt::format("its role was set back to {} meanwhile (by someone else)", docker::to_string(n.role))};
     if (std::chrono::steady_clock::now() >= deadline) {
       if (role == NodeRole::Worker)
         return Error{ErrorKind::Failed, node.node, "still a member of the managers after the timeout"};
       return Error{ErrorKind::Failed, node.node,
                    fmt::format("not a reachable manager after the timeout ({}; node state {})",
                                reach.empty() ? "not yet a member of the managers" : "reachability " + reach,
-                               docker::to_string(it->state))};
+                               docker::to_string(n.state))};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }

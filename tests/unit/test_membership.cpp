@@ -7,7 +7,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-
 using namespace hcl;
 using hcl::testing::RecordedTransport;
 

@@ -165,15 +165,16 @@ namespace {
 
 using hcl::testing::RecordedTransport;
 
-// GET /nodes with node1 (ID n1) at a version, role and labels; master the leader.
-std::string nodes_body(int version, const char* role, const char* labels = "{}") {
+// GET /nodes with node1 (ID n1) at a version, role and labels, and `status` as its ManagerStatus
+// member (empty: none, not a member of the managers); master the leader.
+std::string nodes_body(int version, const char* role, const char* labels = "{}",
+                       const char* status = R"({"Reachability":"reachable"})") {
   return fmt::format(R"([{{"ID":"m1","Version":{{"Index":10}},"Spec":{{"Role":"manager","Availability":"active"}},
     "Description":{{"Hostname":"master"}},"Status":{{"State":"ready"}},
     "ManagerStatus":{{"Leader":true,"Reachability":"reachable"}}}},
    {{"ID":"n1","Version":{{"Index":{}}},"Spec":{{"Role":"{}","Availability":"active","Labels":{}}},
-    "Description":{{"Hostname":"node1"}},"Status":{{"State":"ready"}},
-    "ManagerStatus":{{"Reachability":"reachable"}}}}])",
-                     version, role, labels);
+    "Description":{{"Hostname":"node1"}},"Status":{{"State":"ready"}}{}}}])",
+                     version, role, labels, *status ? fmt::format(R"(,"ManagerStatus":{})", status) : "");
 }
 
 const http::Response kDeadline{500, {}, R"({"message":"rpc error: code = DeadlineExceeded desc = context deadline exceeded"})"};
@@ -343,16 +344,8 @@ TEST_CASE("a demotion while the promotion is still under way says so: a conflict
 
 namespace {
 
-// GET /nodes with node1 (ID n1) whose spec says `role`, and `status` as its ManagerStatus member
-// (empty: none, not a member of the managers).
-std::string node1_member(const char* role, const char* status) {
-  return fmt::format(R"([{{"ID":"m1","Version":{{"Index":10}},"Spec":{{"Role":"manager","Availability":"active"}},
-    "Description":{{"Hostname":"master"}},"Status":{{"State":"ready"}},
-    "ManagerStatus":{{"Leader":true,"Reachability":"reachable"}}}},
-   {{"ID":"n1","Version":{{"Index":30}},"Spec":{{"Role":"{}","Availability":"active"}},
-    "Description":{{"Hostname":"node1"}},"Status":{{"State":"ready"}}{}}}])",
-                     role, *status ? fmt::format(R"(,"ManagerStatus":{})", status) : "");
-}
+// node1 at version 30, its spec saying `role`, `status` its ManagerStatus (empty: none).
+std::string node1_member(const char* role, const char* status) { return nodes_body(30, role, "{}", status); }
 
 Status wait_role(RecordedTransport& t, docker::NodeRole role, std::chrono::milliseconds timeout,
                  std::vector<std::string>* seen = nullptr) {

@@ -77,8 +77,9 @@ Status wait_node_empty(docker::Client& docker, const NodeOutcome& node, std::chr
 // Waits until the node has taken up `role` (after a promotion or demotion): its spec says so at
 // once, but it is a manager only once it is a reachable member of the managers' Raft, and a worker
 // once it is a member no more. Polls the node list; `progress` is told the node's manager
-// reachability after each look that finds it not there yet ("" while it is no member). Fails (Failed) at the deadline; a
-// Conflict when someone set its role back meanwhile (it would never come); NotFound when it left.
+// reachability after each look that finds it not there yet ("" while it is no member). Fails
+// (Failed) at the deadline; a Conflict when someone set its role back meanwhile (it would never
+// come); NotFound when it left.
 Status wait_node_role(docker::Client& docker, const NodeOutcome& node, docker::NodeRole role,
                       std::chrono::milliseconds timeout,
                       const std::function<void(const std::string& reachability)>& progress = {});
