@@ -5,6 +5,7 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
+#include "../json/document.hpp"
 #include "../json/fields.hpp"
 
 #include <fmt/format.h>
@@ -35,7 +36,7 @@ inline std::string server_message(const http::Response& r) {
 template <class F>
 auto decode(const http::Response& r, const std::string& what, F&& fn) -> Result<decltype(fn(json{}))> {
   try {
-    return fn(json::parse(r.body));
+    return fn(json_push::parse_document(r.body));
   } catch (const std::exception& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from Consul: {}", e.what())};
   }

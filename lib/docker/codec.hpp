@@ -7,6 +7,7 @@
 #include <hcl/error.hpp>
 #include <hcl/http.hpp>
 
+#include "../json/document.hpp"
 #include "../json/fields.hpp"
 
 #include <fmt/format.h>
@@ -39,7 +40,11 @@ inline constexpr std::string_view kNoLeaderAdvice =
 
 // The engine's error bodies are {"message": "..."}; anything else is quoted as it came.
 inline std::string server_message(const http::Response& r) {
-  auto j = json::parse(r.body, nullptr, false);
+  json j;
+  try {
+    j = json_push::parse_document(r.body);
+  } catch (const json_push::SyntaxError&) {  // quoted below
+  }
   if (j.is_object() && j.contains("message") && j["message"].is_string()) {
     auto m = j["message"].get<std::string>();
     if (m.find(kNoLeader) != std::string::npos) m += kNoLeaderAdvice;
@@ -85,10 +90,10 @@ inline std::string filters(const std::map<std::string, std::vector<std::string>>
 template <class F>
 auto decode(const http::Response& r, const std::string& what, F&& decode_fn) -> Result<decltype(decode_fn(json{}))> {
   try {
-    return decode_fn(json::parse(r.body));
+    return decode_fn(json_push::parse_document(r.body));
   } catch (const json::exception& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
-  } catch (const std::runtime_error& e) {  // json_fields::bad_number, or a decoder's own finding
+  } catch (const std::runtime_error& e) {  // json_push::SyntaxError, json_fields::bad_number, a decoder's own finding
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }

@@ -142,7 +142,7 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
     for (int rescaled = 0;; ++rescaled) {
       auto r = call("GET", "/services/" + http::encode(id_or_name));
       if (!r) return r.error();
-      json svc = json::parse(r->body);
+      json svc = json_push::parse_document(r->body);
       json spec = svc.at("Spec");
       if (!first_spec) first_spec = spec;
       else if (spec != *first_spec)
@@ -164,7 +164,7 @@ Status Client::scale_service(const std::string& id_or_name, std::uint64_t replic
     }
   } catch (const json::exception& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
-  } catch (const json_fields::bad_number& e) {
+  } catch (const std::runtime_error& e) {  // json_push::SyntaxError, json_fields::bad_number
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }
@@ -177,7 +177,7 @@ Status Client::rollback_service(const std::string& id_or_name) {
     return r.error();
   }
   try {
-    json svc = json::parse(r->body);
+    json svc = json_push::parse_document(r->body);
     if (!svc.contains("PreviousSpec") || svc["PreviousSpec"].is_null())
       return Error{ErrorKind::Usage, what, "the service has no previous spec (it was never updated)"};
     // The engine takes the previous spec it keeps; the body must still be a valid spec, so the
@@ -191,7 +191,7 @@ Status Client::rollback_service(const std::string& id_or_name) {
     return ok();
   } catch (const json::exception& e) {
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
-  } catch (const json_fields::bad_number& e) {
+  } catch (const std::runtime_error& e) {  // json_push::SyntaxError, json_fields::bad_number
     return Error{ErrorKind::Server, what, fmt::format("unexpected answer from the engine: {}", e.what())};
   }
 }

@@ -119,9 +119,10 @@ bool Parser::feed(std::string_view piece) {
       case Token::String:
       case Token::Key:
         p = scan_string(p, end);
-        if (raw_.size() > kMaxTokenBytes) {
+        if (raw_.size() > max_token_) {
           here();
-          return fail("a string longer than 1 MiB");
+          return fail("a string longer than " + (max_token_ % (1u << 20) == 0 ? std::to_string(max_token_ >> 20) + " MiB"
+                                                                               : std::to_string(max_token_) + " bytes"));
         }
         if (p == end) break;  // the string goes on in the next piece
         here();

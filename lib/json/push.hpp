@@ -35,13 +35,16 @@ class Handler {
   virtual bool end_array() = 0;
 };
 
-// The longest string (or key) a parse takes: far beyond any name, label or message of the
-// engine's, and what keeps one hostile string from taking memory without end.
+// The longest string (or key) a parse of a stream takes by default: far beyond any name, label
+// or message of the engine's, and what keeps one hostile string from taking memory without end.
 inline constexpr std::size_t kMaxTokenBytes = 1u << 20;
 
 class Parser {
  public:
-  explicit Parser(Handler& handler) : handler_(handler) {}
+  // `max_token_bytes`: the longest string or key taken (a text already bounded as a whole, an
+  // answer read whole, passes its own size).
+  explicit Parser(Handler& handler, std::size_t max_token_bytes = kMaxTokenBytes)
+      : handler_(handler), max_token_(max_token_bytes) {}
 
   // Parses the next piece of the text. False once the parse has stopped: at a syntax error
   // (error() says what and where) or when the handler returned false (error() is empty).
@@ -50,6 +53,8 @@ class Parser {
   bool finish();
   // "unexpected '<' at byte 1", "unexpected end of input at byte 4"; empty when there was none.
   const std::string& error() const { return error_; }
+  // The byte looked at last, counted from 1: where a handler that returned false stopped it.
+  std::uint64_t byte() const { return at_ + 1; }
 
  private:
   enum class Expect : std::uint8_t { Value, ValueOrEnd, KeyOrEnd, Key, Colon, CommaOrEnd, Done };
@@ -65,6 +70,7 @@ class Parser {
   bool stop() { return !(stopped_ = true); }
 
   Handler& handler_;
+  std::size_t max_token_;
   std::vector<char> open_;  // '{' or '[' for each container not yet closed
   Expect expect_ = Expect::Value;
   Token token_ = Token::None;

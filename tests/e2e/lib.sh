@@ -40,6 +40,21 @@ hcl() {
   err=$(cat "$WORK/err")
 }
 
+# capped_hcl ARGS...: hcl as hcl() runs it, its address space capped at CAP_MB (default 1000)
+# MB: for input that would take memory without end were it not bounded.
+capped_hcl() {
+  if [ -n "${ASAN_OPTIONS:-}" ]; then
+    # The sanitized pass: an ASan build maps terabytes of shadow memory at start, which
+    # `ulimit -v` refuses (abort, 134). ASan's own cap on resident memory does the same job,
+    # at 1000 MB whatever CAP_MB says.
+    ASAN_OPTIONS="$ASAN_OPTIONS:hard_rss_limit_mb=1000" "$HCL" "$@" >"$WORK/out" 2>"$WORK/err"
+  else
+    (ulimit -v $((${CAP_MB:-1000} * 1000)) && exec "$HCL" "$@") >"$WORK/out" 2>"$WORK/err"
+  fi
+  rc=$?
+  out=$(cat "$WORK/out") err=$(cat "$WORK/err")
+}
+
 # wait_for FILE REGEX SECONDS: waits until a line of FILE (a background command's output)
 # matches; status 1 if none did in time.
 wait_for() {

@@ -144,17 +144,6 @@ expect_no "s3cr3t" "a token file of two lines: the token is not printed"
 
 # Endless streams stop at the cap (a pipe is a manifest, `hcl deploy <(generate)`), in bounded
 # memory: the address space is capped far below what reading them whole would take.
-capped_hcl() {
-  if [ -n "${ASAN_OPTIONS:-}" ]; then
-    # The sanitized pass: an ASan build maps terabytes of shadow memory at start, which
-    # `ulimit -v` refuses (abort, 134). ASan's own cap on resident memory does the same job.
-    ASAN_OPTIONS="$ASAN_OPTIONS:hard_rss_limit_mb=1000" "$HCL" "$@" >"$WORK/out" 2>"$WORK/err"
-  else
-    (ulimit -v 1000000 && exec "$HCL" "$@") >"$WORK/out" 2>"$WORK/err"
-  fi
-  rc=$?
-  out=$(cat "$WORK/out") err=$(cat "$WORK/err")
-}
 capped_hcl -v deploy <(cat /dev/zero) --dry-run
 expect_rc 2 "an endless manifest stream"
 expect_err "the manifest is larger than 4 MiB; hcl reads compose files up to that size" "an endless manifest stream: the cap"

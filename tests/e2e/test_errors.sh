@@ -99,6 +99,31 @@ expect_no $'\a' "no raw BEL reaches the terminal"
 hcl -H tcp://127.0.0.1:23783 ls --format json
 expect_out '"ev\\nil\\u001b\[2J"' "JSON keeps the name exact (escaped as JSON)"
 
+# --- a hostile engine's answer cannot take the machine's memory -------------------------------
+# An answer read whole (below its 4 MiB cap) was made into a document without bounds: 4 MiB of
+# '[' became 4 million nested arrays, some hundred MB, before the parse found no end. Documents
+# now stop at 64 levels and 400,000 values; at 100 MB of address space the command gets to say so.
+mkdir -p "$WORK/deep/v1.52" "$WORK/wide/v1.52"
+for d in deep wide; do
+  echo OK >"$WORK/$d/_ping"
+  for list in nodes tasks networks; do echo '[]' >"$WORK/$d/v1.52/$list"; done
+done
+head -c $(((4 << 20) - 4096)) /dev/zero | tr '\0' '[' >"$WORK/deep/v1.52/services"
+{ printf '['; for ((i = 0; i < 1000; i++)); do printf '[],%.0s' {1..500}; done; printf '0]'; } >"$WORK/wide/v1.52/services"
+busybox httpd -f -p 127.0.0.1:23784 -h "$WORK/deep" &
+defer "kill $!"
+busybox httpd -f -p 127.0.0.1:23785 -h "$WORK/wide" &
+defer "kill $!"
+sleep 0.3
+CAP_MB=100 capped_hcl -H tcp://127.0.0.1:23784 ls
+expect_rc 4 "an engine answering 4 MiB of '[', in 100 MB"
+expect_err "hcl: error: GET http://127.0.0.1:23784/v1.52/services: unexpected answer from the engine: values nested deeper than 64 levels at byte 65" \
+  "4 MiB of '[': refused at the 65th level, naming the request"
+CAP_MB=100 capped_hcl -H tcp://127.0.0.1:23785 ls
+expect_rc 4 "an engine answering 500,000 empty arrays, in 100 MB"
+expect_err "GET http://127.0.0.1:23785/v1.52/services: unexpected answer from the engine: more than 400000 values at byte" \
+  "500,000 empty arrays: refused at the 400,001st value"
+
 # --- secrets: the Consul token never appears, even with -v -----------------------------------
 CONSUL_HTTP_TOKEN=very-s3cret-token hcl -v nodes
 expect_rc 0 "hcl -v nodes with a token"
