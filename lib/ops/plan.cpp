@@ -298,6 +298,13 @@ std::vector<int> levels(const manifest::Project& project) {
 struct Seen {
   std::map<std::string, std::string> network_ids;  // name -> ID
   std::map<std::pair<docker::FileObjectKind, std::string>, std::pair<std::string, std::string>> files;  // key -> name, ID
+  std::map<const manifest::FileObjectDef*, std::string> digests;  // each definition's content digest, once
+
+  const std::string& digest(const manifest::FileObjectDef& def) {
+    auto [it, fresh] = digests.try_emplace(&def);
+    if (fresh) it->second = content_digest(def);
+    return it->second;
+  }
 };
 
 // The desired references to secrets or configs (named as the manifest's definitions) paired with
@@ -325,7 +332,7 @@ bool pair_files(docker::FileObjectKind kind, std::vector<docker::FileReference>&
     taken[*match] = true;
     r.name = have[*match].name;
     r.id = have[*match].id;
-    digest_of[r.name] = def->external ? "" : content_digest(*def);
+    digest_of[r.name] = def->external ? "" : seen.digest(*def);
     auto [it, fresh] = seen.files.try_emplace({kind, def->key}, r.name, r.id);
     if (!fresh && it->second != std::pair{r.name, r.id}) return false;  // two services, two versions
   }
@@ -410,7 +417,7 @@ std::optional<Plan> plan_unchanged(const manifest::Project& project, const std::
       c.key = def.key;
       c.name = f->second.first;
       c.id = f->second.second;
-      if (!def.external) c.digest = content_digest(def);
+      if (!def.external) c.digest = seen.digest(def);
       plan.files.push_back(std::move(c));
     }
   return plan;
